@@ -1,0 +1,64 @@
+# backshift - build, test and install the suite.
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS += -Iinclude -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
+LDLIBS = -lgdbm -llzma -lcrypto
+
+TOOLS = bs-walk bs-chunk bs-store bs-index bs-cat bs-ls bs-init
+LIBSRC = $(wildcard lib/*.c)
+LIBOBJ = $(LIBSRC:.c=.o)
+HEADERS = $(wildcard include/*.h)
+
+all: $(addprefix bin/,$(TOOLS)) bin/backshift
+
+lib/libbackshift.a: $(LIBOBJ)
+	$(AR) rcs $@ $^
+
+lib/%.o: lib/%.c $(HEADERS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+cmd/%.o: cmd/%.c $(HEADERS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+cmd/common/%.o: cmd/common/%.c $(HEADERS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+bin/%: cmd/%.o cmd/common/tool.o cmd/common/progress.o lib/libbackshift.a
+	@mkdir -p bin
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< cmd/common/tool.o cmd/common/progress.o lib/libbackshift.a $(LDLIBS)
+
+bin/backshift: cmd/backshift.sh
+	@mkdir -p bin
+	cp $< $@
+	chmod 755 $@
+
+test: all
+	bats --tap tests
+
+# The whole suite again under AddressSanitizer and UBSan, in a separate tree.
+check-asan:
+	rm -rf build-asan && mkdir -p build-asan
+	cp -r Makefile lib cmd include tests man build-asan/
+	find build-asan -name '*.o' -o -name '*.a' | xargs rm -f
+	$(MAKE) -C build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
+		LDFLAGS='-fsanitize=address,undefined' all
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 bats --tap tests
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	for t in $(TOOLS) backshift; do install -m 755 bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
+	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	install -m 644 man/bs-formats.5 $(DESTDIR)$(MANDIR)/man5/
+
+clean:
+	rm -f lib/*.o lib/*.a cmd/*.o cmd/common/*.o bin/bs-* bin/backshift
+	rm -rf build-asan
+
+.PHONY: all test check-asan install clean
+.SECONDARY: $(LIBOBJ) cmd/common/tool.o cmd/common/progress.o $(patsubst %,cmd/%.o,$(TOOLS))

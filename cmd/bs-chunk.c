@@ -1,0 +1,456 @@
+/* bs-chunk - split files into content-defined chunks named by SHA-256. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "backup.h"
+#include "chunker.h"
+#include "hash.h"
+#include "linkmap.h"
+#include "meta.h"
+#include "progress.h"
+#include "record.h"
+#include "repo.h"
+#include "tool.h"
+#include "walk.h"
+
+static const char usage[] =
+	"usage: bs-chunk [-P] [-r repo [-H host] [-s subset] [-p backup]...] < stream\n";
+
+#define READ_SIZE (1u << 20)
+
+struct linked {
+	uint64_t size;
+	struct bs_entry ent;
+};
+
+struct chunker_state {
+	struct bs_writer out;
+	struct bs_buf scratch;
+	struct bs_chunker ck;
+	struct bs_hash hash;
+	unsigned char *buf;
+	size_t bufcap;
+	struct bs_repo repo;
+	int have_repo;
+	struct bs_meta_reader priors[3];
+	size_t npriors;
+	struct bs_linkmap links;
+	struct bs_progress progress;
+	uint64_t records;
+	uint64_t unchanged, read_files, read_bytes, linked;
+	uint64_t vanished, denied, unreadable, changed, sockets;
+};
+
+static void count_error(struct chunker_state *s, int err)
+{
+	if (err == ENOENT || err == ENOTDIR)
+		s->vanished++;
+	else if (err == EACCES || err == EPERM)
+		s->denied++;
+	else
+		s->unreadable++;
+}
+
+static void emit_record(struct chunker_state *s, const struct bs_rec *rec)
+{
+	bs_stream_record(&s->out, rec, &s->scratch);
+	s->records++;
+	if (s->out.err) {
+		struct bs_err e;
+		bs_writer_flush(&s->out, &e);
+		tool_die(&e);
+	}
+}
+
+static void emit_refs(struct chunker_state *s, const struct bs_entry *ent)
+{
+	for (size_t i = 0; i < ent->nrefs; i++)
+		bs_stream_ref(&s->out, ent->refs[i].digest, ent->refs[i].size);
+}
+
+static int same_time(struct bs_time a, struct bs_time b)
+{
+	return a.sec == b.sec && a.nsec == b.nsec;
+}
+
+/* An earlier backup's entry for this file, when the file has not changed
+ * since and all its chunks are still in the repository. */
+static const struct bs_entry *unchanged(struct chunker_state *s, const struct bs_rec *rec)
+{
+	struct bs_err e;
+
+	for (size_t p = 0; p < s->npriors; p++) {
+		struct bs_entry *ent;
+		uint64_t sum = 0;
+		size_t i;
+		int rc = bs_meta_lookup(&s->priors[p], rec->path.p, rec->path.len, &ent, &e);
+
+		if (rc < 0) {
+			tool_warn("%s; not using that backup", e.msg);
+			continue;
+		}
+		if (rc == 0 || ent->rec.kind != 'f' || ent->rec.size != rec->size ||
+		    !same_time(ent->rec.mtime, rec->mtime) || !same_time(ent->rec.ctime, rec->ctime) ||
+		    (ent->rec.dev == rec->dev && ent->rec.ino != rec->ino))
+			continue;
+		for (i = 0; i < ent->nrefs; i++) {
+			sum += ent->refs[i].size;
+			if (!bs_chunk_exists(&s->repo, ent->refs[i].digest))
+				break;
+		}
+		if (i == ent->nrefs && sum == rec->size)
+			return ent;
+	}
+	return NULL;
+}
+
+static void emit_chunk(struct chunker_state *s, const unsigned char *p, size_t n, struct bs_entry *keep)
+{
+	unsigned char digest[BS_DIGEST_LEN];
+
+	bs_hash_final(&s->hash, digest);
+	bs_stream_chunk(&s->out, digest, p, n);
+	if (keep)
+		bs_entry_addref(keep, digest, n);
+}
+
+/* Read and chunk one regular file; returns 0, or -1 when it was skipped. */
+static int read_file(struct chunker_state *s, struct bs_rec *rec, struct bs_entry *keep)
+{
+	struct stat before, after;
+	size_t len = 0, scanned = 0;
+	uint64_t total = 0;
+	char q[512];
+	int fd;
+
+	bs_quote(rec->path.p, rec->path.len, q, sizeof(q));
+	fd = open(rec->path.p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = open(rec->path.p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		int err = errno;
+		if (err == ELOOP) {
+			tool_warn("'%s' changed into a symbolic link while being backed up; skipped", q);
+			s->changed++;
+			return -1;
+		}
+		tool_warn("cannot open '%s': %s", q, strerror(err));
+		count_error(s, err);
+		return -1;
+	}
+	if (fstat(fd, &before) < 0 || !S_ISREG(before.st_mode)) {
+		if (S_ISREG(before.st_mode)) {
+			tool_warn("cannot stat '%s': %s", q, strerror(errno));
+			count_error(s, errno);
+		} else {
+			tool_warn("'%s' is no longer a regular file; skipped", q);
+			s->changed++;
+		}
+		close(fd);
+		return -1;
+	}
+	bs_rec_fill(rec, &before);
+	bs_chunker_reset(&s->ck);
+	for (;;) {
+		ssize_t n, k;
+		size_t want = s->bufcap - len;
+
+		if (want > READ_SIZE)
+			want = READ_SIZE;
+		n = read(fd, s->buf + len, want);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			tool_warn("cannot read '%s': %s", q, strerror(errno));
+			count_error(s, errno == ENOENT ? EIO : errno);
+			bs_hash_final(&s->hash, (unsigned char[BS_DIGEST_LEN]){ 0 });
+			if (total || scanned)
+				bs_stream_abandon(&s->out);
+			close(fd);
+			return -1;
+		}
+		if (n == 0) {
+			if (len > 0)
+				emit_chunk(s, s->buf, len, keep);
+			total += len;
+			break;
+		}
+		len += (size_t)n;
+		bs_progress_bytes(&s->progress, (uint64_t)n);
+		while (scanned < len) {
+			k = bs_chunker_find(&s->ck, s->buf + scanned, len - scanned);
+			if (k < 0) {
+				bs_hash_update(&s->hash, s->buf + scanned, len - scanned);
+				scanned = len;
+				break;
+			}
+			bs_hash_update(&s->hash, s->buf + scanned, (size_t)k);
+			emit_chunk(s, s->buf, scanned + (size_t)k, keep);
+			total += scanned + (size_t)k;
+			memmove(s->buf, s->buf + scanned + (size_t)k, len - scanned - (size_t)k);
+			len -= scanned + (size_t)k;
+			scanned = 0;
+		}
+	}
+	if (fstat(fd, &after) == 0 &&
+	    (after.st_size != before.st_size || after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+	     after.st_mtim.tv_nsec != before.st_mtim.tv_nsec || after.st_ctim.tv_sec != before.st_ctim.tv_sec ||
+	     after.st_ctim.tv_nsec != before.st_ctim.tv_nsec || (uint64_t)before.st_size != total)) {
+		tool_warn("'%s' changed while being read; saved as read", q);
+		s->changed++;
+	}
+	close(fd);
+	rec->size = total;
+	s->read_files++;
+	s->read_bytes += total;
+	return 0;
+}
+
+static void linked_free(void *v)
+{
+	struct linked *l = v;
+	bs_entry_release(&l->ent);
+	free(l);
+}
+
+static void process(struct chunker_state *s, struct bs_rec *rec)
+{
+	const struct bs_entry *prior;
+	struct linked *hl = NULL;
+
+	bs_progress_file(&s->progress, rec->path.p, rec->kind == 'f' ? rec->size : 0);
+	if (rec->kind != 'f') {
+		emit_record(s, rec);
+		return;
+	}
+	if (rec->nlink > 1) {
+		hl = bs_linkmap_get(&s->links, rec->dev, rec->ino);
+		if (hl && hl->size == rec->size) {
+			emit_refs(s, &hl->ent);
+			emit_record(s, rec);
+			s->linked++;
+			return;
+		}
+	}
+	if (s->npriors && (prior = unchanged(s, rec))) {
+		emit_refs(s, prior);
+		emit_record(s, rec);
+		s->unchanged++;
+		bs_progress_skip(&s->progress, rec->size);
+		return;
+	}
+	if (rec->nlink > 1 && !hl) {
+		hl = bs_xcalloc(1, sizeof(*hl));
+		bs_entry_init(&hl->ent);
+		bs_linkmap_put(&s->links, rec->dev, rec->ino, hl);
+	} else {
+		hl = NULL;
+	}
+	if (hl)
+		hl->ent.nrefs = 0;
+	if (read_file(s, rec, hl ? &hl->ent : NULL) < 0) {
+		if (hl)
+			hl->size = UINT64_MAX;
+		return;
+	}
+	if (hl)
+		hl->size = rec->size;
+	emit_record(s, rec);
+}
+
+/* Is the first record of find output "SIZE PATH" (find -printf '%s %p\0')? */
+static int looks_sized(const char *p, size_t n)
+{
+	size_t i = 0;
+	struct stat st;
+
+	while (i < n && p[i] >= '0' && p[i] <= '9')
+		i++;
+	if (i == 0 || i >= n - 1 || p[i] != ' ')
+		return 0;
+	return lstat(p, &st) < 0;
+}
+
+static void open_priors(struct chunker_state *s, const char *host, const char *subset,
+			char **ids, size_t nids)
+{
+	struct bs_summary sums[3];
+	struct bs_err e;
+	size_t n = 0;
+
+	if (nids) {
+		for (size_t i = 0; i < nids; i++)
+			if (bs_backup_resolve(&s->repo, ids[i], &sums[n++], &e) < 0)
+				tool_die(&e);
+	} else if (bs_backup_priors(&s->repo, host, subset, sums, &n, &e) < 0) {
+		tool_die(&e);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (bs_meta_open(&s->priors[s->npriors], &s->repo, sums[i].id, &e) < 0) {
+			tool_warn("%s; not using it for unchanged files", e.msg);
+			continue;
+		}
+		s->npriors++;
+	}
+	if (!s->progress.total_known && n)
+		s->progress.estimate = sums[0].bytes;
+}
+
+int main(int argc, char **argv)
+{
+	static struct chunker_state s;
+	struct bs_reader in;
+	struct bs_err e;
+	struct bs_item it;
+	struct bs_rec rec;
+	const char *repo = NULL, *subset = NULL, *peek;
+	char host[128] = "", *ids[3];
+	size_t nids = 0;
+	int c, rc, progress = 0;
+
+	tool_init("bs-chunk");
+	while ((c = getopt(argc, argv, "hPr:H:s:p:")) != -1) {
+		switch (c) {
+		case 'P': progress = 1; break;
+		case 'r': repo = optarg; break;
+		case 'H': snprintf(host, sizeof(host), "%s", optarg); break;
+		case 's': subset = optarg; break;
+		case 'p':
+			if (nids == 3)
+				tool_fail(BS_USAGE, "at most three -p backups");
+			ids[nids++] = optarg;
+			break;
+		case 'h': tool_usage(usage, 1); break;
+		default: tool_usage(usage, 2);
+		}
+	}
+	if (optind != argc)
+		tool_usage(usage, 2);
+	if (!repo && (subset || nids || host[0]))
+		tool_fail(BS_USAGE, "-s, -H and -p need -r");
+	if (subset && nids)
+		tool_fail(BS_USAGE, "give -s or -p, not both");
+
+	bs_progress_init(&s.progress, progress);
+	if (bs_chunker_init(&s.ck, BS_CHUNK_MIN_DEFAULT, BS_CHUNK_AVG_DEFAULT, BS_CHUNK_MAX_DEFAULT) < 0)
+		tool_fail(BS_SYS, "cannot set up the chunker");
+	if (repo) {
+		if (bs_repo_open(&s.repo, repo, &e) < 0 || bs_repo_lock(&s.repo, BS_LOCK_SHARED, &e) < 0)
+			tool_die(&e);
+		s.have_repo = 1;
+		if (bs_chunker_init(&s.ck, s.repo.cfg.chunk_min, s.repo.cfg.chunk_avg, s.repo.cfg.chunk_max) < 0)
+			tool_fail(BS_INPUT, "the repository's chunk sizes are unusable");
+		if (subset && !host[0])
+			tool_hostname(host, sizeof(host));
+		if (subset || nids)
+			open_priors(&s, host, subset, ids, nids);
+	}
+	s.bufcap = s.ck.max + READ_SIZE;
+	s.buf = bs_xmalloc(s.bufcap);
+	bs_hash_init(&s.hash);
+	bs_linkmap_init(&s.links);
+	bs_writer_init(&s.out, 1, "standard output");
+	bs_reader_init(&in, 0, "standard input");
+	bs_item_init(&it);
+	bs_rec_init(&rec);
+
+	bs_stream_header(&s.out, BS_STREAM_CHUNKS);
+	rc = (int)bs_reader_peekn(&in, 7, &peek, &e);
+	if (rc < 0)
+		tool_die(&e);
+	if (rc == 7 && !memcmp(peek, "B walk ", 7)) {
+		struct bs_stream st;
+		if (bs_stream_open(&st, &in, BS_STREAM_WALK, &e) < 0)
+			tool_die(&e);
+		while ((rc = bs_stream_next(&st, &it, &e)) > 0) {
+			if (it.type == BS_ITEM_STAT) {
+				bs_stream_stat(&s.out, it.key, it.value);
+				continue;
+			}
+			if (it.rec.path.p[0] != '/')
+				tool_fail(BS_INPUT, "standard input: path '%.200s' is not absolute", it.rec.path.p);
+			process(&s, &it.rec);
+		}
+		if (rc < 0)
+			tool_die(&e);
+		bs_stream_release(&st);
+	} else {
+		/* find -print0, or find -printf '%s %p\0' */
+		struct bs_buf line = BS_BUF_INIT, clean = BS_BUF_INIT;
+		int sized = -1;
+
+		in.max_record = 1u << 20;
+		while ((rc = bs_reader_until(&in, '\0', &line, &e)) > 0) {
+			const char *path = line.p;
+			size_t n = line.len;
+			if (n == 0)
+				continue;
+			if (sized < 0)
+				sized = looks_sized(line.p, line.len);
+			if (sized) {
+				const char *sp = memchr(line.p, ' ', line.len);
+				if (!sp || sp == line.p)
+					tool_fail(BS_INPUT, "standard input: expected 'SIZE PATH' records");
+				bs_progress_total(&s.progress, strtoull(line.p, NULL, 10));
+				n -= (size_t)(sp + 1 - line.p);
+				path = sp + 1;
+			}
+			if (bs_path_clean(path, n, &clean, &e) < 0)
+				tool_die(&e);
+			rc = bs_rec_stat(&rec, clean.p, &e);
+			if (rc == 1) {
+				s.sockets++;
+				continue;
+			}
+			if (rc < 0) {
+				if (e.code != BS_PARTIAL)
+					tool_die(&e);
+				tool_warn("%s", e.msg);
+				count_error(&s, errno);
+				continue;
+			}
+			process(&s, &rec);
+		}
+		if (rc < 0)
+			tool_die(&e);
+		bs_buf_release(&line);
+		bs_buf_release(&clean);
+	}
+	bs_progress_done(&s.progress);
+	if (s.unchanged)
+		bs_stream_stat(&s.out, "unchanged", s.unchanged);
+	if (s.read_files)
+		bs_stream_stat(&s.out, "read-files", s.read_files);
+	bs_stream_stat(&s.out, "read-bytes", s.read_bytes);
+	if (s.sockets)
+		bs_stream_stat(&s.out, "sockets", s.sockets);
+	if (s.vanished)
+		bs_stream_stat(&s.out, "vanished", s.vanished);
+	if (s.denied)
+		bs_stream_stat(&s.out, "denied", s.denied);
+	if (s.unreadable)
+		bs_stream_stat(&s.out, "unreadable", s.unreadable);
+	if (s.changed)
+		bs_stream_stat(&s.out, "changed", s.changed);
+	bs_stream_trailer(&s.out, s.records);
+	if (bs_writer_close(&s.out, &e) < 0)
+		tool_die(&e);
+
+	for (size_t i = 0; i < s.npriors; i++)
+		bs_meta_release(&s.priors[i]);
+	if (s.have_repo)
+		bs_repo_close(&s.repo);
+	bs_linkmap_release(&s.links, linked_free);
+	bs_hash_release(&s.hash);
+	bs_item_release(&it);
+	bs_rec_release(&rec);
+	bs_reader_release(&in);
+	bs_buf_release(&s.scratch);
+	free(s.buf);
+	return s.vanished + s.denied + s.unreadable + s.changed ? BS_PARTIAL : BS_OK;
+}

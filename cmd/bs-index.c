@@ -1,0 +1,242 @@
+/* bs-index - record a manifest stream as a backup: summary and metadata. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "backup.h"
+#include "meta.h"
+#include "record.h"
+#include "repo.h"
+#include "tool.h"
+
+static const char usage[] =
+	"usage: bs-index -r repo -s subset [-H host] [-q] < manifest\n";
+
+#define CHECKPOINT_FILES 5000
+#define CHECKPOINT_SECONDS 300
+
+static volatile int stop, flush_now;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	flush_now = 1;
+}
+
+static const char *counted[] = {
+	"unchanged", "read-files", "read-bytes", "new-files", "present-files", "new-chunks",
+	"new-bytes", "stored-bytes", "sockets", "vanished", "denied", "unreadable", "changed",
+};
+#define NCOUNTED (sizeof(counted) / sizeof(counted[0]))
+
+struct indexer {
+	struct bs_repo repo;
+	struct bs_summary sum;
+	struct bs_meta_writer meta;
+	uint64_t counts[NCOUNTED];
+	uint64_t others, regular;
+	time_t last_checkpoint;
+	uint64_t files_at_checkpoint;
+};
+
+static uint64_t count(struct indexer *x, const char *key)
+{
+	for (size_t i = 0; i < NCOUNTED; i++)
+		if (!strcmp(counted[i], key))
+			return x->counts[i];
+	return 0;
+}
+
+static uint64_t problems(struct indexer *x)
+{
+	return count(x, "vanished") + count(x, "denied") + count(x, "unreadable") + count(x, "changed");
+}
+
+static int checkpoint(struct indexer *x, struct bs_err *e)
+{
+	x->last_checkpoint = time(NULL);
+	x->files_at_checkpoint = x->sum.files;
+	x->sum.problems = problems(x);
+	if (bs_meta_sync(&x->meta, e) < 0)
+		return -1;
+	return bs_summary_write(&x->repo, &x->sum, e);
+}
+
+static void report(struct indexer *x)
+{
+	double elapsed = (double)(x->sum.finish.sec - x->sum.start.sec) +
+			 ((double)x->sum.finish.nsec - (double)x->sum.start.nsec) / 1e9;
+
+	fprintf(stderr,
+		"bs-index: backup %s %s: %" PRIu64 " entries, %" PRIu64 " bytes\n"
+		"  unchanged, not read:      %12" PRIu64 " files\n"
+		"  read, new data stored:    %12" PRIu64 " files\n"
+		"  read, all chunks present: %12" PRIu64 " files\n"
+		"  not regular files:        %12" PRIu64 "\n"
+		"  could not be read:        %12" PRIu64 " (permission denied %" PRIu64 ", vanished %" PRIu64
+		", changed while read %" PRIu64 ", other %" PRIu64 ")\n"
+		"  sockets skipped:          %12" PRIu64 "\n"
+		"  bytes read:               %12" PRIu64 "\n"
+		"  bytes new:                %12" PRIu64 " in %" PRIu64 " chunks\n"
+		"  bytes stored, compressed: %12" PRIu64 "\n"
+		"  elapsed:                  %12.1f s\n",
+		x->sum.id, x->sum.finished ? "finished" : "unfinished", x->sum.files, x->sum.bytes,
+		count(x, "unchanged"), count(x, "new-files"), count(x, "present-files"), x->others,
+		problems(x), count(x, "denied"), count(x, "vanished"), count(x, "changed"), count(x, "unreadable"),
+		count(x, "sockets"), count(x, "read-bytes"), count(x, "new-bytes"), count(x, "new-chunks"),
+		count(x, "stored-bytes"), elapsed);
+}
+
+int main(int argc, char **argv)
+{
+	static struct indexer x;
+	struct bs_reader in;
+	struct bs_stream st;
+	struct bs_item it;
+	struct bs_entry ent;
+	struct bs_buf clean = BS_BUF_INIT;
+	struct bs_err e, why;
+	struct sigaction sa;
+	const char *path = NULL, *subset = NULL;
+	char host[128] = "";
+	uint64_t pending = 0;
+	int c, rc, quiet = 0, status;
+
+	tool_init("bs-index");
+	while ((c = getopt(argc, argv, "hr:s:H:q")) != -1) {
+		switch (c) {
+		case 'r': path = optarg; break;
+		case 's': subset = optarg; break;
+		case 'H': snprintf(host, sizeof(host), "%s", optarg); break;
+		case 'q': quiet = 1; break;
+		case 'h': tool_usage(usage, 1); break;
+		default: tool_usage(usage, 2);
+		}
+	}
+	if (!path || !subset || optind != argc)
+		tool_usage(usage, 2);
+	if (!bs_name_ok(subset))
+		tool_fail(BS_USAGE, "unusable subset name '%s': use letters, digits and . _ + @ -", subset);
+	if (!host[0])
+		tool_hostname(host, sizeof(host));
+	else if (!strcmp(host, "localhost") || !strcmp(host, "localhost.localdomain"))
+		tool_fail(BS_USAGE, "'%s' would mix different machines' backups; give the machine's real name", host);
+	if (!bs_name_ok(host))
+		tool_fail(BS_USAGE, "unusable host name '%s'", host);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+
+	if (bs_repo_open(&x.repo, path, &e) < 0)
+		tool_die(&e);
+	bs_reader_init(&in, 0, "standard input");
+	in.stop = &stop;
+	if (bs_stream_open(&st, &in, BS_STREAM_MANIFEST, &e) < 0)
+		tool_die(&e);
+	if (!st.has_time)
+		tool_fail(BS_INPUT, "standard input: the manifest has no T line: pass it through bs-store");
+	if (bs_backup_create(&x.repo, host, subset, st.time, &x.sum, &e) < 0)
+		tool_die(&e);
+	if (bs_meta_create(&x.meta, &x.repo, x.sum.id, &e) < 0)
+		tool_die(&e);
+	x.last_checkpoint = time(NULL);
+	bs_item_init(&it);
+	bs_entry_init(&ent);
+	why.code = 0;
+	while ((rc = bs_stream_next(&st, &it, &why)) > 0) {
+		switch (it.type) {
+		case BS_ITEM_REF:
+			bs_entry_addref(&ent, it.digest, it.size);
+			pending += it.size;
+			break;
+		case BS_ITEM_ABANDON:
+			ent.nrefs = 0;
+			pending = 0;
+			break;
+		case BS_ITEM_STAT:
+			for (size_t i = 0; i < NCOUNTED; i++)
+				if (!strcmp(counted[i], it.key))
+					x.counts[i] += it.value;
+			break;
+		case BS_ITEM_CHUNK:
+			break;	/* refused by the stream reader */
+		case BS_ITEM_RECORD:
+			if (bs_path_clean(it.rec.path.p, it.rec.path.len, &clean, &why) < 0 ||
+			    it.rec.path.p[0] != '/' || clean.len != it.rec.path.len ||
+			    memcmp(clean.p, it.rec.path.p, clean.len)) {
+				bs_err_set(&why, BS_INPUT, "standard input: path '%.200s' is not absolute and clean",
+					   it.rec.path.p);
+				rc = -1;
+				break;
+			}
+			if ((it.rec.kind == 'f' && pending != it.rec.size) || (it.rec.kind != 'f' && ent.nrefs)) {
+				bs_err_set(&why, BS_INPUT, "standard input: the chunks of '%.200s' do not add up to its size",
+					   it.rec.path.p);
+				rc = -1;
+				break;
+			}
+			bs_rec_copy(&ent.rec, &it.rec);
+			if (bs_meta_add(&x.meta, &ent, &e) < 0)
+				tool_die(&e);
+			x.sum.files++;
+			if (it.rec.kind == 'f') {
+				x.sum.bytes += it.rec.size;
+				x.regular++;
+			} else {
+				x.others++;
+			}
+			ent.nrefs = 0;
+			pending = 0;
+			if (flush_now || x.sum.files - x.files_at_checkpoint >= CHECKPOINT_FILES ||
+			    time(NULL) - x.last_checkpoint >= CHECKPOINT_SECONDS) {
+				flush_now = 0;
+				if (checkpoint(&x, &e) < 0)
+					tool_die(&e);
+			}
+			break;
+		}
+		if (rc < 0)
+			break;
+	}
+	/* Whatever happened, keep what came: the next backup reuses it. */
+	x.sum.problems = problems(&x);
+	if (bs_meta_close(&x.meta, &e) < 0)
+		tool_die(&e);
+	x.sum.finish = bs_now();
+	if (rc == 0 && !stop)
+		x.sum.finished = 1;
+	if (bs_summary_write(&x.repo, &x.sum, &e) < 0)
+		tool_die(&e);
+	if (!quiet || !x.sum.finished)
+		report(&x);
+	if (!x.sum.finished) {
+		if (stop)
+			bs_err_set(&why, BS_SYS, "interrupted");
+		tool_fail(why.code ? why.code : BS_INPUT, "backup '%s' is unfinished: %s", x.sum.id, why.msg);
+	}
+	printf("%s\n", x.sum.id);
+	tool_close_stdout();
+	status = x.sum.problems ? BS_PARTIAL : BS_OK;
+	if (status)
+		tool_warn("%" PRIu64 " files could not be read in full; see the messages above", x.sum.problems);
+	bs_item_release(&it);
+	bs_entry_release(&ent);
+	bs_buf_release(&clean);
+	bs_stream_release(&st);
+	bs_reader_release(&in);
+	bs_repo_close(&x.repo);
+	return status;
+}

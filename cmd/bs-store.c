@@ -1,0 +1,123 @@
+/* bs-store - write a chunk stream's chunks into the repository; pass on the manifest. */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "record.h"
+#include "repo.h"
+#include "tool.h"
+
+static const char usage[] =
+	"usage: bs-store -r repo < chunks > manifest\n";
+
+int main(int argc, char **argv)
+{
+	struct bs_repo repo;
+	struct bs_reader in;
+	struct bs_writer out;
+	struct bs_stream st;
+	struct bs_item it;
+	struct bs_buf scratch = BS_BUF_INIT;
+	struct bs_err e;
+	struct bs_time now;
+	const char *path = NULL;
+	uint64_t pending = 0, records = 0;
+	uint64_t new_chunks = 0, new_bytes = 0, stored_bytes = 0, new_files = 0, present_files = 0;
+	int c, rc, file_new = 0, has_chunks = 0;
+
+	tool_init("bs-store");
+	while ((c = getopt(argc, argv, "hr:")) != -1) {
+		switch (c) {
+		case 'r': path = optarg; break;
+		case 'h': tool_usage(usage, 1); break;
+		default: tool_usage(usage, 2);
+		}
+	}
+	if (!path || optind != argc)
+		tool_usage(usage, 2);
+	if (bs_repo_open(&repo, path, &e) < 0 || bs_repo_lock(&repo, BS_LOCK_SHARED, &e) < 0)
+		tool_die(&e);
+	/* Every chunk this run refers to is stamped with a time no earlier
+	 * than this one, which the manifest carries to bs-index as the
+	 * backup's start: backups and chunks expire on one clock. */
+	now = bs_now();
+	bs_reader_init(&in, 0, "standard input");
+	bs_writer_init(&out, 1, "standard output");
+	bs_item_init(&it);
+	if (bs_stream_open(&st, &in, BS_STREAM_CHUNKS | BS_STREAM_MANIFEST, &e) < 0)
+		tool_die(&e);
+	st.max_chunk = repo.cfg.chunk_max;
+	bs_stream_header(&out, BS_STREAM_MANIFEST);
+	bs_stream_time(&out, now);
+	while ((rc = bs_stream_next(&st, &it, &e)) > 0) {
+		struct bs_chunk_info info;
+		struct bs_time t = bs_now();
+
+		switch (it.type) {
+		case BS_ITEM_CHUNK:
+			if (bs_chunk_put(&repo, it.digest, it.data.p, it.data.len, t, &info, &e) < 0)
+				tool_die(&e);
+			if (info.stored) {
+				new_chunks++;
+				new_bytes += it.size;
+				stored_bytes += info.disk_bytes;
+				file_new = 1;
+			}
+			has_chunks = 1;
+			pending += it.size;
+			bs_stream_ref(&out, it.digest, it.size);
+			break;
+		case BS_ITEM_REF:
+			if (bs_chunk_touch(&repo, it.digest, t, &e) < 0)
+				tool_die(&e);
+			pending += it.size;
+			bs_stream_ref(&out, it.digest, it.size);
+			break;
+		case BS_ITEM_ABANDON:
+			pending = 0;
+			file_new = has_chunks = 0;
+			bs_stream_abandon(&out);
+			break;
+		case BS_ITEM_STAT:
+			bs_stream_stat(&out, it.key, it.value);
+			break;
+		case BS_ITEM_RECORD:
+			if (it.rec.kind != 'f' && pending)
+				tool_fail(BS_INPUT, "standard input: chunks before '%.200s', which is not a regular file",
+					  it.rec.path.p);
+			if (it.rec.kind == 'f' && pending != it.rec.size)
+				tool_fail(BS_INPUT, "standard input: the chunks of '%.200s' add up to %" PRIu64
+					  " bytes, not %" PRIu64, it.rec.path.p, pending, it.rec.size);
+			if (has_chunks)
+				file_new ? new_files++ : present_files++;
+			bs_stream_record(&out, &it.rec, &scratch);
+			records++;
+			pending = 0;
+			file_new = has_chunks = 0;
+			break;
+		}
+		if (out.err && bs_writer_flush(&out, &e) < 0)
+			tool_die(&e);
+	}
+	if (rc < 0)
+		tool_die(&e);
+	if (pending)
+		tool_fail(BS_INPUT, "standard input: chunks at the end belong to no file");
+	/* the names of new chunks are durable before anything refers to them */
+	if (bs_repo_sync(&repo, &e) < 0)
+		tool_die(&e);
+	bs_stream_stat(&out, "new-files", new_files);
+	bs_stream_stat(&out, "present-files", present_files);
+	bs_stream_stat(&out, "new-chunks", new_chunks);
+	bs_stream_stat(&out, "new-bytes", new_bytes);
+	bs_stream_stat(&out, "stored-bytes", stored_bytes);
+	bs_stream_trailer(&out, records);
+	if (bs_writer_close(&out, &e) < 0)
+		tool_die(&e);
+	bs_stream_release(&st);
+	bs_item_release(&it);
+	bs_reader_release(&in);
+	bs_buf_release(&scratch);
+	bs_repo_close(&repo);
+	return 0;
+}

@@ -1,0 +1,124 @@
+/* bs-walk - stat records of the paths given, or of NUL-delimited paths on stdin. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "meta.h"
+#include "record.h"
+#include "tool.h"
+#include "walk.h"
+
+static const char usage[] =
+	"usage: bs-walk [-x] [path ...]\n"
+	"       find ... -print0 | bs-walk\n";
+
+struct state {
+	struct bs_writer out;
+	struct bs_buf scratch;
+	uint64_t records;
+	uint64_t vanished, denied, unreadable;
+};
+
+static int emit(void *arg, struct bs_rec *rec, struct bs_err *e)
+{
+	struct state *s = arg;
+
+	bs_stream_record(&s->out, rec, &s->scratch);
+	s->records++;
+	if (s->out.err)
+		return bs_writer_flush(&s->out, e);
+	return 0;
+}
+
+static void warn(void *arg, const char *msg, int kind)
+{
+	struct state *s = arg;
+
+	tool_warn("%s", msg);
+	if (kind == BS_WARN_VANISHED)
+		s->vanished++;
+	else if (kind == BS_WARN_DENIED)
+		s->denied++;
+	else
+		s->unreadable++;
+}
+
+int main(int argc, char **argv)
+{
+	struct state s;
+	struct bs_walk_ops ops;
+	struct bs_err e;
+	int c, flags = 0;
+
+	tool_init("bs-walk");
+	while ((c = getopt(argc, argv, "hx")) != -1) {
+		switch (c) {
+		case 'x': flags |= BS_WALK_XDEV; break;
+		case 'h': tool_usage(usage, 1); break;
+		default: tool_usage(usage, 2);
+		}
+	}
+	memset(&s, 0, sizeof(s));
+	memset(&ops, 0, sizeof(ops));
+	ops.record = emit;
+	ops.warn = warn;
+	ops.arg = &s;
+	bs_writer_init(&s.out, 1, "standard output");
+	bs_stream_header(&s.out, BS_STREAM_WALK);
+	if (optind < argc) {
+		for (int i = optind; i < argc; i++)
+			if (bs_walk(argv[i], flags, &ops, &e) < 0)
+				tool_die(&e);
+	} else {
+		struct bs_reader in;
+		struct bs_buf path = BS_BUF_INIT, clean = BS_BUF_INIT;
+		struct bs_rec rec;
+		int r;
+
+		if (flags & BS_WALK_XDEV)
+			tool_fail(BS_USAGE, "-x needs paths to walk; with find, use find -xdev");
+		bs_rec_init(&rec);
+		bs_reader_init(&in, 0, "standard input");
+		in.max_record = 1u << 20;
+		while ((r = bs_reader_until(&in, '\0', &path, &e)) > 0) {
+			if (path.len == 0)
+				continue;
+			if (bs_path_clean(path.p, path.len, &clean, &e) < 0)
+				tool_die(&e);
+			r = bs_rec_stat(&rec, clean.p, &e);
+			if (r == 1) {
+				ops.sockets++;
+				continue;
+			}
+			if (r < 0) {
+				if (e.code != BS_PARTIAL)
+					tool_die(&e);
+				warn(&s, e.msg, errno == ENOENT || errno == ENOTDIR ? BS_WARN_VANISHED :
+				     errno == EACCES || errno == EPERM ? BS_WARN_DENIED : BS_WARN_OTHER);
+				continue;
+			}
+			if (emit(&s, &rec, &e) < 0)
+				tool_die(&e);
+		}
+		if (r < 0)
+			tool_die(&e);
+		bs_rec_release(&rec);
+		bs_buf_release(&path);
+		bs_buf_release(&clean);
+		bs_reader_release(&in);
+	}
+	if (ops.sockets)
+		bs_stream_stat(&s.out, "sockets", ops.sockets);
+	if (s.vanished)
+		bs_stream_stat(&s.out, "vanished", s.vanished);
+	if (s.denied)
+		bs_stream_stat(&s.out, "denied", s.denied);
+	if (s.unreadable)
+		bs_stream_stat(&s.out, "unreadable", s.unreadable);
+	bs_stream_trailer(&s.out, s.records);
+	if (bs_writer_close(&s.out, &e) < 0)
+		tool_die(&e);
+	bs_buf_release(&s.scratch);
+	return s.vanished + s.denied + s.unreadable ? BS_PARTIAL : BS_OK;
+}

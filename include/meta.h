@@ -1,0 +1,130 @@
+/*
+ * meta.h - a backup's metadata: one gdbm database, one value a directory.
+ *
+ * REPO/backups/<id>/metadata is a gdbm file.  Its key is a directory's
+ * absolute path ("/", "/usr", ...); its value is that directory's listing:
+ * one byte saying how the rest is stored ('x' xz, 'r' raw), then the
+ * entries sorted by name, each written as in the manifest stream (its
+ * R lines, then its record with the bare name as path).  A directory that
+ * was not itself backed up but lies above one that was appears in its
+ * parent's listing with kind 'i' (implicit).  The key "" holds the record
+ * of "/" itself, when "/" was backed up.  A partial listing or restore
+ * reads only the values it needs.
+ *
+ * struct bs_entry is a record with its chunks.  struct bs_listing is a
+ * directory's entries, sorted by name.
+ *
+ * Writer (bs-index).  Records may come in any order; a directory's listing
+ * is kept in memory while the walk is inside it and written out when the
+ * walk leaves it (merged with what was written before, when a walk comes
+ * back), so memory follows the depth of the tree, not its size.
+ *   bs_meta_create(w, repo, id, e)
+ *   bs_meta_add(w, entry, e)      the entry's rec.path is an absolute path
+ *   bs_meta_sync(w, e)            write every open listing and sync the
+ *                                 database: what is there is readable
+ *   bs_meta_close(w, e)           sync and close; bs_meta_abort() frees
+ *                                 without writing
+ *
+ * Reader (bs-ls, bs-cat, bs-chunk's incremental lookups, bs-check).
+ *   bs_meta_open(m, repo, id, e)
+ *   bs_meta_listing(m, dir, len, l, e)  the listing of dir into l; returns
+ *                                       1, 0 when the backup has no such
+ *                                       directory, -1 on error
+ *   bs_meta_lookup(m, path, len, &ent, e)  the entry of one path; returns 1
+ *                                       (ent points into a small cache, valid
+ *                                       until the next call), 0, or -1
+ *   bs_meta_root(m, ent, e)             the record of "/": 1, 0 or -1
+ *   bs_meta_walk(m, path, len, fn, arg, e)
+ *       visit path and everything below it, a directory before its entries
+ *       and entries in byte order: fn(arg, ent, fullpath, e) for each, the
+ *       implicit directories included (kind 'i'); fn returns 0 to go on or
+ *       -1 to stop.  Returns 1, 0 when the backup does not hold path, or -1.
+ *   bs_meta_release(m)
+ *
+ * bs_path_clean(in, n, out) makes an absolute, clean path: the current
+ * directory is put before a relative one; "//", "." and ".." are folded
+ * lexically.  bs_path_split() gives the directory and the last component.
+ */
+#ifndef BS_META_H
+#define BS_META_H
+
+#include <stdint.h>
+#include "buf.h"
+#include "err.h"
+#include "record.h"
+#include "repo.h"
+
+struct bs_ref {
+	unsigned char digest[BS_DIGEST_LEN];
+	uint64_t size;
+};
+
+struct bs_entry {
+	struct bs_rec rec;
+	struct bs_ref *refs;
+	size_t nrefs, refcap;
+};
+
+void bs_entry_init(struct bs_entry *ent);
+void bs_entry_release(struct bs_entry *ent);
+void bs_entry_addref(struct bs_entry *ent, const unsigned char *digest, uint64_t size);
+void bs_entry_copy(struct bs_entry *dst, const struct bs_entry *src);
+
+struct bs_listing {
+	struct bs_entry *v;
+	size_t n, cap;
+};
+
+void bs_listing_init(struct bs_listing *l);
+void bs_listing_release(struct bs_listing *l);
+void bs_listing_clear(struct bs_listing *l);
+struct bs_entry *bs_listing_find(struct bs_listing *l, const char *name, size_t n);
+void bs_listing_encode(struct bs_listing *l, struct bs_buf *out);
+int bs_listing_decode(struct bs_listing *l, const char *p, size_t n, struct bs_err *e);
+
+struct bs_meta_frame;
+
+struct bs_meta_writer {
+	void *db;
+	struct bs_repo *repo;
+	struct bs_meta_frame *stack;
+	size_t depth, cap;
+	struct bs_buf scratch, packed;
+	char *file;
+};
+
+int bs_meta_create(struct bs_meta_writer *w, struct bs_repo *repo, const char *id, struct bs_err *e);
+int bs_meta_add(struct bs_meta_writer *w, const struct bs_entry *ent, struct bs_err *e);
+int bs_meta_sync(struct bs_meta_writer *w, struct bs_err *e);
+int bs_meta_close(struct bs_meta_writer *w, struct bs_err *e);
+void bs_meta_abort(struct bs_meta_writer *w);
+
+#define BS_META_CACHE 4
+
+struct bs_meta_reader {
+	void *db;
+	char *id;
+	struct bs_buf key, val, raw;
+	struct {
+		struct bs_buf dir;
+		struct bs_listing l;
+		int present;
+		unsigned long stamp;
+	} cache[BS_META_CACHE];
+	unsigned long clock;
+	struct bs_entry root;
+};
+
+int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id, struct bs_err *e);
+int bs_meta_listing(struct bs_meta_reader *m, const char *dir, size_t len, struct bs_listing *l, struct bs_err *e);
+int bs_meta_lookup(struct bs_meta_reader *m, const char *path, size_t len, struct bs_entry **ent, struct bs_err *e);
+int bs_meta_root(struct bs_meta_reader *m, struct bs_entry *ent, struct bs_err *e);
+typedef int bs_meta_visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e);
+int bs_meta_walk(struct bs_meta_reader *m, const char *path, size_t len, bs_meta_visit *fn, void *arg,
+		 struct bs_err *e);
+void bs_meta_release(struct bs_meta_reader *m);
+
+int bs_path_clean(const char *in, size_t n, struct bs_buf *out, struct bs_err *e);
+void bs_path_split(const char *p, size_t n, size_t *dirlen, const char **base, size_t *baselen);
+
+#endif

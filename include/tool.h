@@ -1,0 +1,30 @@
+/*
+ * tool.h - what every tool's main shares: its name, reporting, exiting.
+ * (cmd/common/tool.c; linked into each tool, never into the library.)
+ *
+ *   tool_init(name)       set the name that prefixes messages
+ *   tool_die(e)           print "name: message" and exit with e->code
+ *   tool_fail(code, fmt)  the same from a format
+ *   tool_warn(fmt, ...)   print "name: message" and go on
+ *   tool_usage(text, fd)  print the usage text; with fd 2, exit 2
+ *   tool_close_stdout()   flush and close stdout, dying if that fails
+ *   tool_hostname(buf, n) the canonical name of this machine, lowercase;
+ *                         dies when it is localhost (ask for -H)
+ */
+#ifndef BS_TOOL_H
+#define BS_TOOL_H
+
+#include <stddef.h>
+#include "err.h"
+
+extern const char *tool_name;
+
+void tool_init(const char *name);
+__attribute__((noreturn)) void tool_die(const struct bs_err *e);
+__attribute__((noreturn, format(printf, 2, 3))) void tool_fail(int code, const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void tool_warn(const char *fmt, ...);
+void tool_usage(const char *text, int fd);
+void tool_close_stdout(void);
+void tool_hostname(char *buf, size_t n);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * walk.h - stat records from the file system.
+ *
+ *   bs_rec_stat(rec, path, e)
+ *       lstat(2) path (absolute and clean) into rec, with the owner's and
+ *       group's names and a symlink's target.  Returns 0, or -1: e->code is
+ *       BS_PARTIAL for a path that vanished or cannot be read (the caller
+ *       reports it and goes on), BS_SYS otherwise.  Sockets return 1:
+ *       nothing to record.
+ *   bs_rec_fill(rec, st)      the fields that come from a struct stat
+ *   bs_kind_of(mode)          'f' 'd' 'l' 'p' 'c' 'b', 's' for a socket
+ *
+ *   bs_walk(path, flags, fn, arg, e)
+ *       walk a tree depth first, a directory before its entries and the
+ *       entries of a directory in byte order, calling fn(arg, rec) for each
+ *       (sockets are counted and skipped).  fn returns 0 to go on, or -1 to
+ *       stop the walk (which then returns -1 with fn's error).  A path that
+ *       cannot be read is passed to warn(arg, msg, code) and skipped.
+ *       BS_WALK_XDEV stays on the file system of `path`.
+ */
+#ifndef BS_WALK_H
+#define BS_WALK_H
+
+#include <sys/stat.h>
+#include "err.h"
+#include "record.h"
+
+enum { BS_WALK_XDEV = 1 };
+
+struct bs_walk_ops {
+	int (*record)(void *arg, struct bs_rec *rec, struct bs_err *e);
+	void (*warn)(void *arg, const char *msg, int kind);
+	void *arg;
+	unsigned long sockets;
+};
+
+enum { BS_WARN_VANISHED = 1, BS_WARN_DENIED = 2, BS_WARN_OTHER = 3 };
+
+int bs_kind_of(mode_t mode);
+void bs_rec_fill(struct bs_rec *rec, const struct stat *st);
+int bs_rec_stat(struct bs_rec *rec, const char *path, struct bs_err *e);
+int bs_walk(const char *path, int flags, struct bs_walk_ops *ops, struct bs_err *e);
+
+#endif

@@ -1,0 +1,308 @@
+/* backup.c - backup ids, summaries, and choosing backups by name. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "backup.h"
+
+int bs_name_ok(const char *s)
+{
+	if (!*s || strlen(s) > 100 || *s == '.' || *s == '-')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '.' || *s == '-' || *s == '_' || *s == '+' || *s == '@'))
+			return 0;
+	return 1;
+}
+
+void bs_time_format(char *out, size_t n, struct bs_time t)
+{
+	time_t sec = (time_t)t.sec;
+	struct tm tm;
+
+	if (!localtime_r(&sec, &tm) || !strftime(out, n, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(out, n, "%" PRId64, t.sec);
+}
+
+static void summary_text(const struct bs_summary *s, struct bs_buf *b)
+{
+	bs_buf_addf(b, "backshift-summary 1\nid %s\nhost %s\nsubset %s\nstart %" PRId64 ".%09" PRIu32 "\n",
+		    s->id, s->host, s->subset, s->start.sec, s->start.nsec);
+	if (s->finished)
+		bs_buf_addf(b, "finish %" PRId64 ".%09" PRIu32 "\n", s->finish.sec, s->finish.nsec);
+	else
+		bs_buf_adds(b, "finish -\n");
+	bs_buf_addf(b, "files %" PRIu64 "\nbytes %" PRIu64 "\nproblems %" PRIu64 "\ndata %s\n",
+		    s->files, s->bytes, s->problems, s->data_expired ? "expired" : "present");
+}
+
+int bs_summary_write(struct bs_repo *repo, const struct bs_summary *s, struct bs_err *e)
+{
+	struct bs_buf text = BS_BUF_INIT, tmp = BS_BUF_INIT, final = BS_BUF_INIT;
+	int fd, rc = -1;
+
+	summary_text(s, &text);
+	bs_buf_addf(&final, "backups/%s/summary", s->id);
+	bs_buf_addf(&tmp, "backups/%s/summary.tmp-%ld", s->id, (long)getpid());
+	fd = openat(repo->dirfd, tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		bs_err_sys(e, "cannot write the summary of '%s'", s->id);
+		goto out;
+	}
+	if (bs_write_full(fd, text.p, text.len) < 0 || fsync(fd) < 0) {
+		bs_err_sys(e, "cannot write the summary of '%s'", s->id);
+		close(fd);
+		unlinkat(repo->dirfd, tmp.p, 0);
+		goto out;
+	}
+	close(fd);
+	if (renameat(repo->dirfd, tmp.p, repo->dirfd, final.p) < 0) {
+		bs_err_sys(e, "cannot write the summary of '%s'", s->id);
+		unlinkat(repo->dirfd, tmp.p, 0);
+		goto out;
+	}
+	bs_buf_reset(&tmp);
+	bs_buf_addf(&tmp, "backups/%s", s->id);
+	fd = openat(repo->dirfd, tmp.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0) {
+		bs_err_sys(e, "cannot sync the directory of '%s'", s->id);
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	close(fd);
+	rc = 0;
+out:
+	bs_buf_release(&text);
+	bs_buf_release(&tmp);
+	bs_buf_release(&final);
+	return rc;
+}
+
+static int parse_time_field(const char *v, struct bs_time *t)
+{
+	return bs_time_parse(t, v, strlen(v));
+}
+
+int bs_summary_read(struct bs_repo *repo, const char *id, struct bs_summary *s, struct bs_err *e)
+{
+	char path[512], text[4096], *line, *save = NULL;
+	ssize_t n;
+	int fd, seen = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (strlen(id) > 200 || strchr(id, '/') || id[0] == '.')
+		return bs_err_set(e, BS_INPUT, "no backup '%s'", id);
+	snprintf(path, sizeof(path), "backups/%s/summary", id);
+	fd = openat(repo->dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
+			return bs_err_set(e, BS_INPUT, "no backup '%s'", id);
+		return bs_err_sys(e, "cannot read the summary of '%s'", id);
+	}
+	n = bs_read_full(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n < 0)
+		return bs_err_sys(e, "cannot read the summary of '%s'", id);
+	text[n] = '\0';
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *v = strchr(line, ' ');
+		if (!v)
+			goto bad;
+		*v++ = '\0';
+		if (!strcmp(line, "backshift-summary")) {
+			if (strcmp(v, "1"))
+				return bs_err_set(e, BS_INPUT, "the summary of '%s' has an unknown version", id);
+			seen |= 1;
+		} else if (!strcmp(line, "id")) {
+			snprintf(s->id, sizeof(s->id), "%s", v);
+		} else if (!strcmp(line, "host")) {
+			snprintf(s->host, sizeof(s->host), "%s", v);
+		} else if (!strcmp(line, "subset")) {
+			snprintf(s->subset, sizeof(s->subset), "%s", v);
+		} else if (!strcmp(line, "start")) {
+			if (parse_time_field(v, &s->start) < 0)
+				goto bad;
+			seen |= 2;
+		} else if (!strcmp(line, "finish")) {
+			s->finished = strcmp(v, "-") != 0;
+			if (s->finished && parse_time_field(v, &s->finish) < 0)
+				goto bad;
+		} else if (!strcmp(line, "files")) {
+			s->files = strtoull(v, NULL, 10);
+		} else if (!strcmp(line, "bytes")) {
+			s->bytes = strtoull(v, NULL, 10);
+		} else if (!strcmp(line, "problems")) {
+			s->problems = strtoull(v, NULL, 10);
+		} else if (!strcmp(line, "data")) {
+			s->data_expired = !strcmp(v, "expired");
+		}
+	}
+	if (seen != 3 || strcmp(s->id, id))
+		goto bad;
+	return 0;
+bad:
+	return bs_err_set(e, BS_INPUT, "the summary of '%s' is malformed", id);
+}
+
+int bs_backup_create(struct bs_repo *repo, const char *host, const char *subset,
+		     struct bs_time start, struct bs_summary *s, struct bs_err *e)
+{
+	char stamp[32], path[300];
+	time_t sec = (time_t)start.sec;
+	struct tm tm;
+
+	if (!bs_name_ok(host))
+		return bs_err_set(e, BS_USAGE, "unusable host name '%s'", host);
+	if (!bs_name_ok(subset))
+		return bs_err_set(e, BS_USAGE, "unusable subset name '%s'", subset);
+	if (!gmtime_r(&sec, &tm) || !strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm))
+		return bs_err_set(e, BS_USAGE, "unusable start time");
+	memset(s, 0, sizeof(*s));
+	snprintf(s->host, sizeof(s->host), "%s", host);
+	snprintf(s->subset, sizeof(s->subset), "%s", subset);
+	s->start = start;
+	for (int i = 1; i < 1000; i++) {
+		if (i == 1)
+			snprintf(s->id, sizeof(s->id), "%s-%s-%s", stamp, host, subset);
+		else
+			snprintf(s->id, sizeof(s->id), "%s-%s-%s-%d", stamp, host, subset, i);
+		snprintf(path, sizeof(path), "backups/%s", s->id);
+		if (mkdirat(repo->dirfd, path, 0700) == 0)
+			return bs_summary_write(repo, s, e);
+		if (errno != EEXIST)
+			return bs_err_sys(e, "cannot create backup '%s'", s->id);
+	}
+	return bs_err_set(e, BS_SYS, "cannot find a free id for backup '%s'", s->id);
+}
+
+static int by_start(const void *a, const void *b)
+{
+	const struct bs_summary *x = a, *y = b;
+	int c = bs_time_cmp(x->start, y->start);
+	return c ? c : strcmp(x->id, y->id);
+}
+
+int bs_backup_list(struct bs_repo *repo, struct bs_summary **v, size_t *n, struct bs_err *e)
+{
+	struct bs_summary *out = NULL;
+	size_t cnt = 0, cap = 0;
+	struct dirent *d;
+	DIR *dir;
+	int fd;
+
+	*v = NULL;
+	*n = 0;
+	fd = openat(repo->dirfd, "backups", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return bs_err_sys(e, "cannot read '%s/backups'", repo->path);
+	}
+	while ((errno = 0, d = readdir(dir))) {
+		struct bs_err ignored;
+		if (d->d_name[0] == '.')
+			continue;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			out = bs_xrealloc(out, cap * sizeof(*out));
+		}
+		/* a directory without a readable summary is being created or
+		 * removed: it is not a backup (yet, or any more) */
+		if (bs_summary_read(repo, d->d_name, &out[cnt], &ignored) == 0)
+			cnt++;
+	}
+	if (errno) {
+		bs_err_sys(e, "cannot read '%s/backups'", repo->path);
+		closedir(dir);
+		free(out);
+		return -1;
+	}
+	closedir(dir);
+	if (cnt)
+		qsort(out, cnt, sizeof(*out), by_start);
+	*v = out;
+	*n = cnt;
+	return 0;
+}
+
+int bs_backup_resolve(struct bs_repo *repo, const char *name, struct bs_summary *s, struct bs_err *e)
+{
+	struct bs_summary *v;
+	size_t n, match = 0, which = 0, len = strlen(name);
+
+	if (!*name)
+		return bs_err_set(e, BS_USAGE, "empty backup name");
+	if (bs_backup_list(repo, &v, &n, e) < 0)
+		return -1;
+	if (!strcmp(name, "latest")) {
+		for (size_t i = n; i-- > 0;)
+			if (v[i].finished) {
+				*s = v[i];
+				free(v);
+				return 0;
+			}
+		free(v);
+		return bs_err_set(e, BS_INPUT, "no finished backup in '%s'", repo->path);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v[i].id, name)) {
+			*s = v[i];
+			free(v);
+			return 0;
+		}
+		if (!strncmp(v[i].id, name, len)) {
+			match++;
+			which = i;
+		}
+	}
+	if (match == 1)
+		*s = v[which];
+	free(v);
+	if (match == 0)
+		return bs_err_set(e, BS_INPUT, "no backup '%s'", name);
+	if (match > 1)
+		return bs_err_set(e, BS_INPUT, "'%s' names %zu backups; give more of the id", name, match);
+	return 0;
+}
+
+int bs_backup_priors(struct bs_repo *repo, const char *host, const char *subset,
+		     struct bs_summary *out, size_t *n, struct bs_err *e)
+{
+	struct bs_summary *v;
+	size_t cnt, k = 0;
+	ssize_t recent = -1, finished = -1, most = -1;
+
+	*n = 0;
+	if (bs_backup_list(repo, &v, &cnt, e) < 0)
+		return -1;
+	for (size_t i = 0; i < cnt; i++) {
+		if (strcmp(v[i].host, host) || strcmp(v[i].subset, subset) || v[i].data_expired)
+			continue;
+		recent = (ssize_t)i;
+		if (v[i].finished && v[i].files > 0)
+			finished = (ssize_t)i;
+		if (most < 0 || v[i].files > v[most].files)
+			most = (ssize_t)i;
+	}
+	ssize_t pick[3] = { recent, finished, most };
+	for (int j = 0; j < 3; j++) {
+		int dup = 0;
+		if (pick[j] < 0)
+			continue;
+		for (int m = 0; m < j; m++)
+			dup |= pick[m] == pick[j];
+		if (!dup)
+			out[k++] = v[pick[j]];
+	}
+	*n = k;
+	free(v);
+	return 0;
+}

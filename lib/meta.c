@@ -1,0 +1,733 @@
+/* meta.c - a backup's metadata: per-directory listings in one gdbm file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <gdbm.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "meta.h"
+#include "xz.h"
+
+#define LISTING_XZ_PRESET 1
+#define LISTING_RAW_MAX 256	/* smaller listings are not worth compressing */
+
+void bs_entry_init(struct bs_entry *ent)
+{
+	memset(ent, 0, sizeof(*ent));
+	bs_rec_init(&ent->rec);
+}
+
+void bs_entry_release(struct bs_entry *ent)
+{
+	bs_rec_release(&ent->rec);
+	free(ent->refs);
+	ent->refs = NULL;
+	ent->nrefs = ent->refcap = 0;
+}
+
+void bs_entry_addref(struct bs_entry *ent, const unsigned char *digest, uint64_t size)
+{
+	if (ent->nrefs == ent->refcap) {
+		ent->refcap = ent->refcap ? ent->refcap * 2 : 4;
+		ent->refs = bs_xrealloc(ent->refs, ent->refcap * sizeof(*ent->refs));
+	}
+	memcpy(ent->refs[ent->nrefs].digest, digest, BS_DIGEST_LEN);
+	ent->refs[ent->nrefs].size = size;
+	ent->nrefs++;
+}
+
+void bs_entry_copy(struct bs_entry *dst, const struct bs_entry *src)
+{
+	bs_rec_copy(&dst->rec, &src->rec);
+	dst->nrefs = 0;
+	for (size_t i = 0; i < src->nrefs; i++)
+		bs_entry_addref(dst, src->refs[i].digest, src->refs[i].size);
+}
+
+void bs_listing_init(struct bs_listing *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+void bs_listing_clear(struct bs_listing *l)
+{
+	/* entries keep their allocations for reuse */
+	l->n = 0;
+}
+
+void bs_listing_release(struct bs_listing *l)
+{
+	for (size_t i = 0; i < l->cap; i++)
+		bs_entry_release(&l->v[i]);
+	free(l->v);
+	bs_listing_init(l);
+}
+
+static struct bs_entry *listing_push(struct bs_listing *l)
+{
+	if (l->n == l->cap) {
+		size_t old = l->cap;
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = bs_xrealloc(l->v, l->cap * sizeof(*l->v));
+		for (size_t i = old; i < l->cap; i++)
+			bs_entry_init(&l->v[i]);
+	}
+	l->v[l->n].nrefs = 0;
+	return &l->v[l->n++];
+}
+
+static int name_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+	if (c)
+		return c;
+	return an < bn ? -1 : an > bn;
+}
+
+struct bs_entry *bs_listing_find(struct bs_listing *l, const char *name, size_t n)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = name_cmp(l->v[mid].rec.path.p, l->v[mid].rec.path.len, name, n);
+		if (c == 0)
+			return &l->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void bs_listing_encode(struct bs_listing *l, struct bs_buf *out)
+{
+	char hex[BS_HEX_LEN + 1];
+
+	for (size_t i = 0; i < l->n; i++) {
+		struct bs_entry *ent = &l->v[i];
+		for (size_t j = 0; j < ent->nrefs; j++) {
+			bs_hex(hex, ent->refs[j].digest);
+			bs_buf_addf(out, "R %s %" PRIu64 "\n", hex, ent->refs[j].size);
+		}
+		bs_rec_format(out, &ent->rec);
+	}
+}
+
+int bs_listing_decode(struct bs_listing *l, const char *p, size_t n, struct bs_err *e)
+{
+	const char *end = p + n;
+	struct bs_entry *ent = NULL;
+
+	bs_listing_clear(l);
+	while (p < end) {
+		if (!ent)
+			ent = listing_push(l);
+		if (*p == 'R') {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			unsigned char d[BS_DIGEST_LEN];
+			char *q;
+			uint64_t size;
+			if (!nl || nl - p < 3 + BS_HEX_LEN + 1 || p[1] != ' ' || p[2 + BS_HEX_LEN] != ' ' ||
+			    bs_unhex(d, p + 2, BS_HEX_LEN) < 0)
+				goto bad;
+			size = strtoull(p + 3 + BS_HEX_LEN, &q, 10);
+			if (q != nl)
+				goto bad;
+			bs_entry_addref(ent, d, size);
+			p = nl + 1;
+		} else {
+			const char *nul = memchr(p, '\0', (size_t)(end - p));
+			if (!nul || bs_rec_parse(&ent->rec, p, (size_t)(nul - p), e) < 0)
+				goto bad;
+			p = nul + 1;
+			ent = NULL;
+		}
+	}
+	if (ent)
+		goto bad;
+	return 0;
+bad:
+	l->n = 0;
+	return bs_err_set(e, BS_INPUT, "malformed directory listing");
+}
+
+/* Pack a listing for gdbm: 'r' + text, or 'x' + xz(text). */
+static int pack(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out, struct bs_err *e)
+{
+	bs_buf_reset(text);
+	bs_listing_encode(l, text);
+	bs_buf_reset(out);
+	if (text->len <= LISTING_RAW_MAX) {
+		bs_buf_addc(out, 'r');
+		bs_buf_add(out, text->p, text->len);
+		return 0;
+	}
+	bs_buf_addc(out, 'x');
+	return bs_xz_compress(text->p, text->len, LISTING_XZ_PRESET, out, e);
+}
+
+static int unpack(const char *p, size_t n, struct bs_buf *raw, struct bs_listing *l, struct bs_err *e)
+{
+	if (n < 1)
+		return bs_listing_decode(l, p, 0, e);
+	if (p[0] == 'r')
+		return bs_listing_decode(l, p + 1, n - 1, e);
+	if (p[0] != 'x')
+		return bs_err_set(e, BS_INPUT, "malformed directory listing");
+	bs_buf_reset(raw);
+	if (bs_xz_decompress(p + 1, n - 1, 1u << 30, raw, e) < 0)
+		return -1;
+	return bs_listing_decode(l, raw->p, raw->len, e);
+}
+
+static int gdbm_fail(struct bs_err *e, const char *what, const char *id)
+{
+	return bs_err_set(e, BS_SYS, "cannot %s the metadata of '%s': %s", what, id,
+			  gdbm_strerror(gdbm_errno));
+}
+
+/* ---- writer ---- */
+
+struct bs_meta_frame {
+	struct bs_buf dir;
+	struct bs_listing l;
+};
+
+int bs_meta_create(struct bs_meta_writer *w, struct bs_repo *repo, const char *id, struct bs_err *e)
+{
+	char path[300];
+	int fd;
+
+	memset(w, 0, sizeof(*w));
+	w->repo = repo;
+	w->file = bs_xstrdup(id);
+	snprintf(path, sizeof(path), "backups/%s/metadata", id);
+	fd = openat(repo->dirfd, path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return bs_err_sys(e, "cannot create the metadata of '%s'", id);
+	w->db = gdbm_fd_open(fd, path, 0, GDBM_NEWDB | GDBM_CLOERROR, NULL);
+	if (!w->db) {
+		gdbm_fail(e, "create", id);
+		free(w->file);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sort by name, keeping input order among equals; then keep one entry a
+ * name: the last real one, or an implicit one when there is no real one. */
+static struct bs_listing *sort_listing;
+static int by_name_seq(const void *a, const void *b)
+{
+	const size_t *x = a, *y = b;
+	const struct bs_entry *p = &sort_listing->v[*x], *q = &sort_listing->v[*y];
+	int c = name_cmp(p->rec.path.p, p->rec.path.len, q->rec.path.p, q->rec.path.len);
+	if (c)
+		return c;
+	return *x < *y ? -1 : *x > *y;
+}
+
+static void normalise(struct bs_listing *l)
+{
+	size_t *ix, out = 0, k;
+	unsigned char *kept;
+	struct bs_entry *v;
+
+	if (l->n < 2)
+		return;
+	ix = bs_xmalloc(l->n * sizeof(*ix));
+	kept = bs_xcalloc(l->n, 1);
+	for (size_t i = 0; i < l->n; i++)
+		ix[i] = i;
+	sort_listing = l;
+	qsort(ix, l->n, sizeof(*ix), by_name_seq);
+	v = bs_xmalloc(l->cap * sizeof(*v));
+	for (size_t i = 0; i < l->n;) {
+		size_t j = i, pick = ix[i];
+		const struct bs_rec *first = &l->v[ix[i]].rec;
+		while (j < l->n && !name_cmp(l->v[ix[j]].rec.path.p, l->v[ix[j]].rec.path.len,
+					      first->path.p, first->path.len)) {
+			if (l->v[ix[j]].rec.kind != 'i')
+				pick = ix[j];
+			j++;
+		}
+		v[out++] = l->v[pick];
+		kept[pick] = 1;
+		i = j;
+	}
+	/* the dropped entries and the unused tail keep their allocations */
+	k = out;
+	for (size_t i = 0; i < l->cap; i++)
+		if (i >= l->n || !kept[i])
+			v[k++] = l->v[i];
+	free(ix);
+	free(kept);
+	free(l->v);
+	l->v = v;
+	l->n = out;
+}
+
+static int flush_frame(struct bs_meta_writer *w, struct bs_meta_frame *f, struct bs_err *e)
+{
+	datum key, val, old;
+	size_t had;
+
+	if (f->l.n == 0)
+		return 0;
+	key.dptr = f->dir.p;
+	key.dsize = (int)f->dir.len;
+	old = gdbm_fetch(w->db, key);
+	if (old.dptr) {
+		/* the walk came back to a directory it had left: merge, the
+		 * entries that came later winning */
+		struct bs_listing prev;
+		bs_listing_init(&prev);
+		had = f->l.n;
+		if (unpack(old.dptr, (size_t)old.dsize, &w->scratch, &prev, e) < 0) {
+			free(old.dptr);
+			bs_listing_release(&prev);
+			return -1;
+		}
+		free(old.dptr);
+		for (size_t i = 0; i < prev.n; i++)
+			bs_entry_copy(listing_push(&f->l), &prev.v[i]);
+		/* put the earlier entries first so the later ones win */
+		{
+			struct bs_entry *tmp = bs_xmalloc(f->l.n * sizeof(*tmp));
+			memcpy(tmp, f->l.v + had, (f->l.n - had) * sizeof(*tmp));
+			memcpy(tmp + (f->l.n - had), f->l.v, had * sizeof(*tmp));
+			memcpy(f->l.v, tmp, f->l.n * sizeof(*tmp));
+			free(tmp);
+		}
+		bs_listing_release(&prev);
+	}
+	normalise(&f->l);
+	if (pack(&f->l, &w->scratch, &w->packed, e) < 0)
+		return -1;
+	val.dptr = w->packed.p;
+	val.dsize = (int)w->packed.len;
+	if (gdbm_store(w->db, key, val, GDBM_REPLACE) != 0)
+		return gdbm_fail(e, "write", w->file);
+	bs_listing_clear(&f->l);
+	return 0;
+}
+
+static void add_implicit(struct bs_listing *l, const char *name, size_t n)
+{
+	struct bs_entry *ent = listing_push(l);
+	struct bs_buf path = ent->rec.path, target = ent->rec.target;
+
+	memset(&ent->rec, 0, sizeof(ent->rec));
+	ent->rec.path = path;
+	ent->rec.target = target;
+	bs_buf_reset(&ent->rec.target);
+	bs_buf_reset(&ent->rec.path);
+	bs_buf_add(&ent->rec.path, name, n);
+	ent->rec.kind = 'i';
+}
+
+static int pop(struct bs_meta_writer *w, struct bs_err *e)
+{
+	struct bs_meta_frame *f = &w->stack[w->depth - 1];
+	const char *base;
+	size_t dirlen, baselen;
+
+	if (flush_frame(w, f, e) < 0)
+		return -1;
+	if (w->depth > 1) {
+		bs_path_split(f->dir.p, f->dir.len, &dirlen, &base, &baselen);
+		add_implicit(&w->stack[w->depth - 2].l, base, baselen);
+	}
+	w->depth--;
+	return 0;
+}
+
+static struct bs_meta_frame *push(struct bs_meta_writer *w, const char *dir, size_t n)
+{
+	struct bs_meta_frame *f;
+
+	if (w->depth == w->cap) {
+		size_t old = w->cap;
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->stack = bs_xrealloc(w->stack, w->cap * sizeof(*w->stack));
+		for (size_t i = old; i < w->cap; i++) {
+			bs_buf_init(&w->stack[i].dir);
+			bs_listing_init(&w->stack[i].l);
+		}
+	}
+	f = &w->stack[w->depth++];
+	bs_buf_reset(&f->dir);
+	bs_buf_add(&f->dir, dir, n);
+	bs_listing_clear(&f->l);
+	return f;
+}
+
+/* Is a (a directory) the same as d or above it? */
+static int covers(const char *a, size_t an, const char *d, size_t dn)
+{
+	if (an == 1)
+		return 1;
+	return an <= dn && !memcmp(a, d, an) && (an == dn || d[an] == '/');
+}
+
+int bs_meta_add(struct bs_meta_writer *w, const struct bs_entry *ent, struct bs_err *e)
+{
+	const char *path = ent->rec.path.p, *base;
+	size_t len = ent->rec.path.len, dirlen, baselen;
+	struct bs_meta_frame *top;
+	struct bs_entry *dst;
+
+	if (len == 0 || path[0] != '/')
+		return bs_err_set(e, BS_INPUT, "path '%.200s' is not absolute", path);
+	if (len == 1) {
+		/* "/" itself lives under the key "" */
+		struct bs_listing one;
+		datum key = { (char *)"", 0 }, val;
+		bs_listing_init(&one);
+		bs_entry_copy(listing_push(&one), ent);
+		if (pack(&one, &w->scratch, &w->packed, e) < 0) {
+			bs_listing_release(&one);
+			return -1;
+		}
+		bs_listing_release(&one);
+		val.dptr = w->packed.p;
+		val.dsize = (int)w->packed.len;
+		if (gdbm_store(w->db, key, val, GDBM_REPLACE) != 0)
+			return gdbm_fail(e, "write", w->file);
+		return 0;
+	}
+	bs_path_split(path, len, &dirlen, &base, &baselen);
+	while (w->depth > 0 && !covers(w->stack[w->depth - 1].dir.p, w->stack[w->depth - 1].dir.len, path, dirlen))
+		if (pop(w, e) < 0)
+			return -1;
+	if (w->depth == 0)
+		push(w, "/", 1);
+	for (;;) {
+		top = &w->stack[w->depth - 1];
+		if (top->dir.len == dirlen && !memcmp(top->dir.p, path, dirlen))
+			break;
+		if (top->dir.len == 1 && dirlen == 1)
+			break;
+		{
+			/* descend one component toward the entry's directory */
+			size_t start = top->dir.len == 1 ? 1 : top->dir.len + 1, end = start;
+			while (end < dirlen && path[end] != '/')
+				end++;
+			push(w, path, end);
+		}
+	}
+	dst = listing_push(&top->l);
+	bs_entry_copy(dst, ent);
+	bs_buf_reset(&dst->rec.path);
+	bs_buf_add(&dst->rec.path, base, baselen);
+	return 0;
+}
+
+int bs_meta_sync(struct bs_meta_writer *w, struct bs_err *e)
+{
+	for (size_t i = w->depth; i-- > 0;) {
+		struct bs_meta_frame *f = &w->stack[i];
+		if (i > 0) {
+			const char *base;
+			size_t dirlen, baselen;
+			bs_path_split(f->dir.p, f->dir.len, &dirlen, &base, &baselen);
+			add_implicit(&w->stack[i - 1].l, base, baselen);
+		}
+		if (flush_frame(w, f, e) < 0)
+			return -1;
+	}
+	if (gdbm_sync(w->db) != 0)
+		return gdbm_fail(e, "sync", w->file);
+	return 0;
+}
+
+static void writer_free(struct bs_meta_writer *w)
+{
+	for (size_t i = 0; i < w->cap; i++) {
+		bs_buf_release(&w->stack[i].dir);
+		bs_listing_release(&w->stack[i].l);
+	}
+	free(w->stack);
+	bs_buf_release(&w->scratch);
+	bs_buf_release(&w->packed);
+	free(w->file);
+	w->stack = NULL;
+	w->file = NULL;
+	w->depth = w->cap = 0;
+}
+
+int bs_meta_close(struct bs_meta_writer *w, struct bs_err *e)
+{
+	int rc = 0;
+
+	while (w->depth > 0 && rc == 0)
+		rc = pop(w, e);
+	if (rc == 0 && gdbm_sync(w->db) != 0)
+		rc = gdbm_fail(e, "sync", w->file);
+	if (gdbm_close(w->db) != 0 && rc == 0)
+		rc = gdbm_fail(e, "close", w->file);
+	w->db = NULL;
+	writer_free(w);
+	return rc;
+}
+
+void bs_meta_abort(struct bs_meta_writer *w)
+{
+	if (w->db)
+		gdbm_close(w->db);
+	w->db = NULL;
+	writer_free(w);
+}
+
+/* ---- reader ---- */
+
+int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id, struct bs_err *e)
+{
+	char path[300];
+	int fd;
+
+	memset(m, 0, sizeof(*m));
+	snprintf(path, sizeof(path), "backups/%s/metadata", id);
+	fd = openat(repo->dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return bs_err_set(e, BS_INPUT, "backup '%s' has no metadata", id);
+		return bs_err_sys(e, "cannot open the metadata of '%s'", id);
+	}
+	m->db = gdbm_fd_open(fd, path, 0, GDBM_READER, NULL);
+	if (!m->db && gdbm_errno == GDBM_CANT_BE_READER) {
+		/* a backup is still writing it: read what it has synced */
+		m->db = gdbm_fd_open(fd, path, 0, GDBM_READER | GDBM_NOLOCK, NULL);
+	}
+	if (!m->db) {
+		close(fd);
+		return gdbm_fail(e, "open", id);
+	}
+	m->id = bs_xstrdup(id);
+	bs_entry_init(&m->root);
+	for (int i = 0; i < BS_META_CACHE; i++) {
+		bs_buf_init(&m->cache[i].dir);
+		bs_listing_init(&m->cache[i].l);
+	}
+	return 0;
+}
+
+static int fetch(struct bs_meta_reader *m, const char *key, size_t n, struct bs_listing *l, struct bs_err *e)
+{
+	datum k, v;
+	int rc;
+
+	k.dptr = (char *)key;
+	k.dsize = (int)n;
+	v = gdbm_fetch(m->db, k);
+	if (!v.dptr) {
+		if (gdbm_errno == GDBM_ITEM_NOT_FOUND)
+			return 0;
+		return gdbm_fail(e, "read", m->id);
+	}
+	rc = unpack(v.dptr, (size_t)v.dsize, &m->raw, l, e);
+	free(v.dptr);
+	if (rc < 0)
+		return bs_err_set(e, BS_INPUT, "the metadata of '%s' is damaged at '%.200s'", m->id,
+				  n ? key : "/");
+	return 1;
+}
+
+int bs_meta_listing(struct bs_meta_reader *m, const char *dir, size_t len, struct bs_listing *l, struct bs_err *e)
+{
+	return fetch(m, dir, len, l, e);
+}
+
+int bs_meta_root(struct bs_meta_reader *m, struct bs_entry *ent, struct bs_err *e)
+{
+	struct bs_listing l;
+	int rc;
+
+	bs_listing_init(&l);
+	rc = fetch(m, "", 0, &l, e);
+	if (rc == 1) {
+		if (l.n != 1) {
+			bs_listing_release(&l);
+			return bs_err_set(e, BS_INPUT, "the metadata of '%s' is damaged at '/'", m->id);
+		}
+		bs_entry_copy(ent, &l.v[0]);
+		bs_buf_reset(&ent->rec.path);
+		bs_buf_addc(&ent->rec.path, '/');
+	}
+	bs_listing_release(&l);
+	return rc;
+}
+
+int bs_meta_lookup(struct bs_meta_reader *m, const char *path, size_t len, struct bs_entry **ent, struct bs_err *e)
+{
+	const char *base;
+	size_t dirlen, baselen;
+	int slot = -1, rc;
+
+	*ent = NULL;
+	if (len == 1 && path[0] == '/') {
+		rc = bs_meta_root(m, &m->root, e);
+		if (rc == 1)
+			*ent = &m->root;
+		return rc;
+	}
+	bs_path_split(path, len, &dirlen, &base, &baselen);
+	for (int i = 0; i < BS_META_CACHE; i++)
+		if (m->cache[i].stamp && m->cache[i].dir.len == dirlen && !memcmp(m->cache[i].dir.p, path, dirlen)) {
+			slot = i;
+			break;
+		}
+	if (slot < 0) {
+		slot = 0;
+		for (int i = 1; i < BS_META_CACHE; i++)
+			if (m->cache[i].stamp < m->cache[slot].stamp)
+				slot = i;
+		m->cache[slot].stamp = 0;
+		rc = fetch(m, path, dirlen, &m->cache[slot].l, e);
+		if (rc < 0)
+			return -1;
+		m->cache[slot].present = rc;
+		bs_buf_reset(&m->cache[slot].dir);
+		bs_buf_add(&m->cache[slot].dir, path, dirlen);
+	}
+	m->cache[slot].stamp = ++m->clock;
+	if (!m->cache[slot].present)
+		return 0;
+	*ent = bs_listing_find(&m->cache[slot].l, base, baselen);
+	return *ent != NULL;
+}
+
+static int walk_below(struct bs_meta_reader *m, struct bs_buf *path, bs_meta_visit *fn, void *arg,
+		      struct bs_err *e)
+{
+	struct bs_listing l;
+	size_t base = path->len;
+	int rc;
+
+	bs_listing_init(&l);
+	rc = fetch(m, path->p, path->len, &l, e);
+	if (rc <= 0) {
+		bs_listing_release(&l);
+		return rc;
+	}
+	for (size_t i = 0; i < l.n && rc >= 0; i++) {
+		struct bs_entry *ent = &l.v[i];
+		bs_buf_setlen(path, base);
+		if (base > 1)
+			bs_buf_addc(path, '/');
+		bs_buf_add(path, ent->rec.path.p, ent->rec.path.len);
+		if (fn(arg, ent, path, e) < 0)
+			rc = -1;
+		else if ((ent->rec.kind == 'd' || ent->rec.kind == 'i') && walk_below(m, path, fn, arg, e) < 0)
+			rc = -1;
+	}
+	bs_buf_setlen(path, base);
+	bs_listing_release(&l);
+	return rc < 0 ? -1 : 1;
+}
+
+int bs_meta_walk(struct bs_meta_reader *m, const char *p, size_t len, bs_meta_visit *fn, void *arg,
+		 struct bs_err *e)
+{
+	struct bs_buf path = BS_BUF_INIT;
+	struct bs_entry *found, ent;
+	int rc;
+
+	bs_entry_init(&ent);
+	bs_buf_add(&path, p, len);
+	rc = bs_meta_lookup(m, p, len, &found, e);
+	if (rc < 0)
+		goto out;
+	if (rc == 1) {
+		bs_entry_copy(&ent, found);
+		if (fn(arg, &ent, &path, e) < 0) {
+			rc = -1;
+			goto out;
+		}
+		if (ent.rec.kind == 'd' || ent.rec.kind == 'i')
+			rc = walk_below(m, &path, fn, arg, e) < 0 ? -1 : 1;
+	} else if (len == 1 && p[0] == '/') {
+		/* "/" was not itself backed up, but what is under it may be */
+		rc = walk_below(m, &path, fn, arg, e);
+	}
+out:
+	bs_entry_release(&ent);
+	bs_buf_release(&path);
+	return rc;
+}
+
+void bs_meta_release(struct bs_meta_reader *m)
+{
+	if (m->db)
+		gdbm_close(m->db);
+	m->db = NULL;
+	for (int i = 0; i < BS_META_CACHE; i++) {
+		bs_buf_release(&m->cache[i].dir);
+		bs_listing_release(&m->cache[i].l);
+	}
+	bs_buf_release(&m->key);
+	bs_buf_release(&m->val);
+	bs_buf_release(&m->raw);
+	bs_entry_release(&m->root);
+	free(m->id);
+	m->id = NULL;
+}
+
+/* ---- paths ---- */
+
+void bs_path_split(const char *p, size_t n, size_t *dirlen, const char **base, size_t *baselen)
+{
+	size_t i = n;
+
+	while (i > 0 && p[i - 1] != '/')
+		i--;
+	*base = p + i;
+	*baselen = n - i;
+	/* the directory of "/x" is "/" */
+	*dirlen = i > 1 ? i - 1 : (i == 1 ? 1 : 0);
+}
+
+int bs_path_clean(const char *in, size_t n, struct bs_buf *out, struct bs_err *e)
+{
+	size_t i = 0;
+
+	bs_buf_reset(out);
+	if (n == 0)
+		return bs_err_set(e, BS_INPUT, "empty path");
+	if (in[0] != '/') {
+		char cwd[8192];
+		if (!getcwd(cwd, sizeof(cwd)))
+			return bs_err_sys(e, "cannot find the current directory");
+		bs_buf_adds(out, cwd);
+	}
+	while (i < n) {
+		size_t j;
+		while (i < n && in[i] == '/')
+			i++;
+		j = i;
+		while (j < n && in[j] != '/')
+			j++;
+		if (j == i)
+			break;
+		if (j - i == 1 && in[i] == '.') {
+			/* skip */
+		} else if (j - i == 2 && in[i] == '.' && in[i + 1] == '.') {
+			while (out->len > 0 && out->p[out->len - 1] != '/')
+				out->len--;
+			if (out->len > 0)
+				out->len--;
+			out->p[out->len] = '\0';
+		} else {
+			bs_buf_addc(out, '/');
+			bs_buf_add(out, in + i, j - i);
+		}
+		i = j;
+	}
+	if (out->len == 0)
+		bs_buf_addc(out, '/');
+	return 0;
+}

@@ -1,0 +1,490 @@
+/* record.c - formatting and parsing records, and reading and writing streams. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "record.h"
+
+static const char hexdigits[] = "0123456789abcdef";
+
+void bs_hex(char *out, const unsigned char *d)
+{
+	for (int i = 0; i < BS_DIGEST_LEN; i++) {
+		out[2 * i] = hexdigits[d[i] >> 4];
+		out[2 * i + 1] = hexdigits[d[i] & 15];
+	}
+	out[BS_HEX_LEN] = '\0';
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+int bs_unhex(unsigned char *d, const char *hex, size_t n)
+{
+	if (n != BS_HEX_LEN)
+		return -1;
+	for (int i = 0; i < BS_DIGEST_LEN; i++) {
+		int hi = hexval((unsigned char)hex[2 * i]), lo = hexval((unsigned char)hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		d[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+void bs_rec_init(struct bs_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	bs_buf_init(&r->target);
+	bs_buf_init(&r->path);
+}
+
+void bs_rec_release(struct bs_rec *r)
+{
+	bs_buf_release(&r->target);
+	bs_buf_release(&r->path);
+}
+
+void bs_rec_copy(struct bs_rec *dst, const struct bs_rec *src)
+{
+	struct bs_buf t = dst->target, p = dst->path;
+
+	*dst = *src;
+	dst->target = t;
+	dst->path = p;
+	bs_buf_reset(&dst->target);
+	bs_buf_add(&dst->target, src->target.p, src->target.len);
+	bs_buf_reset(&dst->path);
+	bs_buf_add(&dst->path, src->path.p, src->path.len);
+}
+
+int bs_kind_ok(int c)
+{
+	return c && strchr("fdlpcb", c) != NULL;
+}
+
+static int name_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s <= ' ' || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+void bs_rec_format(struct bs_buf *b, const struct bs_rec *r)
+{
+	bs_buf_addf(b, "%c %04o %" PRIu64 " %" PRIu64 " %s %s %" PRIu64
+		    " %" PRId64 ".%09" PRIu32 " %" PRId64 ".%09" PRIu32
+		    " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu32 ",%" PRIu32 " %zu:",
+		    r->kind, r->mode & 07777, r->uid, r->gid,
+		    name_ok(r->uname) ? r->uname : "-", name_ok(r->gname) ? r->gname : "-",
+		    r->size, r->mtime.sec, r->mtime.nsec, r->ctime.sec, r->ctime.nsec,
+		    r->dev, r->ino, r->nlink, r->rmajor, r->rminor, r->target.len);
+	bs_buf_add(b, r->target.p, r->target.len);
+	bs_buf_addc(b, ' ');
+	bs_buf_add(b, r->path.p, r->path.len);
+	bs_buf_addc(b, '\0');
+}
+
+struct cursor {
+	const char *p, *end;
+};
+
+/* The next SP-terminated field; returns its length or -1. */
+static int field(struct cursor *c, const char **f, size_t *n)
+{
+	const char *sp = memchr(c->p, ' ', (size_t)(c->end - c->p));
+
+	if (!sp || sp == c->p)
+		return -1;
+	*f = c->p;
+	*n = (size_t)(sp - c->p);
+	c->p = sp + 1;
+	return 0;
+}
+
+static int parse_u64(const char *p, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n == 0 || n > 20)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned char)p[i] - '0';
+		if (d > 9)
+			return -1;
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int bs_time_parse(struct bs_time *t, const char *p, size_t n)
+{
+	const char *dot = memchr(p, '.', n);
+	uint64_t sec, nsec;
+	int neg = 0;
+
+	if (!dot || (size_t)(p + n - dot - 1) != 9)
+		return -1;
+	if (*p == '-') {
+		neg = 1;
+		p++;
+	}
+	if (parse_u64(p, (size_t)(dot - p), &sec) < 0 || sec > INT64_MAX)
+		return -1;
+	if (parse_u64(dot + 1, 9, &nsec) < 0)
+		return -1;
+	t->sec = neg ? -(int64_t)sec : (int64_t)sec;
+	t->nsec = (uint32_t)nsec;
+	return 0;
+}
+
+int bs_rec_parse(struct bs_rec *r, const char *p, size_t n, struct bs_err *e)
+{
+	struct cursor c = { p, p + n };
+	const char *f;
+	size_t fl;
+	uint64_t v, tlen;
+	const char *comma;
+
+#define FIELD(what) \
+	do { if (field(&c, &f, &fl) < 0) goto bad; } while (0)
+#define NUM(dst) \
+	do { FIELD(); if (parse_u64(f, fl, &v) < 0) goto bad; dst = v; } while (0)
+
+	FIELD();
+	if (fl != 1 || !(bs_kind_ok(f[0]) || f[0] == 'i'))
+		goto bad;
+	r->kind = f[0];
+	FIELD();
+	v = 0;
+	if (fl > 6)
+		goto bad;
+	for (size_t i = 0; i < fl; i++) {
+		if (f[i] < '0' || f[i] > '7')
+			goto bad;
+		v = v * 8 + (uint64_t)(f[i] - '0');
+	}
+	if (v > 07777)
+		goto bad;
+	r->mode = (unsigned)v;
+	NUM(r->uid);
+	NUM(r->gid);
+	FIELD();
+	if (fl >= sizeof(r->uname))
+		goto bad;
+	memcpy(r->uname, f, fl);
+	r->uname[fl] = '\0';
+	if (!strcmp(r->uname, "-"))
+		r->uname[0] = '\0';
+	FIELD();
+	if (fl >= sizeof(r->gname))
+		goto bad;
+	memcpy(r->gname, f, fl);
+	r->gname[fl] = '\0';
+	if (!strcmp(r->gname, "-"))
+		r->gname[0] = '\0';
+	NUM(r->size);
+	FIELD();
+	if (bs_time_parse(&r->mtime, f, fl) < 0)
+		goto bad;
+	FIELD();
+	if (bs_time_parse(&r->ctime, f, fl) < 0)
+		goto bad;
+	NUM(r->dev);
+	NUM(r->ino);
+	NUM(r->nlink);
+	FIELD();
+	comma = memchr(f, ',', fl);
+	if (!comma || parse_u64(f, (size_t)(comma - f), &v) < 0 || v > UINT32_MAX)
+		goto bad;
+	r->rmajor = (uint32_t)v;
+	if (parse_u64(comma + 1, (size_t)(f + fl - comma - 1), &v) < 0 || v > UINT32_MAX)
+		goto bad;
+	r->rminor = (uint32_t)v;
+	/* target: length ':' bytes SP */
+	f = c.p;
+	while (c.p < c.end && *c.p != ':')
+		c.p++;
+	if (c.p == c.end || parse_u64(f, (size_t)(c.p - f), &tlen) < 0)
+		goto bad;
+	c.p++;
+	if (tlen > (uint64_t)(c.end - c.p) || c.p[tlen] != ' ')
+		goto bad;
+	bs_buf_reset(&r->target);
+	bs_buf_add(&r->target, c.p, (size_t)tlen);
+	c.p += tlen + 1;
+	if (c.p >= c.end || memchr(c.p, '\0', (size_t)(c.end - c.p)))
+		goto bad;
+	bs_buf_reset(&r->path);
+	bs_buf_add(&r->path, c.p, (size_t)(c.end - c.p));
+	if ((r->kind == 'l') != (tlen > 0))
+		goto bad;
+	return 0;
+bad:
+	return bs_err_set(e, BS_INPUT, "malformed record");
+#undef FIELD
+#undef NUM
+}
+
+void bs_item_init(struct bs_item *it)
+{
+	memset(it, 0, sizeof(*it));
+	bs_rec_init(&it->rec);
+	bs_buf_init(&it->data);
+}
+
+void bs_item_release(struct bs_item *it)
+{
+	bs_rec_release(&it->rec);
+	bs_buf_release(&it->data);
+}
+
+static const char *kind_names[] = { "walk", "chunks", "manifest" };
+
+const char *bs_stream_name(int kind)
+{
+	switch (kind) {
+	case BS_STREAM_WALK: return "walk";
+	case BS_STREAM_CHUNKS: return "chunks";
+	case BS_STREAM_MANIFEST: return "manifest";
+	}
+	return "unknown";
+}
+
+static int expected(int kinds, struct bs_buf *b)
+{
+	const char *sep = "";
+	bs_buf_reset(b);
+	for (int i = 0; i < 3; i++)
+		if (kinds & (1 << i)) {
+			bs_buf_addf(b, "%s%s", sep, kind_names[i]);
+			sep = " or ";
+		}
+	return 0;
+}
+
+int bs_stream_open(struct bs_stream *s, struct bs_reader *r, int kinds, struct bs_err *e)
+{
+	struct bs_buf want = BS_BUF_INIT;
+	char kind[16];
+	unsigned version;
+	int c, rc;
+
+	memset(s, 0, sizeof(*s));
+	s->r = r;
+	s->max_chunk = 64u << 20;
+	bs_buf_init(&s->line);
+	c = bs_reader_peek(r, e);
+	if (c < 0) {
+		if (e && e->code)
+			return -1;
+		return bs_err_set(e, BS_INPUT, "%s is empty: no stream header", r->what);
+	}
+	if (c != 'B')
+		return bs_err_set(e, BS_INPUT, "%s is not a backshift stream", r->what);
+	r->max_record = 256;
+	rc = bs_reader_until(r, '\n', &s->line, e);
+	r->max_record = 16u << 20;
+	if (rc <= 0)
+		return rc < 0 ? bs_err_set(e, BS_INPUT, "%s is not a backshift stream", r->what)
+			      : bs_err_set(e, BS_INPUT, "%s is empty", r->what);
+	if (sscanf(s->line.p, "B %15s %u", kind, &version) != 2)
+		return bs_err_set(e, BS_INPUT, "%s has a malformed stream header", r->what);
+	for (int i = 0; i < 3; i++)
+		if (!strcmp(kind, kind_names[i]))
+			s->kind = 1 << i;
+	if (!(s->kind & kinds)) {
+		expected(kinds, &want);
+		bs_err_set(e, BS_INPUT, "%s is a %s stream, not a %s stream", r->what,
+			   s->kind ? kind : "unknown", want.p);
+		bs_buf_release(&want);
+		return -1;
+	}
+	if (version != 1)
+		return bs_err_set(e, BS_INPUT, "%s is a %s stream of version %u; this tool reads version 1",
+				  r->what, kind, version);
+	if (s->kind == BS_STREAM_MANIFEST && bs_reader_peek(r, e) == 'T') {
+		if (bs_reader_until(r, '\n', &s->line, e) <= 0 ||
+		    s->line.len < 3 || s->line.p[1] != ' ' ||
+		    bs_time_parse(&s->time, s->line.p + 2, s->line.len - 2) < 0)
+			return bs_err_set(e, BS_INPUT, "%s has a malformed T line", r->what);
+		s->has_time = 1;
+	}
+	return 0;
+}
+
+void bs_stream_release(struct bs_stream *s)
+{
+	bs_buf_release(&s->line);
+}
+
+static int bad_line(struct bs_stream *s, struct bs_err *e, const char *what)
+{
+	return bs_err_set(e, BS_INPUT, "%s: malformed %s line after record %" PRIu64,
+			  s->r->what, what, s->records);
+}
+
+static int parse_chunk_line(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
+{
+	const char *p = s->line.p;
+	uint64_t size;
+
+	if (s->line.len < 2 + BS_HEX_LEN + 2 || p[1] != ' ' || p[2 + BS_HEX_LEN] != ' ' ||
+	    bs_unhex(it->digest, p + 2, BS_HEX_LEN) < 0 ||
+	    parse_u64(p + 3 + BS_HEX_LEN, s->line.len - 3 - BS_HEX_LEN, &size) < 0)
+		return bad_line(s, e, p[0] == 'C' ? "chunk" : "reference");
+	if (size == 0 || size > s->max_chunk)
+		return bs_err_set(e, BS_INPUT, "%s: chunk of %" PRIu64 " bytes after record %" PRIu64
+				  " is out of range", s->r->what, size, s->records);
+	it->size = size;
+	return 0;
+}
+
+int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
+{
+	struct bs_reader *r = s->r;
+	int c, rc;
+	uint64_t count;
+
+	if (s->done)
+		return 0;
+	c = bs_reader_peek(r, e);
+	if (c < 0) {
+		if (e && e->code)
+			return -1;
+		return bs_err_set(e, BS_INPUT, "%s is truncated: it ends after %" PRIu64
+				  " records without a trailer", r->what, s->records);
+	}
+	if (c >= 'a' && c <= 'z') {
+		rc = bs_reader_until(r, '\0', &s->line, e);
+		if (rc <= 0)
+			return rc < 0 ? -1 : bs_err_set(e, BS_INPUT, "%s is truncated", r->what);
+		if (bs_rec_parse(&it->rec, s->line.p, s->line.len, e) < 0 || it->rec.kind == 'i')
+			return bs_err_set(e, BS_INPUT, "%s: malformed record after record %" PRIu64,
+					  r->what, s->records);
+		it->type = BS_ITEM_RECORD;
+		s->records++;
+		return 1;
+	}
+	rc = bs_reader_until(r, '\n', &s->line, e);
+	if (rc <= 0)
+		return rc < 0 ? -1 : bs_err_set(e, BS_INPUT, "%s is truncated", r->what);
+	switch (c) {
+	case 'C':
+		if (s->kind != BS_STREAM_CHUNKS)
+			return bs_err_set(e, BS_INPUT, "%s: chunk data in a %s stream", r->what,
+					  bs_stream_name(s->kind));
+		if (parse_chunk_line(s, it, e) < 0)
+			return -1;
+		bs_buf_reset(&it->data);
+		bs_buf_grow(&it->data, it->size);
+		if (bs_reader_exact(r, it->data.p, it->size, e) < 0)
+			return -1;
+		it->data.len = it->size;
+		it->type = BS_ITEM_CHUNK;
+		return 1;
+	case 'R':
+		if (s->kind == BS_STREAM_WALK)
+			return bs_err_set(e, BS_INPUT, "%s: chunk reference in a walk stream", r->what);
+		if (parse_chunk_line(s, it, e) < 0)
+			return -1;
+		it->type = BS_ITEM_REF;
+		return 1;
+	case 'A':
+		if (s->line.len != 1)
+			return bad_line(s, e, "abandon");
+		it->type = BS_ITEM_ABANDON;
+		return 1;
+	case 'S': {
+		const char *sp;
+		size_t kl;
+		if (s->line.len < 5 || s->line.p[1] != ' ' ||
+		    !(sp = memchr(s->line.p + 2, ' ', s->line.len - 2)))
+			return bad_line(s, e, "count");
+		kl = (size_t)(sp - (s->line.p + 2));
+		if (kl == 0 || kl >= sizeof(it->key) ||
+		    parse_u64(sp + 1, (size_t)(s->line.p + s->line.len - sp - 1), &it->value) < 0)
+			return bad_line(s, e, "count");
+		memcpy(it->key, s->line.p + 2, kl);
+		it->key[kl] = '\0';
+		it->type = BS_ITEM_STAT;
+		return 1;
+	}
+	case 'E':
+		if (s->line.len < 3 || s->line.p[1] != ' ' ||
+		    parse_u64(s->line.p + 2, s->line.len - 2, &count) < 0)
+			return bad_line(s, e, "trailer");
+		if (count != s->records)
+			return bs_err_set(e, BS_INPUT, "%s: the trailer counts %" PRIu64
+					  " records but %" PRIu64 " came", r->what, count, s->records);
+		if (bs_reader_peek(r, e) >= 0)
+			return bs_err_set(e, BS_INPUT, "%s: data after the trailer", r->what);
+		if (e && e->code)
+			return -1;
+		s->done = 1;
+		return 0;
+	}
+	return bs_err_set(e, BS_INPUT, "%s: unexpected byte 0x%02x after record %" PRIu64,
+			  r->what, c, s->records);
+}
+
+void bs_stream_header(struct bs_writer *w, int kind)
+{
+	bs_writer_addf(w, "B %s 1\n", bs_stream_name(kind));
+}
+
+void bs_stream_time(struct bs_writer *w, struct bs_time t)
+{
+	bs_writer_addf(w, "T %" PRId64 ".%09" PRIu32 "\n", t.sec, t.nsec);
+}
+
+void bs_stream_record(struct bs_writer *w, const struct bs_rec *r, struct bs_buf *scratch)
+{
+	bs_buf_reset(scratch);
+	bs_rec_format(scratch, r);
+	bs_writer_add(w, scratch->p, scratch->len);
+}
+
+void bs_stream_chunk(struct bs_writer *w, const unsigned char *digest, const void *p, size_t n)
+{
+	char hex[BS_HEX_LEN + 1];
+
+	bs_hex(hex, digest);
+	bs_writer_addf(w, "C %s %zu\n", hex, n);
+	bs_writer_add(w, p, n);
+}
+
+void bs_stream_ref(struct bs_writer *w, const unsigned char *digest, uint64_t n)
+{
+	char hex[BS_HEX_LEN + 1];
+
+	bs_hex(hex, digest);
+	bs_writer_addf(w, "R %s %" PRIu64 "\n", hex, n);
+}
+
+void bs_stream_abandon(struct bs_writer *w)
+{
+	bs_writer_add(w, "A\n", 2);
+}
+
+void bs_stream_stat(struct bs_writer *w, const char *key, uint64_t value)
+{
+	bs_writer_addf(w, "S %s %" PRIu64 "\n", key, value);
+}
+
+void bs_stream_trailer(struct bs_writer *w, uint64_t count)
+{
+	bs_writer_addf(w, "E %" PRIu64 "\n", count);
+}

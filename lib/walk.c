@@ -1,0 +1,314 @@
+/* walk.c - stat records from the file system, and a depth-first walk. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include "meta.h"
+#include "walk.h"
+
+int bs_kind_of(mode_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: return 'f';
+	case S_IFDIR: return 'd';
+	case S_IFLNK: return 'l';
+	case S_IFIFO: return 'p';
+	case S_IFCHR: return 'c';
+	case S_IFBLK: return 'b';
+	case S_IFSOCK: return 's';
+	}
+	return '?';
+}
+
+/* uid and gid to name, cached: NSS lookups are slow. */
+#define NAME_SLOTS 1024
+static struct name_slot {
+	int used;
+	uint64_t id;
+	char name[33];
+} unames[NAME_SLOTS], gnames[NAME_SLOTS];
+
+static const char *cached_name(struct name_slot *tab, uint64_t id, int group)
+{
+	unsigned h = (unsigned)(id * 2654435761u) % NAME_SLOTS;
+	struct name_slot *s = NULL;
+
+	for (unsigned i = 0; i < 8; i++) {
+		struct name_slot *c = &tab[(h + i) % NAME_SLOTS];
+		if (c->used && c->id == id)
+			return c->name;
+		if (!c->used) {
+			s = c;
+			break;
+		}
+	}
+	if (!s)
+		s = &tab[h];
+	s->used = 1;
+	s->id = id;
+	s->name[0] = '\0';
+	if (group) {
+		struct group *g = getgrgid((gid_t)id);
+		if (g && strlen(g->gr_name) < sizeof(s->name))
+			strcpy(s->name, g->gr_name);
+	} else {
+		struct passwd *p = getpwuid((uid_t)id);
+		if (p && strlen(p->pw_name) < sizeof(s->name))
+			strcpy(s->name, p->pw_name);
+	}
+	return s->name;
+}
+
+void bs_rec_fill(struct bs_rec *rec, const struct stat *st)
+{
+	rec->kind = (char)bs_kind_of(st->st_mode);
+	rec->mode = st->st_mode & 07777;
+	rec->uid = st->st_uid;
+	rec->gid = st->st_gid;
+	strcpy(rec->uname, cached_name(unames, st->st_uid, 0));
+	strcpy(rec->gname, cached_name(gnames, st->st_gid, 1));
+	rec->size = S_ISREG(st->st_mode) ? (uint64_t)st->st_size : 0;
+	rec->mtime.sec = st->st_mtim.tv_sec;
+	rec->mtime.nsec = (uint32_t)st->st_mtim.tv_nsec;
+	rec->ctime.sec = st->st_ctim.tv_sec;
+	rec->ctime.nsec = (uint32_t)st->st_ctim.tv_nsec;
+	rec->dev = st->st_dev;
+	rec->ino = st->st_ino;
+	rec->nlink = st->st_nlink;
+	if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+		rec->rmajor = major(st->st_rdev);
+		rec->rminor = minor(st->st_rdev);
+	} else {
+		rec->rmajor = rec->rminor = 0;
+	}
+	bs_buf_reset(&rec->target);
+}
+
+static int read_link(int dirfd, const char *name, const struct stat *st, struct bs_buf *out)
+{
+	size_t want = st->st_size > 0 ? (size_t)st->st_size + 1 : 256;
+	ssize_t n;
+
+	for (;;) {
+		bs_buf_reset(out);
+		bs_buf_grow(out, want);
+		n = readlinkat(dirfd, name, out->p, want);
+		if (n < 0)
+			return -1;
+		if ((size_t)n < want) {
+			out->len = (size_t)n;
+			out->p[n] = '\0';
+			if (n == 0) {
+				errno = EINVAL;
+				return -1;
+			}
+			return 0;
+		}
+		want *= 2;
+	}
+}
+
+static int classify(int err)
+{
+	if (err == ENOENT || err == ENOTDIR)
+		return BS_WARN_VANISHED;
+	if (err == EACCES || err == EPERM)
+		return BS_WARN_DENIED;
+	return BS_WARN_OTHER;
+}
+
+/* stat `name` in dirfd into rec; rec->path already holds the full path. */
+static int stat_at(int dirfd, const char *name, struct stat *st, struct bs_rec *rec, struct bs_err *e)
+{
+	char q[256];
+
+	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0) {
+		int err = errno;
+		bs_err_sys(e, "cannot stat '%s'", bs_quote(rec->path.p, rec->path.len, q, sizeof(q)));
+		e->code = err == ENOENT || err == ENOTDIR || err == EACCES || err == EPERM ? BS_PARTIAL : BS_SYS;
+		errno = err;
+		return -1;
+	}
+	if (S_ISSOCK(st->st_mode))
+		return 1;
+	bs_rec_fill(rec, st);
+	if (S_ISLNK(st->st_mode) && read_link(dirfd, name, st, &rec->target) < 0) {
+		int err = errno;
+		bs_err_sys(e, "cannot read link '%s'", bs_quote(rec->path.p, rec->path.len, q, sizeof(q)));
+		e->code = BS_PARTIAL;
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+int bs_rec_stat(struct bs_rec *rec, const char *path, struct bs_err *e)
+{
+	struct stat st;
+	struct bs_buf p = BS_BUF_INIT;
+	int rc;
+
+	bs_buf_add(&p, path, strlen(path));
+	bs_buf_reset(&rec->path);
+	bs_buf_add(&rec->path, path, strlen(path));
+	rc = stat_at(AT_FDCWD, p.p, &st, rec, e);
+	bs_buf_release(&p);
+	return rc;
+}
+
+struct walker {
+	struct bs_walk_ops *ops;
+	int flags;
+	dev_t dev;
+	struct bs_rec rec;
+};
+
+static int by_bytes(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void warn(struct walker *w, struct bs_err *e, int err)
+{
+	if (w->ops->warn)
+		w->ops->warn(w->ops->arg, e->msg, classify(err));
+}
+
+/* Walk the directory open at fd, whose path is in w->rec.path. */
+static int walk_dir(struct walker *w, int fd, struct bs_err *e)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0, base = w->rec.path.len;
+	struct dirent *d;
+	DIR *dir;
+	int rc = 0;
+
+	dir = fdopendir(fd);
+	if (!dir) {
+		char q[256];
+		bs_err_sys(e, "cannot read directory '%s'", bs_quote(w->rec.path.p, base, q, sizeof(q)));
+		close(fd);
+		return -1;
+	}
+	while ((errno = 0, d = readdir(dir))) {
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			names = bs_xrealloc(names, cap * sizeof(*names));
+		}
+		names[n++] = bs_xstrdup(d->d_name);
+	}
+	if (errno) {
+		struct bs_err we;
+		char q[256];
+		int err = errno;
+		bs_err_sys(&we, "cannot read directory '%s'", bs_quote(w->rec.path.p, base, q, sizeof(q)));
+		warn(w, &we, err);
+	}
+	if (n)
+		qsort(names, n, sizeof(*names), by_bytes);
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct stat st;
+		int r;
+
+		bs_buf_setlen(&w->rec.path, base);
+		if (base > 1)
+			bs_buf_addc(&w->rec.path, '/');
+		bs_buf_adds(&w->rec.path, names[i]);
+		r = stat_at(dirfd(dir), names[i], &st, &w->rec, e);
+		if (r == 1) {
+			w->ops->sockets++;
+			continue;
+		}
+		if (r < 0) {
+			if (e->code != BS_PARTIAL) {
+				rc = -1;
+				break;
+			}
+			warn(w, e, errno);
+			continue;
+		}
+		if (w->ops->record(w->ops->arg, &w->rec, e) < 0) {
+			rc = -1;
+			break;
+		}
+		if (S_ISDIR(st.st_mode) && !((w->flags & BS_WALK_XDEV) && st.st_dev != w->dev)) {
+			int sub = openat(dirfd(dir), names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0) {
+				int err = errno;
+				char q[256];
+				bs_err_sys(e, "cannot open directory '%s'", bs_quote(w->rec.path.p, w->rec.path.len, q, sizeof(q)));
+				if (classify(err) == BS_WARN_OTHER && err != ELOOP) {
+					rc = -1;
+					break;
+				}
+				warn(w, e, err);
+				continue;
+			}
+			if (walk_dir(w, sub, e) < 0) {
+				rc = -1;
+				break;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(dir);
+	bs_buf_setlen(&w->rec.path, base);
+	return rc;
+}
+
+int bs_walk(const char *path, int flags, struct bs_walk_ops *ops, struct bs_err *e)
+{
+	struct walker w;
+	struct stat st;
+	int r, fd, rc = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.ops = ops;
+	w.flags = flags;
+	bs_rec_init(&w.rec);
+	if (bs_path_clean(path, strlen(path), &w.rec.path, e) < 0)
+		goto fail;
+	r = stat_at(AT_FDCWD, w.rec.path.p, &st, &w.rec, e);
+	if (r == 1) {
+		ops->sockets++;
+		goto out;
+	}
+	if (r < 0) {
+		if (e->code != BS_PARTIAL)
+			goto fail;
+		warn(&w, e, errno);
+		goto out;
+	}
+	w.dev = st.st_dev;
+	if (ops->record(ops->arg, &w.rec, e) < 0)
+		goto fail;
+	if (S_ISDIR(st.st_mode)) {
+		fd = open(w.rec.path.p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			int err = errno;
+			char q[256];
+			bs_err_sys(e, "cannot open directory '%s'", bs_quote(w.rec.path.p, w.rec.path.len, q, sizeof(q)));
+			if (classify(err) == BS_WARN_OTHER)
+				goto fail;
+			warn(&w, e, err);
+			goto out;
+		}
+		if (walk_dir(&w, fd, e) < 0)
+			goto fail;
+	}
+out:
+	bs_rec_release(&w.rec);
+	return rc;
+fail:
+	bs_rec_release(&w.rec);
+	return -1;
+}
