@@ -20,6 +20,11 @@
  *       unchanged files from: the most recent, the most recent finished, and
  *       the one with the most files, without repeats
  *   bs_name_ok(s)                   a usable host or subset name
+ *   bs_backup_remove(repo, id, e)   remove a backup: its directory is first
+ *                                   renamed to backups/.removing-<id>, so a
+ *                                   half-removed backup is never listed;
+ *                                   also finishes such leftovers (id given
+ *                                   with the prefix)
  */
 #ifndef BS_BACKUP_H
 #define BS_BACKUP_H
@@ -49,6 +54,7 @@ int bs_backup_list(struct bs_repo *repo, struct bs_summary **v, size_t *n, struc
 int bs_backup_resolve(struct bs_repo *repo, const char *name, struct bs_summary *s, struct bs_err *e);
 int bs_backup_priors(struct bs_repo *repo, const char *host, const char *subset,
 		     struct bs_summary *v, size_t *n, struct bs_err *e);
+int bs_backup_remove(struct bs_repo *repo, const char *id, struct bs_err *e);
 void bs_time_format(char *out, size_t n, struct bs_time t);	/* local YYYY-MM-DD HH:MM:SS */
 
 #endif

@@ -40,6 +40,16 @@
  *   bs_repo_sync(repo, e)                fsync every chunk directory that
  *                                        received a new name; call before
  *                                        recording a backup as complete
+ *
+ * Scanning (bs-expire, bs-check):
+ *   bs_chunks_each(repo, fn, arg, e)
+ *       call fn(arg, ent, e) for every file under chunks/, directory by
+ *       directory; ent says its relative path, whether its name is a chunk
+ *       name (then ent->digest is set) or a temporary file, and its stat.
+ *       fn returns 0 to go on, -1 to stop.  After each directory,
+ *       ent->dir_done is called with the directory's name so a caller can
+ *       try to remove it when empty.
+ *   bs_repo_unlink(repo, relpath, e)     remove a file (ENOENT is fine)
  */
 #ifndef BS_REPO_H
 #define BS_REPO_H
@@ -96,6 +106,20 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 int bs_chunk_get(struct bs_repo *repo, const unsigned char *digest, struct bs_buf *out, struct bs_err *e);
 int bs_chunk_decode(const void *file, size_t n, const unsigned char *digest, size_t limit,
 		    struct bs_buf *out, struct bs_err *e);
+
+struct bs_chunk_file {
+	char path[80];			/* chunks/abc/<name> */
+	const char *name;		/* the last component */
+	int is_chunk, is_temp;
+	unsigned char digest[BS_DIGEST_LEN];
+	uint64_t size;
+	struct bs_time mtime;
+};
+
+typedef int bs_chunk_visit(void *arg, const struct bs_chunk_file *f, struct bs_err *e);
+int bs_chunks_each(struct bs_repo *repo, bs_chunk_visit *fn, void (*dir_done)(void *arg, const char *dir),
+		   void *arg, struct bs_err *e);
+int bs_repo_unlink(struct bs_repo *repo, const char *relpath, struct bs_err *e);
 
 /* Parse a size ("1048576", "1M", "64K") or an age ("90d", "2y", "12h", "3600"). */
 int bs_parse_size(const char *s, uint64_t *out);

@@ -306,3 +306,36 @@ int bs_backup_priors(struct bs_repo *repo, const char *host, const char *subset,
 	free(v);
 	return 0;
 }
+
+int bs_backup_remove(struct bs_repo *repo, const char *id, struct bs_err *e)
+{
+	char from[300], to[320];
+	struct dirent *d;
+	DIR *dir;
+	int fd;
+
+	if (!strncmp(id, ".removing-", 10)) {
+		snprintf(to, sizeof(to), "backups/%s", id);
+	} else {
+		snprintf(from, sizeof(from), "backups/%s", id);
+		snprintf(to, sizeof(to), "backups/.removing-%s", id);
+		if (renameat(repo->dirfd, from, repo->dirfd, to) < 0)
+			return bs_err_sys(e, "cannot remove backup '%s'", id);
+	}
+	fd = openat(repo->dirfd, to, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return bs_err_sys(e, "cannot remove backup '%s'", id);
+	}
+	while ((d = readdir(dir)))
+		if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..") && unlinkat(fd, d->d_name, 0) < 0) {
+			bs_err_sys(e, "cannot remove '%s/%s'", to, d->d_name);
+			closedir(dir);
+			return -1;
+		}
+	closedir(dir);
+	if (unlinkat(repo->dirfd, to, AT_REMOVEDIR) < 0)
+		return bs_err_sys(e, "cannot remove '%s'", to);
+	return 0;
+}

@@ -1,4 +1,5 @@
 /* repo.c - the repository: config, lock, and atomic chunk files. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -518,5 +519,75 @@ int bs_parse_age(const char *s, int64_t *out)
 	if (v < 0 || v > INT64_MAX / mult)
 		return -1;
 	*out = (int64_t)v * mult;
+	return 0;
+}
+
+int bs_repo_unlink(struct bs_repo *repo, const char *relpath, struct bs_err *e)
+{
+	if (unlinkat(repo->dirfd, relpath, 0) < 0 && errno != ENOENT)
+		return bs_err_sys(e, "cannot remove '%s'", relpath);
+	return 0;
+}
+
+static int scan_dir(struct bs_repo *repo, const char *dname, bs_chunk_visit *fn, void *arg, struct bs_err *e)
+{
+	struct bs_chunk_file f;
+	struct dirent *d;
+	struct stat st;
+	DIR *dir;
+	int fd, rc = 0;
+
+	fd = openat(repo->dirfd, dname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return bs_err_sys(e, "cannot open '%s'", dname);
+	}
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return bs_err_sys(e, "cannot read '%s'", dname);
+	}
+	while (rc == 0 && (errno = 0, d = readdir(dir))) {
+		size_t len = strlen(d->d_name);
+		if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."))
+			continue;
+		if (len > 64)
+			continue;	/* not a name of ours: leave it */
+		memset(&f, 0, sizeof(f));
+		snprintf(f.path, sizeof(f.path), "%s/%s", dname, d->d_name);
+		f.name = d->d_name;
+		if (fstatat(fd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno == ENOENT)
+				continue;
+			rc = bs_err_sys(e, "cannot stat '%s/%s'", dname, d->d_name);
+			break;
+		}
+		f.size = (uint64_t)st.st_size;
+		f.mtime.sec = st.st_mtim.tv_sec;
+		f.mtime.nsec = (uint32_t)st.st_mtim.tv_nsec;
+		f.is_temp = !strncmp(d->d_name, ".tmp-", 5);
+		f.is_chunk = S_ISREG(st.st_mode) && bs_unhex(f.digest, d->d_name, len) == 0 &&
+			     !strncmp(d->d_name, dname + 7, 3);
+		rc = fn(arg, &f, e);
+	}
+	if (rc == 0 && errno)
+		rc = bs_err_sys(e, "cannot read '%s'", dname);
+	closedir(dir);
+	return rc;
+}
+
+int bs_chunks_each(struct bs_repo *repo, bs_chunk_visit *fn, void (*dir_done)(void *arg, const char *dir),
+		   void *arg, struct bs_err *e)
+{
+	char dname[16];
+
+	for (unsigned idx = 0; idx < 4096; idx++) {
+		snprintf(dname, sizeof(dname), "chunks/%03x", idx);
+		if (scan_dir(repo, dname, fn, arg, e) < 0)
+			return -1;
+		if (dir_done)
+			dir_done(arg, dname);
+	}
 	return 0;
 }
