@@ -70,6 +70,19 @@ static int checkpoint(struct indexer *x, struct bs_err *e)
 	return bs_summary_write(&x->repo, &x->sum, e);
 }
 
+/* SIGUSR1 while waiting for input: write out what has come so far. */
+static void on_signal(void *arg)
+{
+	struct indexer *x = arg;
+	struct bs_err e;
+
+	if (!flush_now || !x->meta.db)
+		return;
+	flush_now = 0;
+	if (checkpoint(x, &e) < 0)
+		tool_die(&e);
+}
+
 static void report(struct indexer *x)
 {
 	double elapsed = (double)(x->sum.finish.sec - x->sum.start.sec) +
@@ -144,6 +157,8 @@ int main(int argc, char **argv)
 		tool_die(&e);
 	bs_reader_init(&in, 0, "standard input");
 	in.stop = &stop;
+	in.on_signal = on_signal;
+	in.signal_arg = &x;
 	if (bs_stream_open(&st, &in, BS_STREAM_MANIFEST, &e) < 0)
 		tool_die(&e);
 	if (!st.has_time)

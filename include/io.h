@@ -21,6 +21,8 @@
  * `what` names the input in messages ("standard input" by default).
  * When r->stop points to a nonzero int (a signal handler set it), the next
  * read fails with "interrupted" (BS_SYS), so a tool can end cleanly.
+ * Otherwise r->on_signal, when set, is called (outside the signal handler)
+ * each time a signal interrupts a read, before the read is retried.
  *
  * struct bs_writer writes through a buffer; errors are sticky and reported
  * by bs_writer_flush() (and so by bs_writer_close()), which names `what`:
@@ -56,6 +58,8 @@ struct bs_reader {
 	uint64_t offset;		/* bytes consumed so far */
 	size_t max_record;		/* longest record accepted (16 MiB) */
 	volatile int *stop;		/* when set and nonzero, reads fail */
+	void (*on_signal)(void *arg);	/* called when a signal interrupts a read */
+	void *signal_arg;
 };
 
 void bs_reader_init(struct bs_reader *r, int fd, const char *what);

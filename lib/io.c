@@ -51,6 +51,8 @@ static ssize_t fill(struct bs_reader *r, struct bs_err *e)
 		n = read(r->fd, r->buf + r->end, r->cap - r->end);
 		if (n >= 0 || errno != EINTR)
 			break;
+		if (r->on_signal && !(r->stop && *r->stop))
+			r->on_signal(r->signal_arg);
 	}
 	if (n < 0)
 		return bs_err_sys(e, "cannot read %s", r->what);
