@@ -46,6 +46,16 @@ struct chunker_state {
 	uint64_t vanished, denied, unreadable, changed, sockets;
 };
 
+/* Bad input: pass on what was complete before it, without a trailer, so
+ * that the stages after keep it as an unfinished backup; then fail. */
+static void __attribute__((noreturn)) fail(struct chunker_state *s, const struct bs_err *e)
+{
+	struct bs_err ignored;
+
+	bs_writer_flush(&s->out, &ignored);
+	tool_die(e);
+}
+
 static void count_error(struct chunker_state *s, int err)
 {
 	if (err == ENOENT || err == ENOTDIR)
@@ -366,18 +376,20 @@ int main(int argc, char **argv)
 	if (rc == 7 && !memcmp(peek, "B walk ", 7)) {
 		struct bs_stream st;
 		if (bs_stream_open(&st, &in, BS_STREAM_WALK, &e) < 0)
-			tool_die(&e);
+			fail(&s, &e);
 		while ((rc = bs_stream_next(&st, &it, &e)) > 0) {
 			if (it.type == BS_ITEM_STAT) {
 				bs_stream_stat(&s.out, it.key, it.value);
 				continue;
 			}
-			if (it.rec.path.p[0] != '/')
-				tool_fail(BS_INPUT, "standard input: path '%.200s' is not absolute", it.rec.path.p);
+			if (it.rec.path.p[0] != '/') {
+				bs_err_set(&e, BS_INPUT, "standard input: path '%.200s' is not absolute", it.rec.path.p);
+				fail(&s, &e);
+			}
 			process(&s, &it.rec);
 		}
 		if (rc < 0)
-			tool_die(&e);
+			fail(&s, &e);
 		bs_stream_release(&st);
 	} else {
 		/* find -print0, or find -printf '%s %p\0' */
@@ -417,7 +429,7 @@ int main(int argc, char **argv)
 			process(&s, &rec);
 		}
 		if (rc < 0)
-			tool_die(&e);
+			fail(&s, &e);
 		bs_buf_release(&line);
 		bs_buf_release(&clean);
 	}

@@ -10,11 +10,26 @@
 static const char usage[] =
 	"usage: bs-store -r repo < chunks > manifest\n";
 
+static struct bs_repo repo;
+static struct bs_writer out;
+
+/*
+ * Bad input: pass on what was complete before it (its chunks made durable
+ * first), without a trailer, so that bs-index keeps it as an unfinished
+ * backup that the next one reuses; then fail.
+ */
+static void __attribute__((noreturn)) fail(const struct bs_err *e)
+{
+	struct bs_err ignored;
+
+	if (bs_repo_sync(&repo, &ignored) == 0)
+		bs_writer_flush(&out, &ignored);
+	tool_die(e);
+}
+
 int main(int argc, char **argv)
 {
-	struct bs_repo repo;
 	struct bs_reader in;
-	struct bs_writer out;
 	struct bs_stream st;
 	struct bs_item it;
 	struct bs_buf scratch = BS_BUF_INIT;
@@ -56,7 +71,7 @@ int main(int argc, char **argv)
 		switch (it.type) {
 		case BS_ITEM_CHUNK:
 			if (bs_chunk_put(&repo, it.digest, it.data.p, it.data.len, t, &info, &e) < 0)
-				tool_die(&e);
+				fail(&e);
 			if (info.stored) {
 				new_chunks++;
 				new_bytes += it.size;
@@ -69,7 +84,7 @@ int main(int argc, char **argv)
 			break;
 		case BS_ITEM_REF:
 			if (bs_chunk_touch(&repo, it.digest, t, &e) < 0)
-				tool_die(&e);
+				fail(&e);
 			pending += it.size;
 			bs_stream_ref(&out, it.digest, it.size);
 			break;
@@ -83,11 +98,11 @@ int main(int argc, char **argv)
 			break;
 		case BS_ITEM_RECORD:
 			if (it.rec.kind != 'f' && pending)
-				tool_fail(BS_INPUT, "standard input: chunks before '%.200s', which is not a regular file",
-					  it.rec.path.p);
+				bs_err_set(&e, BS_INPUT, "standard input: chunks before '%.200s', which is not a regular file",
+					   it.rec.path.p), fail(&e);
 			if (it.rec.kind == 'f' && pending != it.rec.size)
-				tool_fail(BS_INPUT, "standard input: the chunks of '%.200s' add up to %" PRIu64
-					  " bytes, not %" PRIu64, it.rec.path.p, pending, it.rec.size);
+				bs_err_set(&e, BS_INPUT, "standard input: the chunks of '%.200s' add up to %" PRIu64
+					   " bytes, not %" PRIu64, it.rec.path.p, pending, it.rec.size), fail(&e);
 			if (has_chunks)
 				file_new ? new_files++ : present_files++;
 			bs_stream_record(&out, &it.rec, &scratch);
@@ -97,12 +112,12 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (out.err && bs_writer_flush(&out, &e) < 0)
-			tool_die(&e);
+			fail(&e);
 	}
 	if (rc < 0)
-		tool_die(&e);
+		fail(&e);
 	if (pending)
-		tool_fail(BS_INPUT, "standard input: chunks at the end belong to no file");
+		bs_err_set(&e, BS_INPUT, "standard input: chunks at the end belong to no file"), fail(&e);
 	/* the names of new chunks are durable before anything refers to them */
 	if (bs_repo_sync(&repo, &e) < 0)
 		tool_die(&e);
