@@ -207,12 +207,14 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < n; i++)
 			printf("%s\n", v[i].id);
 		tool_close_stdout();
+		bs_repo_close(&repo);
 		return 0;
 	}
 	if (optind == argc) {
 		if (l.mode != NAMES)
 			tool_usage(usage, 2);
 		list_backups(&repo);
+		bs_repo_close(&repo);
 		return 0;
 	}
 	if (bs_backup_resolve(&repo, argv[optind], &sum, &e) < 0)

@@ -108,7 +108,7 @@ int bs_chunk_decode(const void *file, size_t n, const unsigned char *digest, siz
 		    struct bs_buf *out, struct bs_err *e);
 
 struct bs_chunk_file {
-	char path[80];			/* chunks/abc/<name> */
+	char path[16 + 256];		/* chunks/abc/<name> */
 	const char *name;		/* the last component */
 	int is_chunk, is_temp;
 	unsigned char digest[BS_DIGEST_LEN];
