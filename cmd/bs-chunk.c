@@ -15,6 +15,7 @@
 #include "progress.h"
 #include "record.h"
 #include "repo.h"
+#include "spool.h"
 #include "tool.h"
 #include "walk.h"
 
@@ -321,7 +322,8 @@ int main(int argc, char **argv)
 	const char *repo = NULL, *subset = NULL, *peek;
 	char host[128] = "", *ids[3];
 	size_t nids = 0;
-	int c, rc, progress = 0;
+	int c, rc, progress = 0, spooled = 0;
+	static struct bs_spool spool;
 
 	tool_init("bs-chunk");
 	while ((c = getopt(argc, argv, "hPr:H:s:p:")) != -1) {
@@ -366,6 +368,17 @@ int main(int argc, char **argv)
 	bs_linkmap_init(&s.links);
 	bs_writer_init(&s.out, 1, "standard output");
 	bs_reader_init(&in, 0, "standard input");
+	if (progress) {
+		/* read the input ahead so that the total is known early */
+		if (bs_spool_start(&spool, 0, &e) == 0) {
+			spooled = 1;
+			in.fd = spool.rfd;
+			in.more = bs_spool_more;
+			in.more_arg = &spool;
+			s.progress.total_fn = (void (*)(void *, uint64_t *, int *))bs_spool_total;
+			s.progress.total_arg = &spool;
+		}
+	}
 	bs_item_init(&it);
 	bs_rec_init(&rec);
 
@@ -408,7 +421,8 @@ int main(int argc, char **argv)
 				const char *sp = memchr(line.p, ' ', line.len);
 				if (!sp || sp == line.p)
 					tool_fail(BS_INPUT, "standard input: expected 'SIZE PATH' records");
-				bs_progress_total(&s.progress, strtoull(line.p, NULL, 10));
+				if (!spooled)
+					bs_progress_total(&s.progress, strtoull(line.p, NULL, 10));
 				n -= (size_t)(sp + 1 - line.p);
 				path = sp + 1;
 			}
@@ -433,6 +447,8 @@ int main(int argc, char **argv)
 		bs_buf_release(&line);
 		bs_buf_release(&clean);
 	}
+	if (spooled && bs_spool_finish(&spool, &e) < 0)
+		fail(&s, &e);
 	bs_progress_done(&s.progress);
 	if (s.unchanged)
 		bs_stream_stat(&s.out, "unchanged", s.unchanged);

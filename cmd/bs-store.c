@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include "chunker.h"
 #include "record.h"
 #include "repo.h"
 #include "tool.h"
@@ -61,7 +62,9 @@ int main(int argc, char **argv)
 	bs_item_init(&it);
 	if (bs_stream_open(&st, &in, BS_STREAM_CHUNKS | BS_STREAM_MANIFEST, &e) < 0)
 		tool_die(&e);
-	st.max_chunk = repo.cfg.chunk_max;
+	/* chunk sizes matter for deduplication, not correctness: accept any
+	 * chunk a chunker could make, even one with other settings */
+	st.max_chunk = BS_CHUNK_MAX_LIMIT;
 	bs_stream_header(&out, BS_STREAM_MANIFEST);
 	bs_stream_time(&out, now);
 	while ((rc = bs_stream_next(&st, &it, &e)) > 0) {

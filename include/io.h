@@ -23,6 +23,8 @@
  * read fails with "interrupted" (BS_SYS), so a tool can end cleanly.
  * Otherwise r->on_signal, when set, is called (outside the signal handler)
  * each time a signal interrupts a read, before the read is retried.
+ * When r->more is set, a read that finds the end of the file asks it
+ * whether more is coming (a file still being written: spool.h).
  *
  * struct bs_writer writes through a buffer; errors are sticky and reported
  * by bs_writer_flush() (and so by bs_writer_close()), which names `what`:
@@ -60,6 +62,8 @@ struct bs_reader {
 	volatile int *stop;		/* when set and nonzero, reads fail */
 	void (*on_signal)(void *arg);	/* called when a signal interrupts a read */
 	void *signal_arg;
+	int (*more)(void *arg);		/* at end of file: wait for more (1), or not (0), or fail (-1) */
+	void *more_arg;
 };
 
 void bs_reader_init(struct bs_reader *r, int fd, const char *what);

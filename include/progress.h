@@ -10,7 +10,8 @@
  *   bs_progress_done(p)          end the line
  * The line shows files and bytes done, the rate, and an ETA from the total
  * when the input carried sizes, else from p->estimate (the bytes of the
- * largest earlier backup).  It is redrawn at most four times a second on a
+ * largest earlier backup; p->total_fn, when set, gives the total of a
+ * spooled input, final once the input has ended).  It is redrawn at most four times a second on a
  * terminal (with \r), and every ten seconds as plain lines elsewhere.
  */
 #ifndef BS_PROGRESS_H
@@ -24,6 +25,9 @@ struct bs_progress {
 	int total_known;
 	double start, last;
 	int drawn;
+	/* when set, asked for the total so far and whether it is final */
+	void (*total_fn)(void *arg, uint64_t *bytes, int *done);
+	void *total_arg;
 };
 
 void bs_progress_init(struct bs_progress *p, int on);

@@ -54,6 +54,13 @@ static ssize_t fill(struct bs_reader *r, struct bs_err *e)
 		if (r->on_signal && !(r->stop && *r->stop))
 			r->on_signal(r->signal_arg);
 	}
+	if (n == 0 && r->more) {
+		int more = r->more(r->more_arg);
+		if (more < 0)
+			return bs_err_sys(e, "cannot read %s", r->what);
+		if (more)
+			return fill(r, e);
+	}
 	if (n < 0)
 		return bs_err_sys(e, "cannot read %s", r->what);
 	if (n == 0)

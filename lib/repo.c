@@ -254,19 +254,40 @@ int bs_chunk_exists(struct bs_repo *repo, const unsigned char *digest)
 	return fstatat(repo->dirfd, path, &st, 0) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
 }
 
+/*
+ * Stamp a chunk with t, never moving its stamp back: a backup whose clock
+ * is behind another's must not shorten the life of a chunk that a later
+ * backup refers to.  Returns 0, 1 when the chunk is there but empty (a
+ * damaged file to be replaced), or -1 with errno (ENOENT: missing).
+ */
+static int stamp(struct bs_repo *repo, const char *path, struct bs_time t)
+{
+	struct timespec ts[2];
+	struct stat st;
+
+	if (fstatat(repo->dirfd, path, &st, 0) < 0)
+		return -1;
+	if (st.st_size == 0)
+		return 1;
+	if (st.st_mtim.tv_sec > t.sec || (st.st_mtim.tv_sec == t.sec && st.st_mtim.tv_nsec >= (long)t.nsec))
+		return 0;
+	ts[0].tv_sec = ts[1].tv_sec = t.sec;
+	ts[0].tv_nsec = ts[1].tv_nsec = t.nsec;
+	return utimensat(repo->dirfd, path, ts, 0);
+}
+
 int bs_chunk_touch(struct bs_repo *repo, const unsigned char *digest, struct bs_time t, struct bs_err *e)
 {
 	char path[80];
-	struct timespec ts[2];
+	int rc;
 
 	bs_chunk_path(digest, path);
-	ts[0].tv_sec = ts[1].tv_sec = t.sec;
-	ts[0].tv_nsec = ts[1].tv_nsec = t.nsec;
-	if (utimensat(repo->dirfd, path, ts, 0) < 0) {
-		if (errno == ENOENT)
-			return bs_err_set(e, BS_INPUT, "chunk '%s' is missing from the repository", path + 11);
+	rc = stamp(repo, path, t);
+	if (rc == 1 || (rc < 0 && errno == ENOENT))
+		return bs_err_set(e, BS_INPUT, "chunk '%s' is %s", path + 11,
+				  rc == 1 ? "empty in the repository" : "missing from the repository");
+	if (rc < 0)
 		return bs_err_sys(e, "cannot touch chunk '%s'", path + 11);
-	}
 	return 0;
 }
 
@@ -298,7 +319,7 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 	struct timespec ts[2];
 	unsigned idx = dir_index(digest);
 	static unsigned long seq;
-	int fd;
+	int fd, replace;
 
 	if (info) {
 		info->stored = 0;
@@ -314,9 +335,10 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 	bs_chunk_path(digest, path);
 	ts[0].tv_sec = ts[1].tv_sec = t.sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = t.nsec;
-	if (utimensat(repo->dirfd, path, ts, 0) == 0)
+	replace = stamp(repo, path, t);
+	if (replace == 0)
 		return 0;
-	if (errno != ENOENT)
+	if (replace < 0 && errno != ENOENT)
 		return bs_err_sys(e, "cannot touch chunk '%s'", path + 11);
 
 	/* Compress; keep the raw bytes when that is no smaller. */
@@ -353,8 +375,16 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 		unlinkat(repo->dirfd, tmp, 0);
 		return -1;
 	}
-	/* link(2) never replaces: a chunk another backup wrote first stays. */
-	if (linkat(repo->dirfd, tmp, repo->dirfd, path, 0) < 0) {
+	/* link(2) never replaces: a chunk another backup wrote first stays.
+	 * Only an empty file, which no writer of ours leaves under a chunk's
+	 * name, is replaced (by rename) so the chunk is whole again. */
+	if (replace == 1) {
+		if (renameat(repo->dirfd, tmp, repo->dirfd, path) < 0) {
+			bs_err_sys(e, "cannot write chunk '%s'", path + 11);
+			unlinkat(repo->dirfd, tmp, 0);
+			return -1;
+		}
+	} else if (linkat(repo->dirfd, tmp, repo->dirfd, path, 0) < 0) {
 		int saved = errno;
 		unlinkat(repo->dirfd, tmp, 0);
 		if (saved == EEXIST)

@@ -35,12 +35,20 @@ static void draw(struct bs_progress *p, int final)
 {
 	double t = now(), elapsed = t - p->start, rate;
 	char done[32], speed[32], eta[48] = "";
-	uint64_t goal = p->total_known ? p->total : p->estimate;
+	uint64_t goal;
 
 	if (!p->on)
 		return;
 	if (!final && t - p->last < (p->tty ? 0.25 : 10.0))
 		return;
+	if (p->total_fn) {
+		int ended;
+		p->total_fn(p->total_arg, &p->total, &ended);
+		p->total_known = ended;
+		goal = ended || p->total > p->estimate ? p->total : p->estimate;
+	} else {
+		goal = p->total_known ? p->total : p->estimate;
+	}
 	p->last = t;
 	rate = elapsed > 0 ? (double)p->bytes / elapsed : 0;
 	human(done, sizeof(done), (double)p->bytes);

@@ -1,6 +1,7 @@
 /* tool.c - reporting and exiting, shared by every tool's main. */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@ const char *tool_name = "backshift";
 void tool_init(const char *name)
 {
 	tool_name = name;
+	opterr = 0;	/* tool_usage() says it in one line */
 	setvbuf(stderr, NULL, _IOLBF, 0);
 }
 
@@ -49,11 +51,14 @@ void tool_warn(const char *fmt, ...)
 
 void tool_usage(const char *text, int fd)
 {
-	FILE *f = fd == 1 ? stdout : stderr;
-
-	fputs(text, f);
-	if (fd != 1)
+	if (fd != 1) {
+		/* one line: the first form of the usage */
+		const char *nl = strchr(text, '\n');
+		fprintf(stderr, "%s: %.*s (see %s -h)\n", tool_name, nl ? (int)(nl - text) : (int)strlen(text),
+			text, tool_name);
 		exit(BS_USAGE);
+	}
+	fputs(text, stdout);
 	tool_close_stdout();
 	exit(0);
 }
