@@ -179,14 +179,12 @@ void bs_tar_pad(struct bs_writer *w, uint64_t size)
 
 void bs_tar_end(struct bs_writer *w)
 {
-	static const char zeros[BLOCK];
+	static const char zeros[RECORD];
 	uint64_t total;
 
-	bs_writer_add(w, zeros, BLOCK);
-	bs_writer_add(w, zeros, BLOCK);
+	bs_writer_add(w, zeros, 2 * BLOCK);
 	total = w->written;
-	while (total % RECORD) {
-		bs_writer_add(w, zeros, BLOCK);
-		total += BLOCK;
-	}
+	/* zeros up to a whole record, as tar itself writes */
+	if (total % RECORD)
+		bs_writer_add(w, zeros, RECORD - (size_t)(total % RECORD));
 }
