@@ -3,7 +3,7 @@
 set -u
 set -o pipefail
 
-usage="usage: backshift [-v] init [-c avg-chunk-size] [-z xz-preset] [--max-age age] repo
+usage="usage: backshift [-v] init [bs-init options] repo
        backshift [-v] save -r repo [-s subset] [-H host] [-P] [-x] path ...
        backshift [-v] list -r repo [-l] [backup [path ...]]
        backshift [-v] restore -r repo [-C dir] backup [path ...]
@@ -106,7 +106,7 @@ cmd_list() {
 	done
 	shift $((OPTIND - 1))
 	[ -n "$repo" ] || { printf '%s' "$usage" >&2; exit 2; }
-	if [ $# -gt 0 ] && [ ${#long[@]} -eq 0 ]; then long=(-l); fi
+	if [ $# -eq 0 ]; then long=(); elif [ ${#long[@]} -eq 0 ]; then long=(-l); fi
 	[ "$verbose" = 1 ] && show bs-ls -r "$repo" "${long[@]}" "$@"
 	exec bs-ls -r "$repo" "${long[@]}" "$@"
 }

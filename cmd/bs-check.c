@@ -100,7 +100,8 @@ static void check_backup(struct check *c, const struct bs_summary *s)
 	if (s->finished && !s->data_expired && (c->entries != s->files || c->bytes != s->bytes)) {
 		snprintf(n1, sizeof(n1), "%" PRIu64, c->entries);
 		snprintf(n2, sizeof(n2), "%" PRIu64, s->files);
-		printf("%s: the summary says %s entries, the metadata holds %s\n", s->id, n2, n1);
+		printf("%s: the summary says %s entries and %" PRIu64 " bytes, the metadata holds %s and %" PRIu64 "\n",
+		       s->id, n2, s->bytes, n1, c->bytes);
 		c->problems++;
 	}
 	bs_meta_release(&m);
@@ -157,7 +158,7 @@ int main(int argc, char **argv)
 				if (*end == '%')
 					end++;
 				if (*end || end == optarg || c.percent <= 0 || c.percent > 100)
-					tool_fail(BS_USAGE, "--read-data: a percentage from 0 to 100, not '%s'", optarg);
+					tool_fail(BS_USAGE, "--read-data: a percentage above 0 and at most 100, not '%s'", optarg);
 			}
 			break;
 		case 'h': tool_usage(usage, 1); break;
@@ -166,7 +167,8 @@ int main(int argc, char **argv)
 	}
 	if (!path)
 		tool_usage(usage, 2);
-	if (bs_repo_open(&c.repo, path, &e) < 0)
+	/* shared: no expiry removes what is being checked */
+	if (bs_repo_open(&c.repo, path, &e) < 0 || bs_repo_lock(&c.repo, BS_LOCK_SHARED, &e) < 0)
 		tool_die(&e);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	bs_linkmap_init(&c.seen);

@@ -308,8 +308,9 @@ static void open_priors(struct chunker_state *s, const char *host, const char *s
 		}
 		s->npriors++;
 	}
-	if (!s->progress.total_known && n)
-		s->progress.estimate = sums[0].bytes;
+	for (size_t i = 0; i < n; i++)
+		if (sums[i].bytes > s->progress.estimate)
+			s->progress.estimate = sums[i].bytes;
 }
 
 int main(int argc, char **argv)

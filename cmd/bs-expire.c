@@ -80,6 +80,33 @@ static void dir_done(void *arg, const char *dir)
 		unlinkat(x->repo.dirfd, dir, AT_REMOVEDIR);
 }
 
+/* Old temporary files (summary.tmp-PID) in one backup's directory. */
+static void leftover_temps(struct expire *x, int backups, const char *name)
+{
+	int fd = openat(backups, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct dirent *d;
+	struct stat st;
+	DIR *dir;
+
+	if (fd < 0 || !(dir = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while ((d = readdir(dir)))
+		if (strstr(d->d_name, ".tmp-") && fstatat(fd, d->d_name, &st, 0) == 0 &&
+		    st.st_mtim.tv_sec < x->now.sec - LEFTOVER_AGE) {
+			if (x->dry || x->verbose)
+				printf("%s backups/%s/%s (left by a crashed writer)\n",
+				       x->dry ? "would remove" : "removed", name, d->d_name);
+			x->temps++;
+			x->bytes += (uint64_t)st.st_size;
+			if (!x->dry)
+				unlinkat(fd, d->d_name, 0);
+		}
+	closedir(dir);
+}
+
 /* Leftovers under backups/: half-removed backups and old temporaries. */
 static int backup_leftovers(struct expire *x, struct bs_err *e)
 {
@@ -104,6 +131,9 @@ static int backup_leftovers(struct expire *x, struct bs_err *e)
 				goto fail;
 			continue;
 		}
+		/* a summary rewrite cut short */
+		snprintf(sub, sizeof(sub), "%s", d->d_name);
+		leftover_temps(x, fd, sub);
 		/* a backup directory whose summary never got written */
 		snprintf(sub, sizeof(sub), "%s/summary", d->d_name);
 		if (fstatat(fd, sub, &st, 0) < 0 && errno == ENOENT &&
@@ -216,5 +246,5 @@ int main(int argc, char **argv)
 	tool_close_stdout();
 	bs_buf_release(&x.data);
 	bs_repo_close(&x.repo);
-	return 0;
+	return x.bad ? BS_PARTIAL : BS_OK;	/* damage was found (and removed) */
 }

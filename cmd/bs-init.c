@@ -78,6 +78,9 @@ int main(int argc, char **argv)
 			repo.cfg.max_age = age;
 		if (mage_given)
 			repo.cfg.metadata_max_age = mage;
+		if (repo.cfg.max_age >= 0 && repo.cfg.metadata_max_age >= 0 &&
+		    repo.cfg.metadata_max_age < repo.cfg.max_age)
+			tool_fail(BS_USAGE, "--metadata-max-age cannot be shorter than --max-age");
 		if (bs_config_save(&repo, &e) < 0)
 			tool_die(&e);
 		bs_repo_close(&repo);

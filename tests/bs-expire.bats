@@ -541,7 +541,7 @@ leftovers() {
 
 	run bs-expire -r "$R" --max-age 90d --check-hashes -v
 	echo "$output"
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 1 ]	# damage was found
 	[ ! -e "$chunk" ]
 	[ "$(nchunks)" -eq $((before - 1)) ]
 	grep -q "^removed chunks/${digest:0:3}/$digest " <<< "$output"
