@@ -134,7 +134,7 @@ static void emit_chunk(struct chunker_state *s, const unsigned char *p, size_t n
 static int read_file(struct chunker_state *s, struct bs_rec *rec, struct bs_entry *keep)
 {
 	struct stat before, after;
-	size_t len = 0, scanned = 0;
+	size_t start = 0, len = 0, scanned = 0;
 	uint64_t total = 0;
 	char q[512];
 	int fd;
@@ -167,13 +167,18 @@ static int read_file(struct chunker_state *s, struct bs_rec *rec, struct bs_entr
 	}
 	bs_rec_fill(rec, &before);
 	bs_chunker_reset(&s->ck);
+	/* buf[start, len) holds the current chunk's bytes, of which the first
+	 * `scanned` have been through the chunker and the hash; the buffer is
+	 * compacted only when a read would not fit, not after every cut */
 	for (;;) {
 		ssize_t n, k;
-		size_t want = s->bufcap - len;
 
-		if (want > READ_SIZE)
-			want = READ_SIZE;
-		n = read(fd, s->buf + len, want);
+		if (s->bufcap - len < READ_SIZE) {
+			memmove(s->buf, s->buf + start, len - start);
+			len -= start;
+			start = 0;
+		}
+		n = read(fd, s->buf + len, READ_SIZE);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -186,25 +191,25 @@ static int read_file(struct chunker_state *s, struct bs_rec *rec, struct bs_entr
 			return -1;
 		}
 		if (n == 0) {
-			if (len > 0)
-				emit_chunk(s, s->buf, len, keep);
-			total += len;
+			if (len > start)
+				emit_chunk(s, s->buf + start, len - start, keep);
+			total += len - start;
 			break;
 		}
 		len += (size_t)n;
 		bs_progress_bytes(&s->progress, (uint64_t)n);
-		while (scanned < len) {
-			k = bs_chunker_find(&s->ck, s->buf + scanned, len - scanned);
+		while (start + scanned < len) {
+			unsigned char *p = s->buf + start + scanned;
+			k = bs_chunker_find(&s->ck, p, len - start - scanned);
 			if (k < 0) {
-				bs_hash_update(&s->hash, s->buf + scanned, len - scanned);
-				scanned = len;
+				bs_hash_update(&s->hash, p, len - start - scanned);
+				scanned = len - start;
 				break;
 			}
-			bs_hash_update(&s->hash, s->buf + scanned, (size_t)k);
-			emit_chunk(s, s->buf, scanned + (size_t)k, keep);
+			bs_hash_update(&s->hash, p, (size_t)k);
+			emit_chunk(s, s->buf + start, scanned + (size_t)k, keep);
 			total += scanned + (size_t)k;
-			memmove(s->buf, s->buf + scanned + (size_t)k, len - scanned - (size_t)k);
-			len -= scanned + (size_t)k;
+			start += scanned + (size_t)k;
 			scanned = 0;
 		}
 	}
