@@ -392,7 +392,7 @@ int main(int argc, char **argv)
 	rc = (int)bs_reader_peekn(&in, 7, &peek, &e);
 	if (rc < 0)
 		tool_die(&e);
-	if (rc == 7 && !memcmp(peek, "B walk ", 7)) {
+	if (rc == 7 && (!memcmp(peek, "B walk ", 7) || !memcmp(peek, "B chunk", 7) || !memcmp(peek, "B manif", 7))) {
 		struct bs_stream st;
 		if (bs_stream_open(&st, &in, BS_STREAM_WALK, &e) < 0)
 			fail(&s, &e);

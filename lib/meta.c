@@ -184,9 +184,13 @@ static int unpack(const char *p, size_t n, struct bs_buf *raw, struct bs_listing
 	return bs_listing_decode(l, raw->p, raw->len, e);
 }
 
+/* A gdbm failure: a system error is BS_SYS; anything else means the file
+ * is not what it should be, which is damage (BS_INPUT). */
 static int gdbm_fail(struct bs_err *e, const char *what, const char *id)
 {
-	return bs_err_set(e, BS_SYS, "cannot %s the metadata of '%s': %s", what, id,
+	int code = gdbm_check_syserr(gdbm_errno) ? BS_SYS : BS_INPUT;
+
+	return bs_err_set(e, code, "cannot %s the metadata of '%s': %s", what, id,
 			  gdbm_strerror(gdbm_errno));
 }
 

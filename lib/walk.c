@@ -130,7 +130,9 @@ static int stat_at(int dirfd, const char *name, struct stat *st, struct bs_rec *
 	if (fstatat(dirfd, name, st, AT_SYMLINK_NOFOLLOW) < 0) {
 		int err = errno;
 		bs_err_sys(e, "cannot stat '%s'", bs_quote(rec->path.p, rec->path.len, q, sizeof(q)));
-		e->code = err == ENOENT || err == ENOTDIR || err == EACCES || err == EPERM ? BS_PARTIAL : BS_SYS;
+		/* a path that cannot be stat'ed is this path's problem, not the
+		 * walk's: reported, counted and skipped */
+		e->code = err == ENOMEM ? BS_SYS : BS_PARTIAL;
 		errno = err;
 		return -1;
 	}
@@ -244,7 +246,7 @@ static int walk_dir(struct walker *w, int fd, struct bs_err *e)
 				int err = errno;
 				char q[256];
 				bs_err_sys(e, "cannot open directory '%s'", bs_quote(w->rec.path.p, w->rec.path.len, q, sizeof(q)));
-				if (classify(err) == BS_WARN_OTHER && err != ELOOP) {
+				if (err == EMFILE || err == ENFILE || err == ENOMEM) {
 					rc = -1;
 					break;
 				}
@@ -297,7 +299,7 @@ int bs_walk(const char *path, int flags, struct bs_walk_ops *ops, struct bs_err 
 			int err = errno;
 			char q[256];
 			bs_err_sys(e, "cannot open directory '%s'", bs_quote(w.rec.path.p, w.rec.path.len, q, sizeof(q)));
-			if (classify(err) == BS_WARN_OTHER)
+			if (err == EMFILE || err == ENFILE || err == ENOMEM)
 				goto fail;
 			warn(&w, e, err);
 			goto out;

@@ -1,0 +1,324 @@
+#!/usr/bin/env bats
+# bs-index: a manifest stream in; a backup (summary and metadata) in the
+# repository; its id, YYYYMMDD-HHMMSS-host-subset, on stdout.
+load helper
+load lib/streams
+
+setup() {
+	setup_repo
+	mkdir -p "$T/src/sub"
+	printf 'hello\n' > "$T/src/hello"
+	printf 'x' > "$T/src/sub/x"
+	head -c 100000 /dev/urandom > "$T/src/sub/random"
+	printf 'n' > "$T/src/$(printf 'new\nline')"
+	ln -s hello "$T/src/link"
+	bs-walk "$T/src" | bs-chunk -r "$R" | bs-store -r "$R" > "$T/manifest"
+}
+
+teardown() { teardown_repo; }
+
+# the snapshot of the repository without one backup's directory
+snapshot_without() {
+	snapshot "$R" | grep -v "backups/$1\\(/\\|\$\\)"
+}
+
+backup_ids() {
+	ls "$R/backups"
+}
+
+# --- normal behaviour -------------------------------------------------------
+
+@test "bs-index prints the id YYYYMMDD-HHMMSS-host-subset, the start (the T line) in UTC" {
+	t=$(bsparse "$T/manifest" | sed -n 's/^T \([0-9]*\)\..*/\1/p')
+	[ -n "$t" ]
+	# in UTC whatever the local time zone (here 9 hours east of UTC)
+	TZ=XYZ-9 run --separate-stderr bs-index -q -r "$R" -H testhost -s home < "$T/manifest"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "${#lines[@]}" -eq 1 ]
+	[ "$output" = "$(TZ=UTC date -d "@$t" +%Y%m%d-%H%M%S)-testhost-home" ]
+	[ -d "$R/backups/$output" ]
+}
+
+@test "bs-index without -q reports on stderr; stdout holds only the id" {
+	run --separate-stderr bs-index -r "$R" -H testhost -s home < "$T/manifest"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^[0-9]{8}-[0-9]{6}-testhost-home$ ]]
+	[[ "${stderr_lines[0]}" == "bs-index: backup $output finished: 7 entries, 100008 bytes" ]]
+}
+
+@test "bs-index writes the summary: id, host, subset, start, finish, files, bytes, problems" {
+	t=$(bsparse "$T/manifest" | sed -n 's/^T //p')
+	id=$(bs-index -q -r "$R" -H testhost -s home < "$T/manifest")
+	s="$R/backups/$id/summary"
+	[ -f "$s" ]
+	[ "$(stat -c %a "$s")" = 600 ]
+	[ "$(stat -c %a "$R/backups/$id")" = 700 ]
+	[ -f "$R/backups/$id/metadata" ]
+	[ "$(sed -n 1p "$s")" = "backshift-summary 1" ]
+	grep -qx "id $id" "$s"
+	grep -qx "host testhost" "$s"
+	grep -qx "subset home" "$s"
+	grep -qx "start $t" "$s"
+	grep -qx 'files 7' "$s"
+	grep -qx 'bytes 100008' "$s"
+	grep -qx 'problems 0' "$s"
+	finish=$(sed -n 's/^finish \([0-9]*\)\.[0-9]\{9\}$/\1/p' "$s")
+	[ -n "$finish" ]
+	[ "$finish" -ge "${t%.*}" ]
+	[ "$finish" -le "$(date +%s)" ]
+	# no temporary file is left beside it
+	[ "$(ls "$R/backups/$id" | sort | tr '\n' ' ')" = "metadata summary " ]
+	run bs-ls -r "$R"
+	[[ "${lines[0]}" == "$id  "* ]]
+	[[ "${lines[0]}" != *unfinished* ]]
+}
+
+@test "bs-index: the same manifest indexed twice makes two backups; the second id gets -2" {
+	a=$(bs-index -q -r "$R" -H testhost -s home < "$T/manifest")
+	b=$(bs-index -q -r "$R" -H testhost -s home < "$T/manifest")
+	[ "$b" = "$a-2" ]
+	[ "$(finished_backups "$R")" -eq 2 ]
+}
+
+@test "bs-index: what it recorded lists and restores as it came" {
+	id=$(bs-index -q -r "$R" -H testhost -s home < "$T/manifest")
+	bs-ls -r "$R" -0 "$id" > "$T/listed"
+	stream_paths "$T/manifest" > "$T/want"
+	cmp "$T/want" "$T/listed"
+	restore "$id" "$T/out"
+	run treecmp "$T/src" "$T/out$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "bs-index: files the earlier stages could not read make exit 1; the backup is still finished" {
+	bytes_replace "$T/manifest" "$T/with-problems" 'S read-files' $'S vanished 2\nS read-files'
+	run --separate-stderr bs-index -q -r "$R" -H testhost -s home < "$T/with-problems"
+	[ "$status" -eq 1 ]
+	[[ "$output" =~ ^[0-9]{8}-[0-9]{6}-testhost-home$ ]]
+	for l in "${stderr_lines[@]}"; do [[ "$l" == "bs-index: "* ]]; done
+	grep -qx 'problems 2' "$R/backups/$output/summary"
+	[ "$(finished_backups "$R")" -eq 1 ]
+}
+
+@test "bs-index refuses -H localhost (it would mix machines' backups): exit 2, one line, nothing created" {
+	snapshot "$R" > "$T/before"
+	for h in localhost localhost.localdomain; do
+		run_out "$T/out" bs-index -q -r "$R" -H "$h" -s home < "$T/manifest"
+		[ "$status" -eq 2 ]
+		one_error bs-index
+		[[ "$stderr" == *"$h"* ]]
+		[ ! -s "$T/out" ]
+	done
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}
+
+@test "bs-index on a machine that calls itself localhost asks for -H: exit 2, one line" {
+	[ "$(id -u)" = 0 ] || skip "setting the host name needs root"
+	command -v unshare > /dev/null || skip "no unshare"
+	unshare -u true 2> /dev/null || skip "cannot unshare the host name"
+	snapshot "$R" > "$T/before"
+	run --separate-stderr unshare -u sh -c 'hostname localhost && bs-index -q -r "$1" -s home < "$2"' _ "$R" "$T/manifest"
+	[ "$status" -eq 2 ]
+	one_error bs-index
+	[[ "$stderr" == *-H* ]]
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}
+
+@test "bs-index: a manifest cut short leaves the backup listed as unfinished and exits 3" {
+	size=$(stat -c %s "$T/manifest")
+	hdr=$(head -n 2 "$T/manifest" | wc -c)     # B and T lines
+	snapshot "$R" > "$T/before"
+	n=0
+	for cut in $((hdr + 1)) $((hdr + 50)) $((size / 2)) $((size - 100)) $((size - 2)) $((size - 1)); do
+		n=$((n + 1))
+		head -c "$cut" "$T/manifest" > "$T/cut"
+		run --separate-stderr bs-index -q -r "$R" -H testhost -s "cut$n" < "$T/cut"
+		echo "cut at $cut of $size: status $status"
+		[ "$status" -eq 3 ]
+		[ -z "$output" ]
+		[[ "${stderr_lines[-1]}" == "bs-index: "*unfinished* ]]
+		id=$(backup_ids | grep -- "-cut$n\$")
+		grep -qx 'finish -' "$R/backups/$id/summary"
+		run bs-ls -r "$R"
+		grep -q "^$id  .*  unfinished  " <<< "$output"
+	done
+	[ "$(finished_backups "$R")" -eq 0 ]
+	[ "$(backup_ids | wc -l)" -eq "$n" ]
+	# nothing else changed
+	snapshot "$R" | grep -v -- '-cut[0-9]*\(/\|$\)' > "$T/after"
+	cmp "$T/before" "$T/after"
+	# `latest` is the newest finished backup: there is none
+	run bs-ls -r "$R" latest
+	[ "$status" -eq 3 ]
+}
+
+@test "bs-index: a manifest cut short: the report (always printed then), and why in one last line" {
+	# bs-index(1): "The report of an unfinished backup is always printed",
+	# even with -q; then one line naming the backup and the reason
+	head -c $(($(stat -c %s "$T/manifest") / 2)) "$T/manifest" > "$T/cut"
+	run --separate-stderr bs-index -q -r "$R" -H testhost -s home < "$T/cut"
+	[ "$status" -eq 3 ]
+	[ -z "$output" ]
+	id=$(backup_ids)
+	[[ "${stderr_lines[0]}" == "bs-index: backup $id unfinished: "*" entries, "*" bytes" ]]
+	[[ "${stderr_lines[-1]}" == "bs-index: backup '$id' is unfinished: standard input "* ]]
+	[ "$(printf '%s\n' "$stderr" | grep -c '^bs-index: ')" -eq 2 ]
+	[ "$(printf '%s\n' "$stderr" | grep -vc '^bs-index: \|^  ')" -eq 0 ]
+}
+
+@test "bs-index: an unfinished backup keeps the records that came before the cut" {
+	# cut just after the record of .../sub/random
+	off=$(python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+print(d.index(b"/sub/random\0") + len(b"/sub/random\0"))' "$T/manifest")
+	head -c "$off" "$T/manifest" > "$T/cut"
+	run bs-index -q -r "$R" -H testhost -s home < "$T/cut"
+	[ "$status" -eq 3 ]
+	id=$(backup_ids)
+	bs-ls -r "$R" "$id" > "$T/listed"
+	grep -qx "$T/src/sub/random" "$T/listed"
+	grep -qx "$T/src/hello" "$T/listed"
+	grep -qx 'bytes 100007' "$R/backups/$id/summary"
+	# and the next backup may take unchanged files from it
+	run bs-ls -r "$R" --priors -H testhost -s home
+	[ "$output" = "$id" ]
+}
+
+@test "bs-index: interrupted (SIGTERM) while reading, it records the backup as unfinished" {
+	head -c -4 "$T/manifest" > "$T/no-trailer"     # all but "E 7\n"
+	mkfifo "$T/fifo"
+	bs-index -q -r "$R" -H testhost -s home < "$T/fifo" 2> "$T/err" 3>&- &
+	pid=$!
+	exec 7> "$T/fifo"      # (fd 3 is bats')
+	cat "$T/no-trailer" >&7
+	for i in $(seq 50); do
+		[ -n "$(backup_ids)" ] && break
+		sleep 0.1
+	done
+	sleep 0.2
+	kill -TERM "$pid"
+	sleep 0.2
+	exec 7>&-     # should it not stop, end of input ends it (as cut short)
+	st=0
+	wait "$pid" || st=$?
+	cat "$T/err"
+	[ "$st" -ne 0 ]
+	[ "$st" -ne 3 ]     # not taken for a stream cut short: it was interrupted
+	[[ "$(tail -n 1 "$T/err")" == "bs-index: "* ]]
+	grep -qx 'finish -' "$R/backups/$(backup_ids)/summary"
+	grep -q '^files [0-9]' "$R/backups/$(backup_ids)/summary"
+}
+
+# --- bad input ---------------------------------------------------------------
+
+@test "bs-index: garbage, an empty stdin, the wrong kind or version of stream: exit 3, one line, nothing created" {
+	garbage "$T/g1" 5000
+	printf 'hello world\n' > "$T/g2"
+	printf 'B\n' > "$T/g3"
+	printf 'B manifest\n' > "$T/g4"
+	printf 'B manifest 1' > "$T/g5"
+	: > "$T/empty"
+	bs-walk "$T/src" > "$T/walk"
+	bs-walk "$T/src" | bs-chunk > "$T/chunks"
+	bytes_replace "$T/manifest" "$T/v2" 'B manifest 1' 'B manifest 2'
+	bytes_replace "$T/manifest" "$T/v0" 'B manifest 1' 'B manifest 0'
+	bytes_replace "$T/manifest" "$T/no-t" $'\nT ' $'\nX '
+	python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+a = d.index(b"\n") + 1
+b = d.index(b"\n", a) + 1
+open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
+	bytes_replace "$T/manifest" "$T/bad-t" $'\nT ' $'\nT 12x'
+	snapshot "$R" > "$T/before"
+	for g in g1 g2 g3 g4 g5 empty walk chunks v2 v0 no-t without-t bad-t; do
+		run_out "$T/out" bs-index -q -r "$R" -H testhost -s home < "$T/$g"
+		echo "$g: status $status"
+		[ "$status" -eq 3 ]
+		one_error bs-index
+		[ ! -s "$T/out" ]
+	done
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+	[ -z "$(backup_ids)" ]
+}
+
+@test "bs-index: a manifest cut inside its header or T line: exit 3, one line, nothing created" {
+	snapshot "$R" > "$T/before"
+	for n in 1 2 5 11 12 13 14 20 30; do
+		head -c "$n" "$T/manifest" > "$T/cut"
+		run_out "$T/out" bs-index -q -r "$R" -H testhost -s home < "$T/cut"
+		echo "cut at $n: status $status"
+		[ "$status" -eq 3 ]
+		one_error bs-index
+	done
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}
+
+@test "bs-index: malformed items after the header: exit 3, the backup unfinished, nothing else changed" {
+	d=$(bsparse "$T/manifest" | awk '$1 == "R" { print $2; exit }')
+	D=$(tr a-f A-F <<< "$d")
+	bytes_replace "$T/manifest" "$T/upper-digest" "R $d" "R $D"
+	bytes_replace "$T/manifest" "$T/short-digest" "R $d" "R ${d:1}"
+	bytes_replace "$T/manifest" "$T/zero-size" "R $d 6" "R $d 0"
+	bytes_replace "$T/manifest" "$T/wrong-size" "R $d 6" "R $d 7"
+	bytes_replace "$T/manifest" "$T/count" $'\nE 7\n' $'\nE 8\n'
+	{ cat "$T/manifest"; printf 'E 7\n'; } > "$T/after-trailer"
+	bytes_replace "$T/manifest" "$T/relative" " $T/src/hello" " src/hello"
+	bytes_replace "$T/manifest" "$T/unclean" " $T/src/hello" " $T/src/../src/hello"
+	bytes_replace "$T/manifest" "$T/bad-kind" "R $d 6"$'\n'"f " "R $d 6"$'\n'"x "
+	bytes_replace "$T/manifest" "$T/bad-line" 'S read-files' 'Q read-files'
+	bytes_replace "$T/manifest" "$T/chunk-data" "R $d 6"$'\n' "C $d 6"$'\n'"hello"$'\n'
+	snapshot "$R" > "$T/before"
+	n=0
+	for m in upper-digest short-digest zero-size wrong-size count after-trailer relative unclean bad-kind bad-line chunk-data; do
+		n=$((n + 1))
+		run --separate-stderr bs-index -q -r "$R" -H testhost -s "bad$n" < "$T/$m"
+		echo "$m: status $status: ${stderr_lines[-1]}"
+		[ "$status" -eq 3 ]
+		[ -z "$output" ]
+		[[ "${stderr_lines[-1]}" == "bs-index: "* ]]
+		id=$(backup_ids | grep -- "-bad$n\$")
+		grep -qx 'finish -' "$R/backups/$id/summary"
+		snapshot_without "$id" > "$T/after"
+		cmp "$T/before" "$T/after"
+		rm -r "$R/backups/$id"
+	done
+	[ "$(finished_backups "$R")" -eq 0 ]
+}
+
+@test "bs-index: a missing repository or a directory that is not one: exit 3, one line, nothing created" {
+	run_out "$T/out" bs-index -q -r "$T/nowhere" -H testhost -s home < "$T/manifest"
+	[ "$status" -eq 3 ]
+	one_error bs-index
+	[ ! -e "$T/nowhere" ]
+	mkdir "$T/not-a-repo"
+	run_out "$T/out" bs-index -q -r "$T/not-a-repo" -H testhost -s home < "$T/manifest"
+	[ "$status" -eq 3 ]
+	one_error bs-index
+	[ -z "$(ls -A "$T/not-a-repo")" ]
+}
+
+@test "bs-index: usage errors (no -r, no -s, unusable subset or host names) exit 2, one line, nothing created" {
+	snapshot "$R" > "$T/before"
+	for args in "-H testhost -s home" "-r $R -H testhost" "-r $R -H testhost -s a/b" \
+		"-r $R -H testhost -s .hidden" "-r $R -H testhost -s -dash" "-r $R -H bad/host -s home" \
+		"-r $R -H testhost -s home extra" "-r $R -H testhost -s home -Z"; do
+		run_out "$T/out" bs-index -q $args < "$T/manifest"
+		echo "bs-index $args: status $status: $stderr"
+		[ "$status" -eq 2 ]
+		one_error bs-index
+		[ ! -s "$T/out" ]
+	done
+	run_out "$T/out" bs-index -q -r "$R" -H testhost -s "with space" < "$T/manifest"
+	[ "$status" -eq 2 ]
+	one_error bs-index
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}

@@ -1,0 +1,365 @@
+#!/usr/bin/env bats
+# bs-store: a chunk stream in; each chunk, its digest checked, into
+# REPO/chunks/abc/<hex>; the manifest stream out (C replaced by R, a T line).
+load helper
+load lib/streams
+
+setup() {
+	setup_repo
+	mkdir "$T/src"
+}
+
+teardown() { teardown_repo; }
+
+store_tree() {
+	local d="$1"
+	mkdir -p "$d/sub"
+	printf 'hello\n' > "$d/hello"
+	: > "$d/empty"
+	head -c 400000 /dev/urandom > "$d/sub/random.bin"
+	yes 'compressible line of text' | head -c 200000 > "$d/sub/text.txt"
+	cp "$d/hello" "$d/sub/same-as-hello"
+	ln -s hello "$d/symlink"
+}
+
+# chunk_file DIGEST: where the repository keeps that chunk
+chunk_file() {
+	echo "$R/chunks/${1:0:3}/$1"
+}
+
+# a walk stream's records without its header and trailer
+records_of() {
+	bs-walk "$@" | python3 -c '
+import sys
+d = sys.stdin.buffer.read()
+d = d[d.index(b"\n") + 1:]
+sys.stdout.buffer.write(d[:d.rindex(b"\0") + 1])'
+}
+
+sha() {
+	printf '%s' "$1" | sha256sum | cut -c1-64
+}
+
+# --- normal behaviour -------------------------------------------------------
+
+@test "bs-store puts each chunk in chunks/abc/<hex>, private to the owner, whole" {
+	store_tree "$T/src"
+	bs-walk "$T/src" | bs-chunk -r "$R" > "$T/chunks"
+	run_out "$T/manifest" bs-store -r "$R" < "$T/chunks"
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	bsparse "$T/chunks" | awk '$1 == "C" { print $2 }' | sort -u > "$T/digests"
+	[ "$(wc -l < "$T/digests")" -ge 4 ]
+	while read -r d; do
+		f=$(chunk_file "$d")
+		[ -f "$f" ]
+		[ "$(stat -c %a "$f")" = 600 ]
+		[ "$(stat -c %a "${f%/*}")" = 700 ]
+	done < "$T/digests"
+	find "$R/chunks" -type f | sed 's,.*/,,' | sort > "$T/stored"
+	cmp "$T/digests" "$T/stored"
+	run check_chunk_files "$R"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "bs-store: the manifest is the chunk stream with each C replaced by its R, after a T line" {
+	store_tree "$T/src"
+	bs-walk "$T/src" | bs-chunk -r "$R" > "$T/chunks"
+	before=$(date +%s)
+	bs-store -r "$R" < "$T/chunks" > "$T/manifest"
+	after=$(date +%s)
+	run bsparse "$T/manifest"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "B manifest 1" ]
+	[[ "${lines[1]}" =~ ^T\ ([0-9]+)\.[0-9]{9}$ ]]
+	t=${BASH_REMATCH[1]}
+	[ "$t" -ge "$before" ]
+	[ "$t" -le "$after" ]
+	[[ "$output" != *$'\nC '* ]]
+	# the same items in the same order, C turned into R
+	bsparse "$T/chunks" | sed -n 's/^C \(.*\) ok$/R \1/p; /^F /p' > "$T/want"
+	bsparse "$T/manifest" | grep -E '^(R|F) ' > "$T/got"
+	cmp "$T/want" "$T/got"
+	# the counts of the chunk stream come through, and the store's own
+	new=$(bsparse "$T/chunks" | awk '$1 == "C" { print $2 }' | sort -u | wc -l)
+	newbytes=$(bsparse "$T/chunks" | awk '$1 == "C" { print $2, $3 }' | sort -u | awk '{ s += $2 } END { print s }')
+	grep -qx 'S read-files 5' <<< "$output"
+	grep -qx "S new-chunks $new" <<< "$output"
+	grep -qx "S new-bytes $newbytes" <<< "$output"
+	[ "${lines[-1]}" = "E 8" ]
+}
+
+@test "bs-store: storing a stream again writes nothing new and changes no chunk" {
+	store_tree "$T/src"
+	bs-walk "$T/src" | bs-chunk -r "$R" > "$T/chunks"
+	bs-store -r "$R" < "$T/chunks" > /dev/null
+	snapshot "$R" > "$T/before"
+	run_out "$T/manifest" bs-store -r "$R" < "$T/chunks"
+	[ "$status" -eq 0 ]
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+	bsparse "$T/manifest" | grep -qx 'S new-chunks 0'
+	bsparse "$T/manifest" | grep -qx 'S new-files 0'
+}
+
+@test "bs-store compresses a chunk when that makes it smaller, and keeps it raw otherwise" {
+	yes 'compressible line of text' | head -c 100000 > "$T/src/text"
+	head -c 100000 /dev/urandom > "$T/src/random"
+	bs-walk "$T/src/text" | bs-chunk -r "$R" | bs-store -r "$R" > "$T/m1"
+	bs-walk "$T/src/random" | bs-chunk -r "$R" | bs-store -r "$R" > "$T/m2"
+	for d in $(bsparse "$T/m1" | awk '$1 == "R" { print $2 ":" $3 }'); do
+		[ "$(stat -c %s "$(chunk_file "${d%:*}")")" -lt $((${d#*:} / 10)) ]
+	done
+	for d in $(bsparse "$T/m2" | awk '$1 == "R" { print $2 ":" $3 }'); do
+		[ "$(stat -c %s "$(chunk_file "${d%:*}")")" -le $((${d#*:} + 1)) ]
+	done
+	run check_chunk_files "$R"
+	[ "$status" -eq 0 ]
+}
+
+@test "bs-store takes a manifest stream whose chunks are present, and refreshes their times" {
+	store_tree "$T/src"
+	bs-walk "$T/src" | bs-chunk -r "$R" | bs-store -r "$R" > "$T/manifest"
+	find "$R/chunks" -type f -exec touch -d '2001-01-01 00:00:00' {} +
+	snapshot "$R" > "$T/before"
+	start=$(date +%s)
+	run_out "$T/again" bs-store -r "$R" < "$T/manifest"
+	[ "$status" -eq 0 ]
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+	bsparse "$T/manifest" | grep -E '^(R|F) ' > "$T/want"
+	bsparse "$T/again" | grep -E '^(R|F) ' > "$T/got"
+	cmp "$T/want" "$T/got"
+	# every chunk the stream refers to was touched
+	for d in $(bsparse "$T/manifest" | awk '$1 == "R" { print $2 }'); do
+		[ "$(stat -c %Y "$(chunk_file "$d")")" -ge "$start" ]
+	done
+}
+
+@test "bs-store passes an abandoned file's chunks through as A, and what follows is fine" {
+	records_of "$T/src" > "$T/rec"
+	d=$(sha hello)
+	{ printf 'B chunks 1\nC %s 5\nhello' "$d"; printf 'A\n'; cat "$T/rec"; printf 'E 1\n'; } > "$T/chunks"
+	run_out "$T/manifest" bs-store -r "$R" < "$T/chunks"
+	[ "$status" -eq 0 ]
+	run bsparse "$T/manifest"
+	[ "${lines[2]}" = "R $d 5" ]
+	[ "${lines[3]}" = "A" ]
+	[[ "${lines[4]}" == "F d "* ]]
+	[ "${lines[-1]}" = "E 1" ]
+}
+
+@test "bs-store refuses a chunk whose bytes do not match its digest: exit 3, one line, nothing stored" {
+	printf 'QQQQ' > "$T/src/file"
+	bs-walk "$T/src/file" | bs-chunk > "$T/chunks"
+	good=$(sha QQQQ)
+	bad=$(sha QQQZ)
+	bytes_replace "$T/chunks" "$T/tampered" $'\nQQQQ' $'\nQQQZ'
+	snapshot "$R" > "$T/before"
+	run_out "$T/manifest" bs-store -r "$R" < "$T/tampered"
+	[ "$status" -eq 3 ]
+	one_error bs-store
+	[[ "$stderr" == *"$good"* ]]
+	[ ! -e "$(chunk_file "$good")" ]
+	[ ! -e "$(chunk_file "$bad")" ]
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+	run bsparse "$T/manifest"
+	[ "$status" -ne 0 ]
+}
+
+@test "bs-store refuses a reference to a chunk the repository does not hold: exit 3, one line" {
+	printf 'twelve bytes' > "$T/src/file"
+	records_of "$T/src/file" > "$T/rec"
+	missing=$(sha 'twelve bytes')
+	{ printf 'B chunks 1\nR %s 12\n' "$missing"; cat "$T/rec"; printf 'E 1\n'; } > "$T/chunks"
+	{ printf 'B manifest 1\nT 1000000000.000000000\nR %s 12\n' "$missing"; cat "$T/rec"; printf 'E 1\n'; } > "$T/manifest"
+	snapshot "$R" > "$T/before"
+	for s in chunks manifest; do
+		run_out "$T/out" bs-store -r "$R" < "$T/$s"
+		[ "$status" -eq 3 ]
+		one_error bs-store
+		[[ "$stderr" == *"$missing"* ]]
+		no_trailer "$T/out"
+	done
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}
+
+@test "bs-store refuses chunks that do not add up to their file's size, or that precede a directory: exit 3" {
+	printf 'twelve bytes' > "$T/src/file"
+	records_of "$T/src/file" > "$T/rec"
+	records_of "$T/src" | python3 -c '
+import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0") + 1])' > "$T/dirrec"
+	{ printf 'B chunks 1\nC %s 5\nhello' "$(sha hello)"; cat "$T/rec"; printf 'E 1\n'; } > "$T/short"
+	{ printf 'B chunks 1\nC %s 5\nhello' "$(sha hello)"; cat "$T/dirrec"; printf 'E 1\n'; } > "$T/dir"
+	{ printf 'B chunks 1\nC %s 5\nhello' "$(sha hello)"; printf 'E 0\n'; } > "$T/dangling"
+	for s in short dir dangling; do
+		run_out "$T/out" bs-store -r "$R" < "$T/$s"
+		echo "$s: $status $stderr"
+		[ "$status" -eq 3 ]
+		one_error bs-store
+		no_trailer "$T/out"
+	done
+}
+
+# --- bad input ---------------------------------------------------------------
+
+@test "bs-store: garbage on stdin: exit 3, one line, nothing on stdout, repository untouched" {
+	garbage "$T/g1" 5000
+	printf 'hello world\n' > "$T/g2"
+	printf 'B\n' > "$T/g3"
+	printf 'B chunks\n' > "$T/g4"
+	printf 'B chunks one\n' > "$T/g5"
+	printf 'B chunks 1' > "$T/g6"
+	{ printf 'B chunks 1 '; head -c 400 /dev/zero | tr '\0' x; printf '\n'; } > "$T/g7"
+	printf 'B chunks 1\nX what\nE 0\n' > "$T/g8"
+	printf 'B chunks 1\nE 0\nE 0\n' > "$T/g9"
+	snapshot "$R" > "$T/before"
+	for g in g1 g2 g3 g4 g5 g6 g7 g8 g9; do
+		run_out "$T/out" bs-store -r "$R" < "$T/$g"
+		echo "$g: status $status"
+		[ "$status" -eq 3 ]
+		one_error bs-store
+		no_trailer "$T/out"
+	done
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}
+
+@test "bs-store: an empty stdin: exit 3, one line, repository untouched" {
+	snapshot "$R" > "$T/before"
+	run_out "$T/out" bs-store -r "$R" < /dev/null
+	[ "$status" -eq 3 ]
+	one_error bs-store
+	[ ! -s "$T/out" ]
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}
+
+@test "bs-store: a chunk stream cut short: exit 3, one line, no trailer; only whole, valid chunks were kept" {
+	store_tree "$T/src"
+	bs-walk "$T/src" | bs-chunk -r "$R" > "$T/chunks"
+	size=$(stat -c %s "$T/chunks")
+	snapshot "$R" | grep -Ev '^\./chunks/|^[0-9a-f]{64}  \./chunks/' > "$T/before"
+	for n in 1 5 11 12 40 100 150 $((size / 4)) $((size / 2)) $((size - 200)) $((size - 30)) $((size - 1)); do
+		head -c "$n" "$T/chunks" > "$T/cut"
+		run_out "$T/out" bs-store -r "$R" < "$T/cut"
+		echo "cut at $n of $size: status $status"
+		[ "$status" -eq 3 ]
+		one_error bs-store
+		no_trailer "$T/out"
+	done
+	# chunks that came whole before the cut may stay (a later backup reuses
+	# them); nothing else may change, and no chunk may be partial or stray
+	snapshot "$R" | grep -Ev '^\./chunks/|^[0-9a-f]{64}  \./chunks/' > "$T/after"
+	cmp "$T/before" "$T/after"
+	run check_chunk_files "$R"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	bsparse "$T/chunks" | awk '$1 == "C" { print $2 }' | sort -u > "$T/digests"
+	find "$R/chunks" -type f | sed 's,.*/,,' | sort > "$T/stored"
+	[ -z "$(comm -13 "$T/digests" "$T/stored")" ]
+}
+
+@test "bs-store: a chunk stream cut short when its chunks are already stored leaves the repository as it was" {
+	store_tree "$T/src"
+	bs-walk "$T/src" | bs-chunk -r "$R" > "$T/chunks"
+	bs-store -r "$R" < "$T/chunks" > /dev/null
+	size=$(stat -c %s "$T/chunks")
+	snapshot "$R" > "$T/before"
+	for n in 11 100 $((size / 3)) $((size / 2)) $((size - 1)); do
+		head -c "$n" "$T/chunks" | bs-store -r "$R" > /dev/null 2>&1 && false
+	done
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}
+
+@test "bs-store: a walk stream is not its input: exit 3, one line, repository untouched" {
+	store_tree "$T/src"
+	bs-walk "$T/src" > "$T/walk"
+	snapshot "$R" > "$T/before"
+	run_out "$T/out" bs-store -r "$R" < "$T/walk"
+	[ "$status" -eq 3 ]
+	one_error bs-store
+	[[ "$stderr" == *walk* ]]
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}
+
+@test "bs-store: a stream of another version (B chunks 2, B manifest 2): exit 3, one line, nothing stored" {
+	printf 'x' > "$T/src/x"
+	bs-walk "$T/src/x" | bs-chunk > "$T/chunks"
+	bytes_replace "$T/chunks" "$T/v2" 'B chunks 1' 'B chunks 2'
+	bs-walk "$T/src/x" | bs-chunk | bs-store -r "$R" > "$T/manifest"
+	bytes_replace "$T/manifest" "$T/m2" 'B manifest 1' 'B manifest 2'
+	snapshot "$R" > "$T/before"
+	for s in v2 m2; do
+		run_out "$T/out" bs-store -r "$R" < "$T/$s"
+		[ "$status" -eq 3 ]
+		one_error bs-store
+		[[ "$stderr" == *version* ]]
+	done
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}
+
+@test "bs-store: malformed chunk lines (uppercase or short digest, size 0, over 64 MiB) are refused: exit 3" {
+	# a size over the chunker's hard limit is refused before any byte is read
+	printf 'B chunks 1\nC %s 67108865\nhello' "$(sha hello)" > "$T/too-big"
+	printf 'B chunks 1\nC %s 5\nhelloE 0\n' "$(sha hello | tr a-f A-F)" > "$T/upper"
+	printf 'B chunks 1\nC %s 5\nhelloE 0\n' "$(sha hello | cut -c1-63)" > "$T/short"
+	printf 'B chunks 1\nC %s 0\nE 0\n' "$(sha '')" > "$T/zero"
+	printf 'B chunks 1\nC %s -5\nE 0\n' "$(sha hello)" > "$T/negative"
+	snapshot "$R" > "$T/before"
+	for s in too-big upper short zero negative; do
+		run_out "$T/out" bs-store -r "$R" < "$T/$s"
+		echo "$s: status $status"
+		[ "$status" -eq 3 ]
+		one_error bs-store
+	done
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}
+
+@test "bs-store: a missing repository or a directory that is not one: exit 3, one line, nothing created" {
+	printf 'x' > "$T/src/x"
+	bs-walk "$T/src/x" | bs-chunk > "$T/chunks"
+	run_out "$T/out" bs-store -r "$T/nowhere" < "$T/chunks"
+	[ "$status" -eq 3 ]
+	one_error bs-store
+	[ ! -e "$T/nowhere" ]
+	mkdir "$T/not-a-repo"
+	run_out "$T/out" bs-store -r "$T/not-a-repo" < "$T/chunks"
+	[ "$status" -eq 3 ]
+	one_error bs-store
+	[ -z "$(ls -A "$T/not-a-repo")" ]
+}
+
+@test "bs-store: a repository of another version is refused: exit 3, one line, untouched" {
+	printf 'x' > "$T/src/x"
+	bs-walk "$T/src/x" | bs-chunk > "$T/chunks"
+	sed -i 's/^backshift-repository 1$/backshift-repository 2/' "$R/config"
+	snapshot "$R" > "$T/before"
+	run_out "$T/out" bs-store -r "$R" < "$T/chunks"
+	[ "$status" -eq 3 ]
+	one_error bs-store
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}
+
+@test "bs-store: usage errors: exit 2, one line, nothing written" {
+	printf 'x' > "$T/src/x"
+	bs-walk "$T/src/x" | bs-chunk > "$T/chunks"
+	snapshot "$R" > "$T/before"
+	for args in "" "-r" "-r $R extra" "-Z -r $R"; do
+		run_out "$T/out" bs-store $args < "$T/chunks"
+		echo "bs-store $args: status $status"
+		[ "$status" -eq 2 ]
+		one_error bs-store
+		[ ! -s "$T/out" ]
+	done
+	snapshot "$R" > "$T/after"
+	cmp "$T/before" "$T/after"
+}
