@@ -38,8 +38,10 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		return -1;
 	if (rec->kind == 'f' && rec->nlink > 1) {
 		first = bs_linkmap_get(&c->links, rec->dev, rec->ino);
-		if (first)
+		if (first && strcmp(first, c->name.p))
 			link = first;
+		else if (first)
+			return 0;	/* this very member was written already */
 		else
 			bs_linkmap_put(&c->links, rec->dev, rec->ino, bs_xstrdup(c->name.p));
 	}
@@ -66,6 +68,21 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 	if (c->out.err)
 		return bs_writer_flush(&c->out, e);
 	return 0;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is path p the same as dir d or below it? */
+static int covered(const char *d, const char *p)
+{
+	size_t n = strlen(d);
+
+	if (n == 1)
+		return 1;
+	return !strncmp(d, p, n) && (p[n] == '\0' || p[n] == '/');
 }
 
 static void cat_chunk(struct cat *c, const char *hex)
@@ -142,12 +159,23 @@ int main(int argc, char **argv)
 				tool_fail(BS_INPUT, "'%s' is not in backup '%s'", arg, sum.id);
 			roots[i] = bs_xstrdup(clean.p);
 		}
+	/* a path inside another one given is already in that one's subtree;
+	 * sorted, a path's ancestors among them come before it */
+	qsort(roots, (size_t)nroots, sizeof(*roots), by_path);
 	bs_linkmap_init(&c.links);
 	for (int i = 0; i < nroots; i++) {
+		int inside = 0;
+		for (int j = 0; j < i && !inside; j++)
+			inside = roots[j][0] && covered(roots[j], roots[i]);
+		if (inside) {
+			roots[i][0] = '\0';	/* not a root any more */
+			continue;
+		}
 		if (bs_meta_walk(&c.meta, roots[i], strlen(roots[i]), visit, &c, &e) < 0)
 			tool_die(&e);
-		free(roots[i]);
 	}
+	for (int i = 0; i < nroots; i++)
+		free(roots[i]);
 	free(roots);
 	bs_tar_end(&c.out);
 	if (bs_writer_close(&c.out, &e) < 0)

@@ -133,8 +133,10 @@ subset_of_src() {
 }
 
 @test "backshift -v save prints the pipeline it runs, and it can be run as printed" {
-	make_tree "$T/src"
-	capture backshift -v save -r "$R" -H testhost "$T/src"
+	# a path a shell must quote: the printed pipeline must still name it
+	src="$T/it's my src"
+	make_tree "$src"
+	capture backshift -v save -r "$R" -H testhost "$src"
 	[ "$status" -eq 0 ]
 	grep '^+ ' "$T/err" >"$T/plus"
 	cat "$T/plus"
@@ -149,10 +151,17 @@ subset_of_src() {
 	[ "$(wc -l <"$T/plus")" -eq 1 ]
 	sed 's/^+ //' "$T/plus" >"$T/pipeline"
 	bash "$T/pipeline" >"$T/id2" 2>/dev/null
-	grep -qE "^[0-9]{8}-[0-9]{6}-testhost-$(subset_of_src)" "$T/id2"
+	subset="$(subset_of_src)"
+	subset="${subset%-src}-it_s_my_src"
+	grep -qE "^[0-9]{8}-[0-9]{6}-testhost-$subset" "$T/out"
+	grep -qE "^[0-9]{8}-[0-9]{6}-testhost-$subset" "$T/id2"
 	[ "$(bs-ls -r "$R" | wc -l)" -eq 2 ]
+	bs-ls -r "$R" -l "$(cat "$T/id2")" >"$T/l2"
+	bs-ls -r "$R" -l "$(cat "$T/out")" >"$T/l1"
+	cmp "$T/l1" "$T/l2"
+	grep -qF "$src/plain" "$T/l2"
 	# without -v, no pipeline is shown
-	capture backshift save -r "$R" -H testhost "$T/src"
+	capture backshift save -r "$R" -H testhost "$src"
 	[ "$status" -eq 0 ]
 	none '^+ ' "$T/err"
 }

@@ -143,7 +143,7 @@ full() {
 
 @test "a subtree restores alone, and a hard link whose first name is outside it carries the data" {
 	full
-	bs-cat -r "$R" "$id" "$T/src/sub" >"$T/sub.tar"
+	bs-cat -r "$R" latest "$T/src/sub" >"$T/sub.tar"
 	tar -tf "$T/sub.tar" >"$T/names"
 	cat "$T/names"
 	[ "$(wc -l <"$T/names")" -eq 5 ]	# sub/ deeper/ hard1 random.bin text.txt
@@ -176,6 +176,35 @@ full() {
 	[ "$(cat "$T/dest$T/src/plain")" = hello ]
 	[ -d "$T/dest$T/src/sub/deeper" ]
 	[ ! -e "$T/dest$T/src/sub/hard1" ]
+	# a directory above the backed-up tree (kept only as an implicit parent)
+	# gives the whole backup
+	bs-cat -r "$R" "$id" "/${rel%%/*}" >"$T/top.tar"
+	cmp "$T/full.tar" "$T/top.tar"
+	# and a trailing slash or a doubled one names the same directory
+	bs-cat -r "$R" "$id" "$T/src/sub/" >"$T/a.tar"
+	bs-cat -r "$R" "$id" "$T//src/sub" >"$T/b.tar"
+	bs-cat -r "$R" "$id" "$T/src/sub" >"$T/c.tar"
+	cmp "$T/a.tar" "$T/c.tar"
+	cmp "$T/b.tar" "$T/c.tar"
+}
+
+@test "repeated or nested paths give a stream both tars extract without a complaint" {
+	full
+	for args in "$T/src/sub $T/src/sub" "$T/src/sub $T/src/sub/hard1" "$T/src $T/src/other"; do
+		echo "paths: $args"
+		# shellcheck disable=SC2086
+		bs-cat -r "$R" "$id" $args >"$T/o.tar"
+		# no hard link names itself or a member that is not before it
+		tarcheck check "$T/o.tar"
+		rm -rf "$T/gnu" "$T/bsd"
+		mkdir "$T/gnu" "$T/bsd"
+		tar -xpf "$T/o.tar" -C "$T/gnu" 2>"$T/err"
+		tar_quiet "$T/err"
+		bsdtar -xpf "$T/o.tar" -C "$T/bsd" 2>"$T/err"
+		no_stderr "$T/err"
+		[ "$(cat "$T/gnu$T/src/sub/hard1")" = linked ]
+		[ "$(cat "$T/bsd$T/src/sub/hard1")" = linked ]
+	done
 }
 
 @test "a path not in the backup exits 3 with one line and writes nothing" {
@@ -347,6 +376,56 @@ full() {
 	[ "$(readlink "$T/dest$T/d/ln")" = "$target" ]
 }
 
+@test "a name or a link target of exactly 100 bytes fills its field, with no long record" {
+	mkdir "$T/e"
+	n=$((100 - ${#rel} - 3))	# "$rel/e/" is ${#rel} + 3 bytes
+	file="$(printf "%0${n}d" 1)"
+	printf x >"$T/e/$file"
+	target="$(printf '%0100d' 3)"
+	ln -s "$target" "$T/e/l"
+	id="$(save "$T/e" e)"
+	bs-cat -r "$R" "$id" >"$T/e.tar"
+	tarcheck list "$T/e.tar" >"$T/list"
+	cat "$T/list"
+	none -P '\t[LK]\t' "$T/list"
+	name="$rel/e/$file"
+	[ "${#name}" -eq 100 ]
+	o=$(grep -P "\t\Q$name\E\t" "$T/list" | cut -f1)
+	cmp <(bytes "$T/e.tar" "$o" 100) <(printf '%s' "$name")
+	o=$(grep -P "\t\Q$rel/e/l\E\t" "$T/list" | cut -f1)
+	cmp <(bytes "$T/e.tar" $((o + 157)) 100) <(printf '%s' "$target")
+	mkdir "$T/gnu" "$T/bsd"
+	tar -xpf "$T/e.tar" -C "$T/gnu"
+	bsdtar -xpf "$T/e.tar" -C "$T/bsd"
+	for d in "$T/gnu$T/e" "$T/bsd$T/e"; do
+		[ "$(cat "$d/$file")" = x ]
+		[ "$(readlink "$d/l")" = "$target" ]
+	done
+}
+
+@test "hard links to a first name over 100 bytes carry it in a K record" {
+	mkdir "$T/h"
+	first="a$(printf '%0150d' 1)"
+	printf data >"$T/h/$first"
+	ln "$T/h/$first" "$T/h/$(printf 'b\nc')"
+	ln "$T/h/$first" "$T/h/d"
+	id="$(save "$T/h" h)"
+	bs-cat -r "$R" "$id" >"$T/h.tar"
+	tarcheck check "$T/h.tar"
+	tarcheck list "$T/h.tar" >"$T/list"
+	cat "$T/list"
+	[ "$(awk -F'\t' '$2 == "K"' "$T/list" | wc -l)" -eq 2 ]
+	grep -P "^\d+\t1\t0\t\Q$rel/h/d\E\t\Q$rel/h/$first\E\$" "$T/list"
+	mkdir "$T/gnu" "$T/bsd"
+	tar -xpf "$T/h.tar" -C "$T/gnu"
+	bsdtar -xpf "$T/h.tar" -C "$T/bsd"
+	for d in "$T/gnu" "$T/bsd"; do
+		run treecmp "$T/h" "$d$T/h"
+		echo "$output"
+		[ "$status" -eq 0 ]
+	done
+}
+
 @test "the stream's length is a multiple of 10240 and it ends in at least two zero blocks" {
 	full
 	len=$(stat -c %s "$T/full.tar")
@@ -360,10 +439,20 @@ full() {
 	[ "$(stat -c %s "$T/e.tar")" -eq 10240 ]
 	cmp <(bytes "$T/e.tar" 156 1) <(printf 5)
 	cmp <(bytes "$T/e.tar" 512 9728) <(zeros 9728)
+	# a member that ends 1024 bytes short of a record boundary: padding to
+	# 10240 alone would leave a single zero block, so a second record is due
+	head -c 9216 /dev/urandom >"$T/fill"
+	id="$(save "$T/fill" fill)"
+	bs-cat -r "$R" "$id" >"$T/f.tar"
+	cmp <(bytes "$T/f.tar" 512 9216) "$T/fill"
+	[ "$(stat -c %s "$T/f.tar")" -eq 20480 ]
+	cmp <(bytes "$T/f.tar" 9728 10752) <(zeros 10752)
 }
 
 @test "ids over 2097151 are written in base-256 (0x80 first), and tar reads them back" {
 	[ "$(id -u)" = 0 ] || skip "chown to 3000000 needs root"
+	! getent passwd 3000000 >/dev/null || skip "uid 3000000 has a name here"
+	! getent group 3000001 >/dev/null || skip "gid 3000001 has a name here"
 	printf 'b' >"$T/big-ids"
 	chown 3000000:3000001 "$T/big-ids"
 	id="$(save "$T/big-ids" ids)"
@@ -371,6 +460,8 @@ full() {
 	# 3000000 = 0x2dc6c0, 3000001 = 0x2dc6c1
 	[ "$(hexat "$T/i.tar" 108 8)" = 80000000002dc6c0 ]
 	[ "$(hexat "$T/i.tar" 116 8)" = 80000000002dc6c1 ]
+	# no name is known for them: the name fields are empty, not "-"
+	cmp <(bytes "$T/i.tar" 265 64) <(zeros 64)
 	tar --numeric-owner -tvf "$T/i.tar" >"$T/list" 2>"$T/err"
 	no_stderr "$T/err"
 	grep -q ' 3000000/3000001 ' "$T/list"
@@ -418,6 +509,8 @@ full() {
 	cmp <(bytes "$T/head.tar" 512 1024) <(zeros 1024)
 	# GNU tar reads the size (it then meets the end of our 1536 bytes)
 	{ tar -tvf - <"$T/head.tar" 2>/dev/null || true; } | grep -q " $size "
+	# and so does bsdtar
+	{ bsdtar -tvf - <"$T/head.tar" 2>/dev/null || true; } | grep -q " $size "
 }
 
 # --- kinds ----------------------------------------------------------------------
@@ -483,12 +576,14 @@ full() {
 	[ "$(stat -c %a "$T/dest$T/src/sticky")" = 1777 ]
 }
 
-@test "mtimes before 1970 and after 2242 (past 8^11 seconds) restore through both tars" {
+@test "mtimes before 1970 and after 2242 (past 8^11 seconds), and a symlink's, restore through both tars" {
 	mkdir "$T/d"
 	printf a >"$T/d/early"
 	printf b >"$T/d/late"
 	touch -d '1960-02-03 04:05:06 UTC' "$T/d/early"
 	touch -d '2300-01-01 00:00:00 UTC' "$T/d/late"
+	ln -s early "$T/d/link"
+	touch -h -d '2001-02-03 04:05:06 UTC' "$T/d/link"
 	id="$(save "$T/d" times)"
 	bs-cat -r "$R" "$id" >"$T/t.tar"
 	run tarcheck check "$T/t.tar"
@@ -500,6 +595,7 @@ full() {
 	for d in "$T/gnu$T/d" "$T/bsd$T/d"; do
 		[ "$(stat -c %Y "$d/early")" = "$(stat -c %Y "$T/d/early")" ]
 		[ "$(stat -c %Y "$d/late")" = "$(stat -c %Y "$T/d/late")" ]
+		[ "$(stat -c %Y "$d/link")" = "$(stat -c %Y "$T/d/link")" ]
 	done
 }
 
@@ -562,6 +658,34 @@ full() {
 	[ ! -s "$T/out" ]
 }
 
+@test "an id prefix: a unique one is enough, an ambiguous one exits 3 with one line" {
+	printf a >"$T/a"
+	id1="$(save "$T/a" one)"
+	id2="$(save "$T/a" two)"
+	[ "$id1" != "$id2" ]
+	bs-cat -r "$R" "$id1" >"$T/want"
+	bs-cat -r "$R" "${id1%one}o" >"$T/got"
+	cmp "$T/want" "$T/got"
+	capture bs-cat -r "$R" "${id1:0:8}"
+	[ "$status" -eq 3 ]
+	one_line bs-cat
+	[ ! -s "$T/out" ]
+}
+
+@test "a write error on stdout exits 4 with one line" {
+	[ -w /dev/full ] || skip "no /dev/full"
+	make_tree "$T/src"
+	id="$(save "$T/src")"
+	status=0
+	bs-cat -r "$R" "$id" >/dev/full 2>"$T/err" || status=$?
+	[ "$status" -eq 4 ]
+	one_line bs-cat
+	status=0
+	bs-cat -r "$R" --chunk "$(printf 'hello\n' | sha256sum | cut -c1-64)" >/dev/full 2>"$T/err" || status=$?
+	[ "$status" -eq 4 ]
+	one_line bs-cat
+}
+
 @test "a missing repository exits 3 with one line and writes nothing" {
 	capture bs-cat -r "$T/no-repo" latest
 	[ "$status" -eq 3 ]
@@ -585,6 +709,15 @@ full() {
 	[ "$status" -eq 2 ]
 	run bs-cat -r "$R" --chunk "$(printf '%064d' 0)" extra
 	[ "$status" -eq 2 ]
+	capture bs-cat -r "$R" --no-such-option latest
+	[ "$status" -eq 2 ]
+	one_line bs-cat
+	[ ! -s "$T/out" ]
+	# -h is not an error: the usage, on stdout
+	capture bs-cat -h
+	[ "$status" -eq 0 ]
+	grep -q '^usage: bs-cat' "$T/out"
+	[ ! -s "$T/err" ]
 }
 
 # damage_and_cat HOW MAKER: back up the output of MAKER as one multi-chunk file at $T/d/f,
@@ -637,6 +770,12 @@ text_data() { seq 1 100000 | head -c 400000; }
 @test "a chunk with a flipped byte: bs-cat fails with one line and no wrong data" {
 	damage_and_cat flip random_data
 	check_damage_failure
+	# nor does --chunk hand out the damaged bytes
+	capture bs-cat -r "$R" --chunk "$damaged"
+	[ "$status" -ne 0 ]
+	one_line bs-cat
+	grep -qF "$damaged" "$T/err"
+	[ ! -s "$T/out" ]
 }
 
 @test "a truncated chunk: bs-cat fails with one line and no wrong data" {

@@ -19,7 +19,7 @@
                            hold one NUL-terminated string and are followed by
                            the member they name; members other than regular
                            files carry no data; a hard link names an earlier
-                           member; directory names end in '/'; no name
+                           member, not itself; directory names end in '/'; no name
                            begins with '/' or has a '..' component; the
                            stream ends with at least two zero blocks, only
                            zeros after them, and its length is a multiple of
@@ -154,7 +154,9 @@ def scan(data, problems, emit):
         if t not in (b'0',) and size != 0:
             problems.append('%d: member %s of type %s has size %d' % (off, esc(name), t.decode(), size))
         if t == b'1':
-            if link not in names:
+            if link == name:
+                problems.append('%d: hard link %s names itself' % (off, esc(name)))
+            elif link not in names:
                 problems.append('%d: hard link %s names %s, not an earlier member' % (off, esc(name), esc(link)))
             why = components_bad(link)
             if why:
