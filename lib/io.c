@@ -77,7 +77,8 @@ int bs_reader_until(struct bs_reader *r, int delim, struct bs_buf *b, struct bs_
 
 	bs_buf_reset(b);
 	for (;;) {
-		q = memchr(r->buf + r->start + scanned, delim, r->end - r->start - scanned);
+		q = r->end - r->start > scanned ?
+		    memchr(r->buf + r->start + scanned, delim, r->end - r->start - scanned) : NULL;
 		if (q) {
 			size_t len = (size_t)(q - (r->buf + r->start));
 			bs_buf_add(b, r->buf + r->start, len);
