@@ -244,7 +244,8 @@ for p in sys.stdin.buffer.read().split(b"\0")[:-1]:
 	[ "$copy" != "$id" ]
 	restore "$id" "$T/out1"
 	restore "$copy" "$T/out2"
-	run treecmp "$T/out1" "$T/out2"
+	# (the directories above the tree are made by tar at restore time)
+	run treecmp "$T/out1$T/tree" "$T/out2$T/tree"
 	echo "$output"
 	[ "$status" -eq 0 ]
 	run treecmp "$T/tree" "$T/out2$T/tree"
