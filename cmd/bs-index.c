@@ -43,6 +43,8 @@ struct indexer {
 	struct bs_meta_writer meta;
 	uint64_t counts[NCOUNTED];
 	uint64_t others, regular;
+	struct bs_meta_reader priors[3], *reuse[3];
+	size_t npriors;
 	time_t last_checkpoint;
 	uint64_t files_at_checkpoint;
 };
@@ -60,13 +62,22 @@ static uint64_t problems(struct indexer *x)
 	return count(x, "vanished") + count(x, "denied") + count(x, "unreadable") + count(x, "changed");
 }
 
-static int checkpoint(struct indexer *x, struct bs_err *e)
+/*
+ * Every few thousand files the summary is rewritten, so a listing of the
+ * backups shows how far a running or interrupted one got; every few
+ * minutes (and on SIGUSR1) the metadata gathered so far is written out
+ * too, which costs more: the open directories' listings are written
+ * before they are whole, then again when they are.
+ */
+static int checkpoint(struct indexer *x, int metadata, struct bs_err *e)
 {
-	x->last_checkpoint = time(NULL);
 	x->files_at_checkpoint = x->sum.files;
 	x->sum.problems = problems(x);
-	if (bs_meta_sync(&x->meta, e) < 0)
-		return -1;
+	if (metadata) {
+		x->last_checkpoint = time(NULL);
+		if (bs_meta_sync(&x->meta, e) < 0)
+			return -1;
+	}
 	return bs_summary_write(&x->repo, &x->sum, e);
 }
 
@@ -79,7 +90,7 @@ static void on_signal(void *arg)
 	if (!flush_now || !x->meta.db)
 		return;
 	flush_now = 0;
-	if (checkpoint(x, &e) < 0)
+	if (checkpoint(x, 1, &e) < 0)
 		tool_die(&e);
 }
 
@@ -163,10 +174,23 @@ int main(int argc, char **argv)
 		tool_die(&e);
 	if (!st.has_time)
 		tool_fail(BS_INPUT, "standard input: the manifest has no T line: pass it through bs-store");
+	/* earlier backups of this host and subset: a directory listing the
+	 * same as one of theirs is copied rather than compressed again */
+	{
+		struct bs_summary prior[3];
+		size_t n = 0;
+		if (bs_backup_priors(&x.repo, host, subset, prior, &n, &e) < 0)
+			tool_die(&e);
+		for (size_t i = 0; i < n; i++)
+			if (bs_meta_open(&x.priors[x.npriors], &x.repo, prior[i].id, &e) == 0)
+				x.reuse[x.npriors] = &x.priors[x.npriors], x.npriors++;
+	}
 	if (bs_backup_create(&x.repo, host, subset, st.time, &x.sum, &e) < 0)
 		tool_die(&e);
 	if (bs_meta_create(&x.meta, &x.repo, x.sum.id, &e) < 0)
 		tool_die(&e);
+	x.meta.reuse = x.reuse;
+	x.meta.nreuse = x.npriors;
 	x.last_checkpoint = time(NULL);
 	bs_item_init(&it);
 	bs_entry_init(&ent);
@@ -217,8 +241,9 @@ int main(int argc, char **argv)
 			pending = 0;
 			if (flush_now || x.sum.files - x.files_at_checkpoint >= CHECKPOINT_FILES ||
 			    time(NULL) - x.last_checkpoint >= CHECKPOINT_SECONDS) {
+				int all = flush_now || time(NULL) - x.last_checkpoint >= CHECKPOINT_SECONDS;
 				flush_now = 0;
-				if (checkpoint(&x, &e) < 0)
+				if (checkpoint(&x, all, &e) < 0)
 					tool_die(&e);
 			}
 			break;
@@ -252,6 +277,8 @@ int main(int argc, char **argv)
 	bs_buf_release(&clean);
 	bs_stream_release(&st);
 	bs_reader_release(&in);
+	for (size_t i = 0; i < x.npriors; i++)
+		bs_meta_release(&x.priors[i]);
 	bs_repo_close(&x.repo);
 	return status;
 }

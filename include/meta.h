@@ -3,7 +3,8 @@
  *
  * REPO/backups/<id>/metadata is a gdbm file.  Its key is a directory's
  * absolute path ("/", "/usr", ...); its value is that directory's listing:
- * one byte saying how the rest is stored ('x' xz, 'r' raw), then the
+ * one byte saying how the rest is stored ('x' xz, 'r' raw), the 32-byte
+ * SHA-256 of the listing's text (checked by readers), then the text: the
  * entries sorted by name, each written as in the manifest stream (its
  * R lines, then its record with the bare name as path).  A directory that
  * was not itself backed up but lies above one that was appears in its
@@ -19,6 +20,9 @@
  * walk leaves it (merged with what was written before, when a walk comes
  * back), so memory follows the depth of the tree, not its size.
  *   bs_meta_create(w, repo, id, e)
+ *   w->reuse, w->nreuse           optional: readers of earlier backups; a
+ *                                 listing identical to one of theirs (same
+ *                                 digest) is copied from it, not compressed
  *   bs_meta_add(w, entry, e)      the entry's rec.path is an absolute path
  *   bs_meta_sync(w, e)            write every open listing and sync the
  *                                 database: what is there is readable
@@ -91,6 +95,8 @@ struct bs_meta_writer {
 	size_t depth, cap;
 	struct bs_buf scratch, packed;
 	char *file;
+	struct bs_meta_reader **reuse;	/* earlier backups whose identical */
+	size_t nreuse;			/* listings are copied, not compressed */
 };
 
 int bs_meta_create(struct bs_meta_writer *w, struct bs_repo *repo, const char *id, struct bs_err *e);

@@ -1,8 +1,11 @@
 /*
  * xz.h - whole-buffer xz compression through liblzma.
  *
- *   bs_xz_compress(in, n, preset, out, e)    append the .xz stream of in to
- *                                             out; 0 or -1
+ *   bs_xz_compress(in, n, preset, dict, out, e)
+ *       append the .xz stream of in to out; 0 or -1.  dict, when not 0,
+ *       overrides the preset's dictionary size: small buffers (directory
+ *       listings) compress as well with 64 KiB, and far faster, since the
+ *       encoder clears tables sized by it for every buffer
  *   bs_xz_decompress(in, n, limit, out, e)   append the decompressed bytes to
  *                                             out; fails (BS_INPUT) on corrupt
  *                                             data, trailing garbage, or more
@@ -13,10 +16,11 @@
 #define BS_XZ_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "buf.h"
 #include "err.h"
 
-int bs_xz_compress(const void *in, size_t n, int preset, struct bs_buf *out, struct bs_err *e);
+int bs_xz_compress(const void *in, size_t n, int preset, uint32_t dict, struct bs_buf *out, struct bs_err *e);
 int bs_xz_decompress(const void *in, size_t n, size_t limit, struct bs_buf *out, struct bs_err *e);
 
 #endif

@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "hash.h"
 #include "meta.h"
 #include "xz.h"
 
 #define LISTING_XZ_PRESET 1
+#define LISTING_XZ_DICT (64u * 1024)
 #define LISTING_RAW_MAX 256	/* smaller listings are not worth compressing */
 
 void bs_entry_init(struct bs_entry *ent)
@@ -155,37 +157,63 @@ bad:
 	return bs_err_set(e, BS_INPUT, "malformed directory listing");
 }
 
-/* Pack a listing for gdbm: 'r' + text, or 'x' + xz(text). */
-static int pack(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out, struct bs_err *e)
+/*
+ * A listing as gdbm holds it: 'r' or 'x', the SHA-256 of the listing's
+ * text, then the text raw or xz-compressed.  The digest lets a reader
+ * check what it decompressed, and lets a writer whose listing is the same
+ * as an earlier backup's take that value as it is, without compressing.
+ */
+#define PACK_HEAD (1 + BS_DIGEST_LEN)
+
+static int pack(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out,
+		struct bs_meta_reader **reuse, size_t nreuse, const char *key, size_t keylen, struct bs_err *e)
 {
+	unsigned char digest[BS_DIGEST_LEN];
+
 	bs_buf_reset(text);
 	bs_listing_encode(l, text);
+	bs_sha256(text->p, text->len, digest);
 	bs_buf_reset(out);
+	for (size_t i = 0; i < nreuse; i++) {
+		datum k = { (char *)key, (int)keylen }, v = gdbm_fetch(reuse[i]->db, k);
+		if (!v.dptr)
+			continue;
+		if ((size_t)v.dsize > PACK_HEAD && !memcmp(v.dptr + 1, digest, BS_DIGEST_LEN) &&
+		    (v.dptr[0] == 'r' || v.dptr[0] == 'x')) {
+			bs_buf_add(out, v.dptr, (size_t)v.dsize);
+			free(v.dptr);
+			return 0;
+		}
+		free(v.dptr);
+	}
 	if (text->len <= LISTING_RAW_MAX) {
 		bs_buf_addc(out, 'r');
+		bs_buf_add(out, digest, BS_DIGEST_LEN);
 		bs_buf_add(out, text->p, text->len);
 		return 0;
 	}
 	bs_buf_addc(out, 'x');
-	return bs_xz_compress(text->p, text->len, LISTING_XZ_PRESET, out, e);
+	bs_buf_add(out, digest, BS_DIGEST_LEN);
+	return bs_xz_compress(text->p, text->len, LISTING_XZ_PRESET, LISTING_XZ_DICT, out, e);
 }
 
 static int unpack(const char *p, size_t n, struct bs_buf *raw, struct bs_listing *l, struct bs_err *e)
 {
-	if (n < 1)
-		return bs_listing_decode(l, p, 0, e);
-	if (p[0] == 'r')
-		return bs_listing_decode(l, p + 1, n - 1, e);
-	if (p[0] != 'x')
+	unsigned char digest[BS_DIGEST_LEN];
+
+	if (n < PACK_HEAD || (p[0] != 'r' && p[0] != 'x'))
 		return bs_err_set(e, BS_INPUT, "malformed directory listing");
 	bs_buf_reset(raw);
-	if (bs_xz_decompress(p + 1, n - 1, 1u << 30, raw, e) < 0)
+	if (p[0] == 'r')
+		bs_buf_add(raw, p + PACK_HEAD, n - PACK_HEAD);
+	else if (bs_xz_decompress(p + PACK_HEAD, n - PACK_HEAD, 1u << 30, raw, e) < 0)
 		return -1;
+	bs_sha256(raw->p, raw->len, digest);
+	if (memcmp(digest, p + 1, BS_DIGEST_LEN))
+		return bs_err_set(e, BS_INPUT, "directory listing does not match its digest");
 	return bs_listing_decode(l, raw->p, raw->len, e);
 }
 
-/* A gdbm failure: a system error is BS_SYS; anything else means the file
- * is not what it should be, which is damage (BS_INPUT). */
 static int gdbm_fail(struct bs_err *e, const char *what, const char *id)
 {
 	int code = gdbm_check_syserr(gdbm_errno) ? BS_SYS : BS_INPUT;
@@ -310,7 +338,7 @@ static int flush_frame(struct bs_meta_writer *w, struct bs_meta_frame *f, struct
 		bs_listing_release(&prev);
 	}
 	normalise(&f->l);
-	if (pack(&f->l, &w->scratch, &w->packed, e) < 0)
+	if (pack(&f->l, &w->scratch, &w->packed, w->reuse, w->nreuse, f->dir.p, f->dir.len, e) < 0)
 		return -1;
 	val.dptr = w->packed.p;
 	val.dsize = (int)w->packed.len;
@@ -393,7 +421,7 @@ int bs_meta_add(struct bs_meta_writer *w, const struct bs_entry *ent, struct bs_
 		datum key = { (char *)"", 0 }, val;
 		bs_listing_init(&one);
 		bs_entry_copy(listing_push(&one), ent);
-		if (pack(&one, &w->scratch, &w->packed, e) < 0) {
+		if (pack(&one, &w->scratch, &w->packed, w->reuse, w->nreuse, "", 0, e) < 0) {
 			bs_listing_release(&one);
 			return -1;
 		}

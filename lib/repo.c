@@ -351,7 +351,7 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 	/* Compress; keep the raw bytes when that is no smaller. */
 	bs_buf_reset(z);
 	bs_buf_addc(z, 'x');
-	if (bs_xz_compress(p, n, repo->cfg.xz_preset, z, e) < 0)
+	if (bs_xz_compress(p, n, repo->cfg.xz_preset, 0, z, e) < 0)
 		return -1;
 	if (z->len >= n + 1) {
 		bs_buf_reset(z);

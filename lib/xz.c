@@ -16,55 +16,72 @@ static const char *lzma_msg(lzma_ret r)
 	}
 }
 
-int bs_xz_compress(const void *in, size_t n, int preset, struct bs_buf *out, struct bs_err *e)
+/*
+ * One encoder and one decoder for the process, set up again for each
+ * buffer: liblzma then reuses their memory, where a fresh coder each time
+ * would allocate (and fault in) its dictionary and hash tables for every
+ * small directory listing.  The tools compress on one thread only.
+ */
+static lzma_stream enc = LZMA_STREAM_INIT, dec = LZMA_STREAM_INIT;
+
+int bs_xz_compress(const void *in, size_t n, int preset, uint32_t dict, struct bs_buf *out, struct bs_err *e)
 {
-	size_t bound = lzma_stream_buffer_bound(n), pos = 0;
+	size_t bound = lzma_stream_buffer_bound(n);
+	lzma_options_lzma opt;
+	lzma_filter filters[2];
 	lzma_ret r;
 
 	bs_buf_grow(out, bound);
-	r = lzma_easy_buffer_encode((uint32_t)preset, LZMA_CHECK_CRC32, NULL, in, n,
-				    (uint8_t *)out->p + out->len, &pos, bound);
+	if (lzma_lzma_preset(&opt, (uint32_t)preset))
+		return bs_err_set(e, BS_SYS, "cannot compress: unusable xz preset %d", preset);
+	if (dict)
+		opt.dict_size = dict;
+	filters[0].id = LZMA_FILTER_LZMA2;
+	filters[0].options = &opt;
+	filters[1].id = LZMA_VLI_UNKNOWN;
+	filters[1].options = NULL;
+	r = lzma_stream_encoder(&enc, filters, LZMA_CHECK_CRC32);
 	if (r != LZMA_OK)
 		return bs_err_set(e, BS_SYS, "cannot compress: %s", lzma_msg(r));
-	out->len += pos;
+	enc.next_in = in;
+	enc.avail_in = n;
+	enc.next_out = (uint8_t *)out->p + out->len;
+	enc.avail_out = bound;
+	r = lzma_code(&enc, LZMA_FINISH);
+	if (r != LZMA_STREAM_END)
+		return bs_err_set(e, BS_SYS, "cannot compress: %s", lzma_msg(r == LZMA_OK ? LZMA_BUF_ERROR : r));
+	out->len += bound - enc.avail_out;
 	out->p[out->len] = '\0';
 	return 0;
 }
 
 int bs_xz_decompress(const void *in, size_t n, size_t limit, struct bs_buf *out, struct bs_err *e)
 {
-	lzma_stream s = LZMA_STREAM_INIT;
 	size_t start = out->len;
 	lzma_ret r;
 
-	r = lzma_stream_decoder(&s, 1u << 30, 0);
+	r = lzma_stream_decoder(&dec, 1u << 30, 0);
 	if (r != LZMA_OK)
 		return bs_err_set(e, BS_SYS, "cannot decompress: %s", lzma_msg(r));
-	s.next_in = in;
-	s.avail_in = n;
+	dec.next_in = in;
+	dec.avail_in = n;
 	for (;;) {
-		if (out->len - start >= limit + 1) {
-			lzma_end(&s);
+		if (out->len - start >= limit + 1)
 			return bs_err_set(e, BS_INPUT, "decompressed data is larger than %zu bytes", limit);
-		}
 		bs_buf_grow(out, 64 * 1024);
-		s.next_out = (uint8_t *)out->p + out->len;
-		s.avail_out = out->cap - out->len - 1;
-		if (s.avail_out > limit + 1 - (out->len - start))
-			s.avail_out = limit + 1 - (out->len - start);
-		r = lzma_code(&s, LZMA_FINISH);
-		out->len = (size_t)((char *)s.next_out - out->p);
+		dec.next_out = (uint8_t *)out->p + out->len;
+		dec.avail_out = out->cap - out->len - 1;
+		if (dec.avail_out > limit + 1 - (out->len - start))
+			dec.avail_out = limit + 1 - (out->len - start);
+		r = lzma_code(&dec, LZMA_FINISH);
+		out->len = (size_t)((char *)dec.next_out - out->p);
+		out->p[out->len] = '\0';
 		if (r == LZMA_STREAM_END)
 			break;
-		if (r != LZMA_OK) {
-			lzma_end(&s);
-			out->p[out->len] = '\0';
+		if (r != LZMA_OK)
 			return bs_err_set(e, BS_INPUT, "cannot decompress: %s", lzma_msg(r));
-		}
 	}
-	lzma_end(&s);
-	out->p[out->len] = '\0';
-	if (s.avail_in != 0)
+	if (dec.avail_in != 0)
 		return bs_err_set(e, BS_INPUT, "cannot decompress: garbage after xz data");
 	if (out->len - start > limit)
 		return bs_err_set(e, BS_INPUT, "decompressed data is larger than %zu bytes", limit);
