@@ -107,14 +107,10 @@ struct bs_entry *bs_listing_find(struct bs_listing *l, const char *name, size_t 
 
 void bs_listing_encode(struct bs_listing *l, struct bs_buf *out)
 {
-	char hex[BS_HEX_LEN + 1];
-
 	for (size_t i = 0; i < l->n; i++) {
 		struct bs_entry *ent = &l->v[i];
-		for (size_t j = 0; j < ent->nrefs; j++) {
-			bs_hex(hex, ent->refs[j].digest);
-			bs_buf_addf(out, "R %s %" PRIu64 "\n", hex, ent->refs[j].size);
-		}
+		for (size_t j = 0; j < ent->nrefs; j++)
+			bs_ref_format(out, 'R', ent->refs[j].digest, ent->refs[j].size);
 		bs_rec_format(out, &ent->rec);
 	}
 }

@@ -33,12 +33,14 @@ static void human(char *out, size_t n, double v)
 
 static void draw(struct bs_progress *p, int final)
 {
-	double t = now(), elapsed = t - p->start, rate;
+	double t, elapsed, rate;
 	char done[32], speed[32], eta[48] = "";
 	uint64_t goal;
 
 	if (!p->on)
 		return;
+	t = now();
+	elapsed = t - p->start;
 	if (!final && t - p->last < (p->tty ? 0.25 : 10.0))
 		return;
 	if (p->total_fn) {
