@@ -91,7 +91,11 @@ cmd_restore() {
 	mkdir -p -- "$dir" || exit 4
 	[ "$verbose" = 1 ] && show bs-cat -r "$repo" "$@" '|' tar -x -p -f - -C "$dir"
 	bs-cat -r "$repo" "$@" | tar -x -p -f - -C "$dir"
-	worst "${PIPESTATUS[@]}"
+	local st=("${PIPESTATUS[@]}")
+	# bs-cat's status says what went wrong; tar failing on its own
+	# (a full disk, a permission) is a system failure
+	if [ "${st[0]}" -eq 0 ] && [ "${st[1]}" -ne 0 ]; then st[1]=4; fi
+	worst "${st[@]}"
 }
 
 cmd_list() {

@@ -126,7 +126,7 @@ int main(int argc, char **argv)
 	if (!path || (chunk ? optind != argc : optind >= argc))
 		tool_usage(usage, 2);
 	/* shared, like a backup's: an expiry waits until the restore is done */
-	if (bs_repo_open(&c.repo, path, &e) < 0 || bs_repo_lock(&c.repo, BS_LOCK_SHARED, &e) < 0)
+	if (bs_repo_open(&c.repo, path, &e) < 0 || bs_repo_lock(&c.repo, BS_LOCK_SHARED | BS_LOCK_READER, &e) < 0)
 		tool_die(&e);
 	bs_writer_init(&c.out, 1, "standard output");
 	if (chunk) {

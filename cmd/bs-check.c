@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 	if (!path)
 		tool_usage(usage, 2);
 	/* shared: no expiry removes what is being checked */
-	if (bs_repo_open(&c.repo, path, &e) < 0 || bs_repo_lock(&c.repo, BS_LOCK_SHARED, &e) < 0)
+	if (bs_repo_open(&c.repo, path, &e) < 0 || bs_repo_lock(&c.repo, BS_LOCK_SHARED | BS_LOCK_READER, &e) < 0)
 		tool_die(&e);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	bs_linkmap_init(&c.seen);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "backup.h"
 #include "chunker.h"
@@ -109,9 +110,12 @@ static const struct bs_entry *unchanged(struct chunker_state *s, const struct bs
 		    !same_time(ent->rec.mtime, rec->mtime) || !same_time(ent->rec.ctime, rec->ctime) ||
 		    (ent->rec.dev == rec->dev && ent->rec.ino != rec->ino))
 			continue;
+		/* stamped here, under this tool's lock, so that no expiry
+		 * can take a chunk between this decision and bs-store's stamp */
 		for (i = 0; i < ent->nrefs; i++) {
+			struct bs_err ignored;
 			sum += ent->refs[i].size;
-			if (!bs_chunk_exists(&s->repo, ent->refs[i].digest))
+			if (bs_chunk_touch(&s->repo, ent->refs[i].digest, bs_now(), &ignored) < 0)
 				break;
 		}
 		if (i == ent->nrefs && sum == rec->size)
@@ -134,12 +138,14 @@ static void emit_chunk(struct chunker_state *s, const unsigned char *p, size_t n
 static int read_file(struct chunker_state *s, struct bs_rec *rec, struct bs_entry *keep)
 {
 	struct stat before, after;
+	struct timespec opened;
 	size_t start = 0, len = 0, scanned = 0;
 	uint64_t total = 0;
 	char q[512];
 	int fd;
 
 	bs_quote(rec->path.p, rec->path.len, q, sizeof(q));
+	clock_gettime(CLOCK_REALTIME_COARSE, &opened);
 	fd = open(rec->path.p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME);
 	if (fd < 0 && errno == EPERM)
 		fd = open(rec->path.p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -221,6 +227,17 @@ static int read_file(struct chunker_state *s, struct bs_rec *rec, struct bs_entr
 		s->changed++;
 	}
 	close(fd);
+	/* "Racily clean": a file changed in the same clock tick as it was
+	 * opened could change again after the read without its times telling.
+	 * Its recorded ctime (used only to spot unchanged files, never
+	 * restored) is zeroed, so the next backup reads it again.  The ctime,
+	 * not the mtime: only the kernel sets it, so a file dated in the
+	 * future is not read again every time. */
+	if (before.st_ctim.tv_sec > opened.tv_sec ||
+	    (before.st_ctim.tv_sec == opened.tv_sec && before.st_ctim.tv_nsec >= opened.tv_nsec)) {
+		rec->ctime.sec = 0;
+		rec->ctime.nsec = 0;
+	}
 	rec->size = total;
 	s->read_files++;
 	s->read_bytes += total;
@@ -413,7 +430,7 @@ int main(int argc, char **argv)
 	} else {
 		/* find -print0, or find -printf '%s %p\0' */
 		struct bs_buf line = BS_BUF_INIT, clean = BS_BUF_INIT;
-		int sized = -1;
+		int sized;
 
 		in.max_record = 1u << 20;
 		while ((rc = bs_reader_until(&in, '\0', &line, &e)) > 0) {
@@ -421,8 +438,7 @@ int main(int argc, char **argv)
 			size_t n = line.len;
 			if (n == 0)
 				continue;
-			if (sized < 0)
-				sized = looks_sized(line.p, line.len);
+			sized = looks_sized(line.p, line.len);
 			if (sized) {
 				const char *sp = memchr(line.p, ' ', line.len);
 				if (!sp || sp == line.p)

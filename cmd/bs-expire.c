@@ -50,7 +50,9 @@ static int visit(void *arg, const struct bs_chunk_file *f, struct bs_err *e)
 	}
 	if (!f->is_chunk)
 		return 0;
-	if (bs_time_cmp(f->mtime, x->cutoff) < 0) {
+	/* two seconds of slack: a file system may keep times coarser than
+	 * the stamp a backup gave, rounding it below the backup's start */
+	if (f->mtime.sec < x->cutoff.sec - 2) {
 		x->chunks++;
 		return remove_file(x, f, "not referenced within the retention", e);
 	}

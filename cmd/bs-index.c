@@ -255,6 +255,9 @@ int main(int argc, char **argv)
 	x.sum.problems = problems(&x);
 	if (bs_meta_close(&x.meta, &e) < 0)
 		tool_die(&e);
+	/* what the metadata holds: a path that came twice counts once */
+	x.sum.files = x.meta.entries;
+	x.sum.bytes = x.meta.bytes;
 	x.sum.finish = bs_now();
 	if (rc == 0 && !stop)
 		x.sum.finished = 1;

@@ -28,6 +28,9 @@
  *                                 database: what is there is readable
  *   bs_meta_close(w, e)           sync and close; bs_meta_abort() frees
  *                                 without writing
+ *   w->entries, w->bytes          the entries (implicit ones aside) and the
+ *                                 bytes of regular files in what was
+ *                                 written: a path given twice counts once
  *
  * Reader (bs-ls, bs-cat, bs-chunk's incremental lookups, bs-check).
  *   bs_meta_open(m, repo, id, e)
@@ -97,6 +100,7 @@ struct bs_meta_writer {
 	char *file;
 	struct bs_meta_reader **reuse;	/* earlier backups whose identical */
 	size_t nreuse;			/* listings are copied, not compressed */
+	uint64_t entries, bytes;	/* what the written listings hold */
 };
 
 int bs_meta_create(struct bs_meta_writer *w, struct bs_repo *repo, const char *id, struct bs_err *e);

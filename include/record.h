@@ -75,6 +75,8 @@ void bs_ref_format(struct bs_buf *b, int type, const unsigned char *digest, uint
 int bs_rec_parse(struct bs_rec *r, const char *p, size_t n, struct bs_err *e);
 int bs_kind_ok(int c);
 
+/* Parse n decimal digits (nothing else) into *out; 0, or -1 on overflow. */
+int bs_parse_u64(const char *p, size_t n, uint64_t *out);
 /* Parse "sec.nsec" (sec may be negative); returns 0 or -1. */
 int bs_time_parse(struct bs_time *t, const char *p, size_t n);
 

@@ -18,7 +18,9 @@
  *   bs_repo_close(repo)
  *   bs_repo_lock(repo, how, e)    BS_LOCK_SHARED or BS_LOCK_EXCLUSIVE, with
  *                                 BS_LOCK_NOWAIT to fail (BS_SYS, "busy")
- *                                 rather than wait
+ *                                 rather than wait, and BS_LOCK_READER for a
+ *                                 tool that only reads: it goes on without
+ *                                 a lock on a read-only repository
  *   bs_config_save(repo, e)       rewrite the config (temp file + rename)
  *
  * Chunks:
@@ -37,9 +39,10 @@
  *                                        its bytes are appended to out
  *   bs_chunk_decode(file, n, digest, out, e)
  *                                        the same on a chunk file's bytes
- *   bs_repo_sync(repo, e)                fsync every chunk directory that
- *                                        received a new name; call before
- *                                        recording a backup as complete
+ *   bs_repo_sync(repo, e)                make the new chunks' names and the
+ *                                        refreshed times durable (syncfs);
+ *                                        call before a backup can be
+ *                                        recorded as complete
  *
  * Scanning (bs-expire, bs-check):
  *   bs_chunks_each(repo, fn, arg, e)
@@ -78,13 +81,11 @@ struct bs_repo {
 	int dirfd;
 	int lockfd;
 	struct bs_config cfg;
-	unsigned char dirty[4096 / 8];	/* chunk dirs given new names */
 	unsigned char made[4096 / 8];	/* chunk dirs known to exist */
-	int chunks_dirty;		/* chunks/ itself got a new dir */
 	struct bs_buf scratch;
 };
 
-enum { BS_LOCK_SHARED = 1, BS_LOCK_EXCLUSIVE = 2, BS_LOCK_NOWAIT = 4 };
+enum { BS_LOCK_SHARED = 1, BS_LOCK_EXCLUSIVE = 2, BS_LOCK_NOWAIT = 4, BS_LOCK_READER = 8 };
 
 int bs_repo_create(const char *path, const struct bs_config *cfg, struct bs_err *e);
 int bs_repo_open(struct bs_repo *repo, const char *path, struct bs_err *e);

@@ -62,7 +62,11 @@ int bs_summary_write(struct bs_repo *repo, const struct bs_summary *s, struct bs
 		unlinkat(repo->dirfd, tmp.p, 0);
 		goto out;
 	}
-	close(fd);
+	if (close(fd) < 0) {
+		bs_err_sys(e, "cannot write the summary of '%s'", s->id);
+		unlinkat(repo->dirfd, tmp.p, 0);
+		goto out;
+	}
 	if (renameat(repo->dirfd, tmp.p, repo->dirfd, final.p) < 0) {
 		bs_err_sys(e, "cannot write the summary of '%s'", s->id);
 		unlinkat(repo->dirfd, tmp.p, 0);

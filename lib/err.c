@@ -5,11 +5,30 @@
 #include <string.h>
 #include "err.h"
 
+/* A message is one line: control bytes from a path (a newline in a file
+ * name) are written as \ooo. */
+static void one_line(struct bs_err *e)
+{
+	char out[sizeof(e->msg)];
+	size_t o = 0;
+
+	for (const char *p = e->msg; *p && o + 5 < sizeof(out); p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "\\%03o", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	memcpy(e->msg, out, o + 1);
+}
+
 static int vset(struct bs_err *e, int code, const char *fmt, va_list ap)
 {
 	if (e) {
 		e->code = code;
 		vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+		one_line(e);
 	}
 	return -1;
 }

@@ -13,6 +13,7 @@
 
 #define LISTING_XZ_PRESET 1
 #define LISTING_XZ_DICT (64u * 1024)
+#define LISTING_MAX ((size_t)INT32_MAX)	/* a gdbm value's size is an int */
 #define LISTING_RAW_MAX 256	/* smaller listings are not worth compressing */
 
 void bs_entry_init(struct bs_entry *ent)
@@ -127,13 +128,11 @@ int bs_listing_decode(struct bs_listing *l, const char *p, size_t n, struct bs_e
 		if (*p == 'R') {
 			const char *nl = memchr(p, '\n', (size_t)(end - p));
 			unsigned char d[BS_DIGEST_LEN];
-			char *q;
 			uint64_t size;
 			if (!nl || nl - p < 3 + BS_HEX_LEN + 1 || p[1] != ' ' || p[2 + BS_HEX_LEN] != ' ' ||
-			    bs_unhex(d, p + 2, BS_HEX_LEN) < 0)
-				goto bad;
-			size = strtoull(p + 3 + BS_HEX_LEN, &q, 10);
-			if (q != nl)
+			    bs_unhex(d, p + 2, BS_HEX_LEN) < 0 ||
+			    bs_parse_u64(p + 3 + BS_HEX_LEN, (size_t)(nl - p) - 3 - BS_HEX_LEN, &size) < 0 ||
+			    size == 0 || size > (1ull << 40))
 				goto bad;
 			bs_entry_addref(ent, d, size);
 			p = nl + 1;
@@ -168,6 +167,8 @@ static int pack(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out,
 
 	bs_buf_reset(text);
 	bs_listing_encode(l, text);
+	if (text->len > LISTING_MAX - PACK_HEAD)
+		return bs_err_set(e, BS_INPUT, "directory '%.200s' has too many entries for one listing", key);
 	bs_sha256(text->p, text->len, digest);
 	bs_buf_reset(out);
 	for (size_t i = 0; i < nreuse; i++) {
@@ -202,7 +203,7 @@ static int unpack(const char *p, size_t n, struct bs_buf *raw, struct bs_listing
 	bs_buf_reset(raw);
 	if (p[0] == 'r')
 		bs_buf_add(raw, p + PACK_HEAD, n - PACK_HEAD);
-	else if (bs_xz_decompress(p + PACK_HEAD, n - PACK_HEAD, 1u << 30, raw, e) < 0)
+	else if (bs_xz_decompress(p + PACK_HEAD, n - PACK_HEAD, LISTING_MAX, raw, e) < 0)
 		return -1;
 	bs_sha256(raw->p, raw->len, digest);
 	if (memcmp(digest, p + 1, BS_DIGEST_LEN))
@@ -299,10 +300,23 @@ static void normalise(struct bs_listing *l)
 	l->n = out;
 }
 
+/* The real entries of a listing and their bytes, for the summary. */
+static void tally(const struct bs_listing *l, uint64_t *entries, uint64_t *bytes)
+{
+	*entries = *bytes = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].rec.kind != 'i') {
+			(*entries)++;
+			if (l->v[i].rec.kind == 'f')
+				*bytes += l->v[i].rec.size;
+		}
+}
+
 static int flush_frame(struct bs_meta_writer *w, struct bs_meta_frame *f, struct bs_err *e)
 {
 	datum key, val, old;
 	size_t had;
+	uint64_t old_entries = 0, old_bytes = 0, new_entries, new_bytes;
 
 	if (f->l.n == 0)
 		return 0;
@@ -321,6 +335,7 @@ static int flush_frame(struct bs_meta_writer *w, struct bs_meta_frame *f, struct
 			return -1;
 		}
 		free(old.dptr);
+		tally(&prev, &old_entries, &old_bytes);
 		for (size_t i = 0; i < prev.n; i++)
 			bs_entry_copy(listing_push(&f->l), &prev.v[i]);
 		/* put the earlier entries first so the later ones win */
@@ -334,6 +349,9 @@ static int flush_frame(struct bs_meta_writer *w, struct bs_meta_frame *f, struct
 		bs_listing_release(&prev);
 	}
 	normalise(&f->l);
+	tally(&f->l, &new_entries, &new_bytes);
+	w->entries += new_entries - old_entries;
+	w->bytes += new_bytes - old_bytes;
 	if (pack(&f->l, &w->scratch, &w->packed, w->reuse, w->nreuse, f->dir.p, f->dir.len, e) < 0)
 		return -1;
 	val.dptr = w->packed.p;
@@ -424,6 +442,8 @@ int bs_meta_add(struct bs_meta_writer *w, const struct bs_entry *ent, struct bs_
 		bs_listing_release(&one);
 		val.dptr = w->packed.p;
 		val.dsize = (int)w->packed.len;
+		if (!gdbm_exists(w->db, key))
+			w->entries++;
 		if (gdbm_store(w->db, key, val, GDBM_REPLACE) != 0)
 			return gdbm_fail(e, "write", w->file);
 		return 0;

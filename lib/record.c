@@ -180,7 +180,7 @@ static int field(struct cursor *c, const char **f, size_t *n)
 	return 0;
 }
 
-static int parse_u64(const char *p, size_t n, uint64_t *out)
+int bs_parse_u64(const char *p, size_t n, uint64_t *out)
 {
 	uint64_t v = 0;
 
@@ -210,9 +210,9 @@ int bs_time_parse(struct bs_time *t, const char *p, size_t n)
 		neg = 1;
 		p++;
 	}
-	if (parse_u64(p, (size_t)(dot - p), &sec) < 0 || sec > INT64_MAX)
+	if (bs_parse_u64(p, (size_t)(dot - p), &sec) < 0 || sec > INT64_MAX)
 		return -1;
-	if (parse_u64(dot + 1, 9, &nsec) < 0)
+	if (bs_parse_u64(dot + 1, 9, &nsec) < 0)
 		return -1;
 	t->sec = neg ? -(int64_t)sec : (int64_t)sec;
 	t->nsec = (uint32_t)nsec;
@@ -230,7 +230,7 @@ int bs_rec_parse(struct bs_rec *r, const char *p, size_t n, struct bs_err *e)
 #define FIELD(what) \
 	do { if (field(&c, &f, &fl) < 0) goto bad; } while (0)
 #define NUM(dst) \
-	do { FIELD(); if (parse_u64(f, fl, &v) < 0) goto bad; dst = v; } while (0)
+	do { FIELD(); if (bs_parse_u64(f, fl, &v) < 0) goto bad; dst = v; } while (0)
 
 	FIELD();
 	if (fl != 1 || !(bs_kind_ok(f[0]) || f[0] == 'i'))
@@ -276,20 +276,20 @@ int bs_rec_parse(struct bs_rec *r, const char *p, size_t n, struct bs_err *e)
 	NUM(r->nlink);
 	FIELD();
 	comma = memchr(f, ',', fl);
-	if (!comma || parse_u64(f, (size_t)(comma - f), &v) < 0 || v > UINT32_MAX)
+	if (!comma || bs_parse_u64(f, (size_t)(comma - f), &v) < 0 || v > UINT32_MAX)
 		goto bad;
 	r->rmajor = (uint32_t)v;
-	if (parse_u64(comma + 1, (size_t)(f + fl - comma - 1), &v) < 0 || v > UINT32_MAX)
+	if (bs_parse_u64(comma + 1, (size_t)(f + fl - comma - 1), &v) < 0 || v > UINT32_MAX)
 		goto bad;
 	r->rminor = (uint32_t)v;
 	/* target: length ':' bytes SP */
 	f = c.p;
 	while (c.p < c.end && *c.p != ':')
 		c.p++;
-	if (c.p == c.end || parse_u64(f, (size_t)(c.p - f), &tlen) < 0)
+	if (c.p == c.end || bs_parse_u64(f, (size_t)(c.p - f), &tlen) < 0)
 		goto bad;
 	c.p++;
-	if (tlen > (uint64_t)(c.end - c.p) || c.p[tlen] != ' ')
+	if (tlen >= (uint64_t)(c.end - c.p) || c.p[tlen] != ' ')
 		goto bad;
 	bs_buf_reset(&r->target);
 	bs_buf_add(&r->target, c.p, (size_t)tlen);
@@ -412,7 +412,7 @@ static int parse_chunk_line(struct bs_stream *s, struct bs_item *it, struct bs_e
 
 	if (s->line.len < 2 + BS_HEX_LEN + 2 || p[1] != ' ' || p[2 + BS_HEX_LEN] != ' ' ||
 	    bs_unhex(it->digest, p + 2, BS_HEX_LEN) < 0 ||
-	    parse_u64(p + 3 + BS_HEX_LEN, s->line.len - 3 - BS_HEX_LEN, &size) < 0)
+	    bs_parse_u64(p + 3 + BS_HEX_LEN, s->line.len - 3 - BS_HEX_LEN, &size) < 0)
 		return bad_line(s, e, p[0] == 'C' ? "chunk" : "reference");
 	if (size == 0 || size > s->max_chunk)
 		return bs_err_set(e, BS_INPUT, "%s: chunk of %" PRIu64 " bytes after record %" PRIu64
@@ -484,7 +484,7 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 			return bad_line(s, e, "count");
 		kl = (size_t)(sp - (s->line.p + 2));
 		if (kl == 0 || kl >= sizeof(it->key) ||
-		    parse_u64(sp + 1, (size_t)(s->line.p + s->line.len - sp - 1), &it->value) < 0)
+		    bs_parse_u64(sp + 1, (size_t)(s->line.p + s->line.len - sp - 1), &it->value) < 0)
 			return bad_line(s, e, "count");
 		memcpy(it->key, s->line.p + 2, kl);
 		it->key[kl] = '\0';
@@ -493,7 +493,7 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 	}
 	case 'E':
 		if (s->line.len < 3 || s->line.p[1] != ' ' ||
-		    parse_u64(s->line.p + 2, s->line.len - 2, &count) < 0)
+		    bs_parse_u64(s->line.p + 2, s->line.len - 2, &count) < 0)
 			return bad_line(s, e, "trailer");
 		if (count != s->records)
 			return bs_err_set(e, BS_INPUT, "%s: the trailer counts %" PRIu64

@@ -212,7 +212,7 @@ int bs_repo_lock(struct bs_repo *repo, int how, struct bs_err *e)
 		if (repo->lockfd < 0 && errno == ENOENT)
 			repo->lockfd = openat(repo->dirfd, "lock", O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
 		if (repo->lockfd < 0) {
-			if (!(how & BS_LOCK_EXCLUSIVE) && (errno == EROFS || errno == EACCES))
+			if ((how & BS_LOCK_READER) && (errno == EROFS || errno == EACCES))
 				return 0;
 			return bs_err_sys(e, "cannot open '%s/lock'", repo->path);
 		}
@@ -311,7 +311,6 @@ static int chunk_dir(struct bs_repo *repo, unsigned idx, const char *path, struc
 		if (errno != EEXIST)
 			return bs_err_sys(e, "cannot create '%s'", dir);
 	} else {
-		repo->chunks_dirty = 1;
 	}
 	repo->made[idx / 8] |= (unsigned char)(1u << (idx % 8));
 	return 0;
@@ -400,7 +399,6 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 		return bs_err_sys(e, "cannot write chunk '%s'", path + 11);
 	}
 	unlinkat(repo->dirfd, tmp, 0);
-	repo->dirty[idx / 8] |= (unsigned char)(1u << (idx % 8));
 	if (info) {
 		info->stored = 1;
 		info->disk_bytes = z->len;
@@ -410,34 +408,11 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 
 int bs_repo_sync(struct bs_repo *repo, struct bs_err *e)
 {
-	char dir[16];
-	int fd;
-
-	for (unsigned idx = 0; idx < 4096; idx++) {
-		if (!(repo->dirty[idx / 8] & (1u << (idx % 8))))
-			continue;
-		snprintf(dir, sizeof(dir), "chunks/%03x", idx);
-		fd = openat(repo->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0) {
-			bs_err_sys(e, "cannot sync '%s'", dir);
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		close(fd);
-		repo->dirty[idx / 8] &= (unsigned char)~(1u << (idx % 8));
-	}
-	if (repo->chunks_dirty) {
-		fd = openat(repo->dirfd, "chunks", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd < 0 || fsync(fd) < 0) {
-			bs_err_sys(e, "cannot sync 'chunks'");
-			if (fd >= 0)
-				close(fd);
-			return -1;
-		}
-		close(fd);
-		repo->chunks_dirty = 0;
-	}
+	/* One syncfs(2) makes durable both the names of new chunks and the
+	 * refreshed times of old ones, which expiry trusts: an fsync of the
+	 * directories alone would leave the times to chance after a crash. */
+	if (syncfs(repo->dirfd) < 0)
+		return bs_err_sys(e, "cannot sync the repository '%s'", repo->path);
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #                       hard links across directories, a FIFO, symlinks
 #                       (dangling, long), setuid/sticky modes, old and future
 #                       mtimes; several owners and devices when root
+#   tick                wait past the clock tick of files just changed
 #   backup DIR [SUBSET] run the pipeline on DIR; prints the backup's id
 #   restore ID DEST [PATH...]  bs-cat | tar x into DEST
 #   treecmp A B         compare trees byte for byte and stat for stat
@@ -65,6 +66,14 @@ make_tree() {
 		mknod "$d/blockdev" b 7 200
 	fi
 	touch -d '2020-05-06 07:08:09' "$d/sub/deeper" "$d/sub"
+	tick
+}
+
+# tick: let the clock tick past the files just made, so that a backup
+# does not find them "racily clean" (changed in the tick it read them in)
+# and read them again on the next backup, as bs-chunk(1) describes
+tick() {
+	sleep 0.05
 }
 
 backup() {

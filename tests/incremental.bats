@@ -22,6 +22,7 @@ small_tree() {
 	head -c 200000 /dev/urandom > "$T/src/a/b/two"
 	printf 'three\n' > "$T/src/c/three"
 	mkfifo "$T/src/fifo"
+	tick
 }
 
 @test "a second backup of an unchanged tree reads no file content" {
@@ -53,6 +54,7 @@ small_tree() {
 	stamp=$(stat -c %y "$T/src/a/one")
 	head -c 300000 /dev/urandom > "$T/src/a/one"
 	touch -d "$stamp" "$T/src/a/one"
+	tick
 	save "$T/src"
 	[ "$(report 'bytes read')" -eq 300000 ]
 	restore latest "$T/out"
