@@ -103,7 +103,12 @@ static const struct bs_entry *unchanged(struct chunker_state *s, const struct bs
 		int rc = bs_meta_lookup(&s->priors[p], rec->path.p, rec->path.len, &ent, &e);
 
 		if (rc < 0) {
+			/* one warning, then the backup is no longer asked */
 			tool_warn("%s; not using that backup", e.msg);
+			bs_meta_release(&s->priors[p]);
+			s->priors[p] = s->priors[s->npriors - 1];
+			s->npriors--;
+			p--;
 			continue;
 		}
 		if (rc == 0 || ent->rec.kind != 'f' || ent->rec.size != rec->size ||

@@ -69,7 +69,10 @@ int main(int argc, char **argv)
 	bs_stream_time(&out, now);
 	while ((rc = bs_stream_next(&st, &it, &e)) > 0) {
 		struct bs_chunk_info info;
-		struct bs_time t = bs_now();
+		/* every chunk is stamped with the backup's start: no earlier than
+		 * it, as expiry needs, and a chunk bs-chunk stamped since needs
+		 * no second utimensat(2) */
+		struct bs_time t = now;
 
 		switch (it.type) {
 		case BS_ITEM_CHUNK:

@@ -546,10 +546,12 @@ int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id,
 			return bs_err_set(e, BS_INPUT, "backup '%s' has no metadata", id);
 		return bs_err_sys(e, "cannot open the metadata of '%s'", id);
 	}
-	m->db = gdbm_fd_open(fd, path, 0, GDBM_READER, NULL);
+	/* not mapped: a mapping of an earlier backup's whole file would make
+	 * a reader's memory grow with the number of files */
+	m->db = gdbm_fd_open(fd, path, 0, GDBM_READER | GDBM_NOMMAP, NULL);
 	if (!m->db && gdbm_errno == GDBM_CANT_BE_READER) {
 		/* a backup is still writing it: read what it has synced */
-		m->db = gdbm_fd_open(fd, path, 0, GDBM_READER | GDBM_NOLOCK, NULL);
+		m->db = gdbm_fd_open(fd, path, 0, GDBM_READER | GDBM_NOLOCK | GDBM_NOMMAP, NULL);
 	}
 	if (!m->db) {
 		close(fd);
