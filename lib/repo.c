@@ -307,11 +307,8 @@ static int chunk_dir(struct bs_repo *repo, unsigned idx, const char *path, struc
 		return 0;
 	memcpy(dir, path, 10);
 	dir[10] = '\0';
-	if (mkdirat(repo->dirfd, dir, 0700) < 0) {
-		if (errno != EEXIST)
-			return bs_err_sys(e, "cannot create '%s'", dir);
-	} else {
-	}
+	if (mkdirat(repo->dirfd, dir, 0700) < 0 && errno != EEXIST)
+		return bs_err_sys(e, "cannot create '%s'", dir);
 	repo->made[idx / 8] |= (unsigned char)(1u << (idx % 8));
 	return 0;
 }
@@ -362,7 +359,7 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 	snprintf(tmp, sizeof(tmp), "%.10s/.tmp-%ld-%lu", path, (long)getpid(), seq++);
 	fd = openat(repo->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == ENOENT) {
-		/* the directory was removed by an expiry between runs */
+		/* the directory went (an expiry emptied and removed it) */
 		repo->made[idx / 8] &= (unsigned char)~(1u << (idx % 8));
 		if (chunk_dir(repo, idx, path, e) < 0)
 			return -1;
