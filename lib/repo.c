@@ -313,6 +313,8 @@ static int chunk_dir(struct bs_repo *repo, unsigned idx, const char *path, struc
 	return 0;
 }
 
+#define PROBE (64u * 1024)
+
 int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *p, size_t n,
 		 struct bs_time t, struct bs_chunk_info *info, struct bs_err *e)
 {
@@ -344,11 +346,25 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 	if (replace < 0 && errno != ENOENT)
 		return bs_err_sys(e, "cannot touch chunk '%s'", path + 11);
 
-	/* Compress; keep the raw bytes when that is no smaller. */
+	/* Compress; keep the raw bytes when that is no smaller.  A chunk
+	 * larger than the probe whose first PROBE bytes do not shrink (already
+	 * compressed data: archives, media) is stored raw without running xz
+	 * over the whole of it, which would cost its full time for nothing. */
 	bs_buf_reset(z);
-	bs_buf_addc(z, 'x');
-	if (bs_xz_compress(p, n, repo->cfg.xz_preset, 0, z, e) < 0)
-		return -1;
+	if (n > PROBE) {
+		bs_buf_addc(z, 'x');
+		if (bs_xz_compress(p, PROBE, 0, 0, z, e) < 0)
+			return -1;
+		if (z->len - 1 >= PROBE - PROBE / 64)
+			z->len = n + 1;	/* taken as incompressible */
+		else
+			bs_buf_reset(z);
+	}
+	if (z->len == 0) {
+		bs_buf_addc(z, 'x');
+		if (bs_xz_compress(p, n, repo->cfg.xz_preset, 0, z, e) < 0)
+			return -1;
+	}
 	if (z->len >= n + 1) {
 		bs_buf_reset(z);
 		bs_buf_addc(z, 'r');
