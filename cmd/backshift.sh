@@ -69,6 +69,8 @@ cmd_save() {
 	shift $((OPTIND - 1))
 	[ -n "$repo" ] && [ $# -gt 0 ] || { printf '%s' "$usage" >&2; exit 2; }
 	[ -n "$subset" ] || subset="$(subset_of "$1")"
+	# a person at a terminal sees progress without asking for it
+	[ -t 2 ] && progress=(-P)
 	[ "$verbose" = 1 ] && show bs-walk "${xdev[@]}" "$@" '|' bs-chunk "${progress[@]}" -r "$repo" "${host[@]}" -s "$subset" \
 		'|' bs-store -r "$repo" '|' bs-index -r "$repo" "${host[@]}" -s "$subset"
 	bs-walk "${xdev[@]}" "$@" | bs-chunk "${progress[@]}" -r "$repo" "${host[@]}" -s "$subset" |

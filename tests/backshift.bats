@@ -255,3 +255,13 @@ subset_of_src() {
 	nobody backshift restore -r "$T/u/repo" -C "$T/u/dest" "$(cat "$T/out")" "$T/u/src/ok"
 	cmp "$T/u/src/ok" "$T/u/dest$T/u/src/ok"
 }
+
+@test "backshift save shows progress on a terminal without being asked, and not elsewhere" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	mkdir -p "$T/src"
+	head -c 100000 /dev/urandom > "$T/src/f"
+	script -qec "backshift save -r '$R' -H testhost '$T/src' > /dev/null" /dev/null > "$T/tty"
+	grep -aq 'files, ' "$T/tty"
+	backshift save -r "$R" -H testhost "$T/src" > /dev/null 2> "$T/err"
+	! grep -q 'files, .*/s' "$T/err"
+}
