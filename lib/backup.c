@@ -179,8 +179,19 @@ int bs_backup_create(struct bs_repo *repo, const char *host, const char *subset,
 		else
 			snprintf(s->id, sizeof(s->id), "%s-%s-%s-%d", stamp, host, subset, i);
 		snprintf(path, sizeof(path), "backups/%s", s->id);
-		if (mkdirat(repo->dirfd, path, 0700) == 0)
+		if (mkdirat(repo->dirfd, path, 0700) == 0) {
+			/* the new directory's name is durable before anything in
+			 * it claims the backup finished */
+			int fd = openat(repo->dirfd, "backups", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0 || fsync(fd) < 0) {
+				bs_err_sys(e, "cannot sync '%s/backups'", repo->path);
+				if (fd >= 0)
+					close(fd);
+				return -1;
+			}
+			close(fd);
 			return bs_summary_write(repo, s, e);
+		}
 		if (errno != EEXIST)
 			return bs_err_sys(e, "cannot create backup '%s'", s->id);
 	}
