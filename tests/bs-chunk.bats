@@ -368,11 +368,7 @@ PY
 }
 
 @test "bs-chunk: a path from find longer than PATH_MAX is no system failure: the others are still chunked" {
-	(cd "$T/src" && for i in $(seq 1 25); do
-		n=$(printf "%0200d" "$i")
-		mkdir "$n" && cd "$n" || exit 1
-	done && printf 'deep' > file) || skip "cannot make a deep tree here"
-	printf 'after' > "$T/src/zz-after"
+	deep_tree "$T/src" || skip "cannot make a deep tree here"
 	find "$T/src" -print0 > "$T/paths"
 	run_out "$T/out" bs-chunk < "$T/paths"
 	echo "status $status: $stderr"

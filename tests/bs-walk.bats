@@ -269,12 +269,7 @@ make_socket() {
 
 @test "bs-walk: a path on stdin longer than PATH_MAX is no system failure: the walk goes on" {
 	# find happily prints such paths; one of them must not abort a backup
-	d="$T/src"
-	(cd "$d" && for i in $(seq 1 25); do
-		n=$(printf "%0200d" "$i")
-		mkdir "$n" && cd "$n" || exit 1
-	done && printf 'deep' > file) || skip "cannot make a deep tree here"
-	printf 'after' > "$T/src/zz-after"
+	deep_tree "$T/src" || skip "cannot make a deep tree here"
 	find "$T/src" -print0 > "$T/paths"
 	run_out "$T/walk" bs-walk < "$T/paths"
 	echo "status $status: $stderr"

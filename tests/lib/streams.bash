@@ -287,3 +287,13 @@ no_trailer() {
 	t=${t%x}
 	! [[ "$t" =~ (^|$'\n')E\ [0-9]+$'\n'$ ]]
 }
+
+# deep_tree DIR: a file under a path of over 5000 bytes (longer than
+# PATH_MAX), and DIR/zz-after, found after it by find
+deep_tree() {
+	(cd "$1" && for i in $(seq 1 25); do
+		n=$(printf "%0200d" "$i")
+		mkdir "$n" && cd "$n" || exit 1
+	done && printf 'deep' > file) || return 1
+	printf 'after' > "$1/zz-after"
+}
