@@ -60,12 +60,11 @@ static void __attribute__((noreturn)) fail(struct chunker_state *s, const struct
 
 static void count_error(struct chunker_state *s, int err)
 {
-	if (err == ENOENT || err == ENOTDIR)
-		s->vanished++;
-	else if (err == EACCES || err == EPERM)
-		s->denied++;
-	else
-		s->unreadable++;
+	switch (bs_warn_kind(err)) {
+	case BS_WARN_VANISHED: s->vanished++; break;
+	case BS_WARN_DENIED: s->denied++; break;
+	default: s->unreadable++;
+	}
 }
 
 static void emit_record(struct chunker_state *s, const struct bs_rec *rec)

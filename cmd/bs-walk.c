@@ -94,15 +94,19 @@ int main(int argc, char **argv)
 			if (r < 0) {
 				if (e.code != BS_PARTIAL)
 					tool_die(&e);
-				warn(&s, e.msg, errno == ENOENT || errno == ENOTDIR ? BS_WARN_VANISHED :
-				     errno == EACCES || errno == EPERM ? BS_WARN_DENIED : BS_WARN_OTHER);
+				warn(&s, e.msg, bs_warn_kind(errno));
 				continue;
 			}
 			if (emit(&s, &rec, &e) < 0)
 				tool_die(&e);
 		}
-		if (r < 0)
+		if (r < 0) {
+			/* what came before the bad input is passed on, without a
+			 * trailer: the stages after keep it as unfinished */
+			struct bs_err ignored;
+			bs_writer_flush(&s.out, &ignored);
 			tool_die(&e);
+		}
 		bs_rec_release(&rec);
 		bs_buf_release(&path);
 		bs_buf_release(&clean);

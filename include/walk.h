@@ -37,6 +37,8 @@ struct bs_walk_ops {
 enum { BS_WARN_VANISHED = 1, BS_WARN_DENIED = 2, BS_WARN_OTHER = 3 };
 
 int bs_kind_of(mode_t mode);
+/* BS_WARN_VANISHED, _DENIED or _OTHER for an errno value */
+int bs_warn_kind(int err);
 void bs_rec_fill(struct bs_rec *rec, const struct stat *st);
 int bs_rec_stat(struct bs_rec *rec, const char *path, struct bs_err *e);
 int bs_walk(const char *path, int flags, struct bs_walk_ops *ops, struct bs_err *e);

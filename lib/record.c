@@ -324,11 +324,9 @@ static const char *kind_names[] = { "walk", "chunks", "manifest" };
 
 const char *bs_stream_name(int kind)
 {
-	switch (kind) {
-	case BS_STREAM_WALK: return "walk";
-	case BS_STREAM_CHUNKS: return "chunks";
-	case BS_STREAM_MANIFEST: return "manifest";
-	}
+	for (int i = 0; i < 3; i++)
+		if (kind == 1 << i)
+			return kind_names[i];
 	return "unknown";
 }
 

@@ -113,7 +113,7 @@ static int read_link(int dirfd, const char *name, const struct stat *st, struct 
 	}
 }
 
-static int classify(int err)
+int bs_warn_kind(int err)
 {
 	if (err == ENOENT || err == ENOTDIR)
 		return BS_WARN_VANISHED;
@@ -178,7 +178,7 @@ static int by_bytes(const void *a, const void *b)
 static void warn(struct walker *w, struct bs_err *e, int err)
 {
 	if (w->ops->warn)
-		w->ops->warn(w->ops->arg, e->msg, classify(err));
+		w->ops->warn(w->ops->arg, e->msg, bs_warn_kind(err));
 }
 
 /* Walk the directory open at fd, whose path is in w->rec.path. */
