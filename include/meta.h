@@ -24,6 +24,14 @@
  *                                 listing identical to one of theirs (same
  *                                 digest) is copied from it, not compressed
  *   bs_meta_add(w, entry, e)      the entry's rec.path is an absolute path
+ *   bs_meta_add_listing(w, dir, dirlen, head, entries, bytes, subdirs, n, e)
+ *                                 the whole listing of dir as an earlier
+ *                                 backup stored it (head from
+ *                                 bs_meta_peek()), copied as it is unless
+ *                                 more entries of dir come; entries and
+ *                                 bytes are its counts; subdirs (n bytes)
+ *                                 the names of its directories, each ended
+ *                                 by a NUL, which need no implicit entries
  *   bs_meta_sync(w, e)            write every open listing and sync the
  *                                 database: what is there is readable
  *   bs_meta_close(w, e)           sync and close; bs_meta_abort() frees
@@ -41,6 +49,8 @@
  *                                       (ent points into a small cache, valid
  *                                       until the next call), 0, or -1
  *   bs_meta_root(m, ent, e)             the record of "/": 1, 0 or -1
+ *   bs_meta_peek(m, dir, len, head, e)  the head of dir's stored listing,
+ *                                       not decompressed: 1, 0 or -1
  *   bs_meta_walk(m, path, len, fn, arg, e)
  *       visit path and everything below it, a directory before its entries
  *       and entries in byte order: fn(arg, ent, fullpath, e) for each, the
@@ -58,6 +68,7 @@
 #include <stdint.h>
 #include "buf.h"
 #include "err.h"
+#include "hash.h"
 #include "record.h"
 #include "repo.h"
 
@@ -89,6 +100,23 @@ struct bs_entry *bs_listing_find(struct bs_listing *l, const char *name, size_t 
 void bs_listing_encode(struct bs_listing *l, struct bs_buf *out);
 int bs_listing_decode(struct bs_listing *l, const char *p, size_t n, struct bs_err *e);
 
+/* What a stored listing says of itself without being decompressed (see
+ * the value's layout in meta.c and bs-formats.5).  Pointers into the value,
+ * valid until the reader's next call. */
+struct bs_meta_head {
+	const char *value;		/* the stored value, whole */
+	size_t len;
+	const unsigned char *digest;	/* SHA-256 of the head after it and the text */
+	const unsigned char *stat;	/* SHA-256 of the listing's records alone */
+	const unsigned char *refs;	/* nrefs chunk digests, sorted, each once */
+	size_t nrefs;
+};
+
+/* Add one record, under the bare name `name`, to the SHA-256 `h` that,
+ * over a directory's records in name order, gives its listing's `stat`. */
+void bs_stat_digest_add(struct bs_hash *h, const struct bs_rec *rec, const char *name, size_t n,
+			struct bs_buf *scratch);
+
 struct bs_meta_frame;
 
 struct bs_meta_writer {
@@ -105,6 +133,8 @@ struct bs_meta_writer {
 
 int bs_meta_create(struct bs_meta_writer *w, struct bs_repo *repo, const char *id, struct bs_err *e);
 int bs_meta_add(struct bs_meta_writer *w, const struct bs_entry *ent, struct bs_err *e);
+int bs_meta_add_listing(struct bs_meta_writer *w, const char *dir, size_t dirlen, const struct bs_meta_head *h,
+			uint64_t entries, uint64_t bytes, const char *subdirs, size_t subdirslen, struct bs_err *e);
 int bs_meta_sync(struct bs_meta_writer *w, struct bs_err *e);
 int bs_meta_close(struct bs_meta_writer *w, struct bs_err *e);
 void bs_meta_abort(struct bs_meta_writer *w);
@@ -127,6 +157,7 @@ struct bs_meta_reader {
 
 int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id, struct bs_err *e);
 int bs_meta_listing(struct bs_meta_reader *m, const char *dir, size_t len, struct bs_listing *l, struct bs_err *e);
+int bs_meta_peek(struct bs_meta_reader *m, const char *dir, size_t len, struct bs_meta_head *h, struct bs_err *e);
 int bs_meta_lookup(struct bs_meta_reader *m, const char *path, size_t len, struct bs_entry **ent, struct bs_err *e);
 int bs_meta_root(struct bs_meta_reader *m, struct bs_entry *ent, struct bs_err *e);
 typedef int bs_meta_visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e);

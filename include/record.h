@@ -70,6 +70,8 @@ void bs_rec_init(struct bs_rec *r);
 void bs_rec_release(struct bs_rec *r);
 void bs_rec_copy(struct bs_rec *dst, const struct bs_rec *src);
 void bs_rec_format(struct bs_buf *b, const struct bs_rec *r);
+/* the same with another path in its place (a listing's bare names) */
+void bs_rec_format_as(struct bs_buf *b, const struct bs_rec *r, const char *path, size_t pathlen);
 /* "R <hex> <size>\n", or with 'C' for `type`, a chunk line */
 void bs_ref_format(struct bs_buf *b, int type, const unsigned char *digest, uint64_t size);
 int bs_rec_parse(struct bs_rec *r, const char *p, size_t n, struct bs_err *e);

@@ -153,30 +153,115 @@ bad:
 }
 
 /*
- * A listing as gdbm holds it: 'r' or 'x', the SHA-256 of the listing's
- * text, then the text raw or xz-compressed.  The digest lets a reader
- * check what it decompressed, and lets a writer whose listing is the same
- * as an earlier backup's take that value as it is, without compressing.
+ * A listing as gdbm holds it (bs-formats.5):
+ *   'r' or 'x'        the text below is raw or xz-compressed
+ *   32 bytes          SHA-256 of the listing's text
+ *   32 bytes          SHA-256 of its records alone, the text without its
+ *                     R lines: what bs-chunk compares a directory's walk
+ *                     records with to take the whole listing unchanged
+ *   4 bytes           n, big-endian
+ *   n x 32 bytes      the chunks the listing refers to, sorted, each once,
+ *                     so that they can be checked without decompressing
+ *   the text
+ * The first digest lets a reader check what it decompressed, and lets a
+ * writer whose listing is the same as an earlier backup's take that value
+ * as it is, without compressing.
  */
-#define PACK_HEAD (1 + BS_DIGEST_LEN)
+#define HEAD_FIXED (1 + 2 * BS_DIGEST_LEN + 4)
+
+static int by_digest(const void *a, const void *b)
+{
+	return memcmp(a, b, BS_DIGEST_LEN);
+}
+
+static int head_parse(const char *p, size_t n, struct bs_meta_head *h)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	uint32_t k;
+
+	if (n < HEAD_FIXED || (p[0] != 'r' && p[0] != 'x'))
+		return -1;
+	k = (uint32_t)u[65] << 24 | (uint32_t)u[66] << 16 | (uint32_t)u[67] << 8 | u[68];
+	if ((n - HEAD_FIXED) / BS_DIGEST_LEN < k)
+		return -1;
+	h->value = p;
+	h->len = n;
+	h->digest = u + 1;
+	h->stat = u + 1 + BS_DIGEST_LEN;
+	h->refs = u + HEAD_FIXED;
+	h->nrefs = k;
+	return 0;
+}
+
+void bs_stat_digest_add(struct bs_hash *h, const struct bs_rec *rec, const char *name, size_t n,
+			struct bs_buf *scratch)
+{
+	bs_buf_reset(scratch);
+	bs_rec_format_as(scratch, rec, name, n);
+	bs_hash_update(h, scratch->p, scratch->len);
+}
 
 static int pack(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out,
 		struct bs_meta_reader **reuse, size_t nreuse, const char *key, size_t keylen, struct bs_err *e)
 {
-	unsigned char digest[BS_DIGEST_LEN];
+	unsigned char digest[BS_DIGEST_LEN], stat[BS_DIGEST_LEN], *refs;
+	struct bs_hash h;
+	size_t nrefs = 0, kept = 0;
 
 	bs_buf_reset(text);
-	bs_listing_encode(l, text);
-	if (text->len > LISTING_MAX - PACK_HEAD)
+	bs_hash_init(&h);
+	for (size_t i = 0; i < l->n; i++) {
+		struct bs_entry *ent = &l->v[i];
+		size_t off;
+		for (size_t j = 0; j < ent->nrefs; j++)
+			bs_ref_format(text, 'R', ent->refs[j].digest, ent->refs[j].size);
+		nrefs += ent->nrefs;
+		off = text->len;
+		bs_rec_format(text, &ent->rec);
+		bs_hash_update(&h, text->p + off, text->len - off);
+	}
+	bs_hash_final(&h, stat);
+	if (text->len > LISTING_MAX - HEAD_FIXED - nrefs * BS_DIGEST_LEN) {
+		bs_hash_release(&h);
 		return bs_err_set(e, BS_INPUT, "directory '%.200s' has too many entries for one listing", key);
-	bs_sha256(text->p, text->len, digest);
+	}
+	/* the head, its first digest left for last */
 	bs_buf_reset(out);
+	bs_buf_addc(out, text->len <= LISTING_RAW_MAX ? 'r' : 'x');
+	bs_buf_add(out, stat, BS_DIGEST_LEN);	/* a placeholder for the digest */
+	bs_buf_add(out, stat, BS_DIGEST_LEN);
+	bs_buf_add(out, "\0\0\0\0", 4);
+	bs_buf_grow(out, nrefs * BS_DIGEST_LEN);
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t j = 0; j < l->v[i].nrefs; j++)
+			bs_buf_add(out, l->v[i].refs[j].digest, BS_DIGEST_LEN);
+	refs = (unsigned char *)out->p + HEAD_FIXED;
+	if (nrefs) {
+		qsort(refs, nrefs, BS_DIGEST_LEN, by_digest);
+		kept = 1;
+		for (size_t i = 1; i < nrefs; i++)
+			if (memcmp(refs + i * BS_DIGEST_LEN, refs + (kept - 1) * BS_DIGEST_LEN, BS_DIGEST_LEN))
+				memmove(refs + kept++ * BS_DIGEST_LEN, refs + i * BS_DIGEST_LEN, BS_DIGEST_LEN);
+	}
+	bs_buf_setlen(out, HEAD_FIXED + kept * BS_DIGEST_LEN);
+	refs = (unsigned char *)out->p + HEAD_FIXED - 4;
+	refs[0] = (unsigned char)(kept >> 24);
+	refs[1] = (unsigned char)(kept >> 16);
+	refs[2] = (unsigned char)(kept >> 8);
+	refs[3] = (unsigned char)kept;
+	bs_hash_init(&h);
+	bs_hash_update(&h, out->p + 1 + BS_DIGEST_LEN, out->len - 1 - BS_DIGEST_LEN);
+	bs_hash_update(&h, text->p, text->len);
+	bs_hash_final(&h, digest);
+	bs_hash_release(&h);
+	memcpy(out->p + 1, digest, BS_DIGEST_LEN);
 	for (size_t i = 0; i < nreuse; i++) {
 		datum k = { (char *)key, (int)keylen }, v = gdbm_fetch(reuse[i]->db, k);
+		struct bs_meta_head old;
 		if (!v.dptr)
 			continue;
-		if ((size_t)v.dsize > PACK_HEAD && !memcmp(v.dptr + 1, digest, BS_DIGEST_LEN) &&
-		    (v.dptr[0] == 'r' || v.dptr[0] == 'x')) {
+		if (head_parse(v.dptr, (size_t)v.dsize, &old) == 0 && !memcmp(old.digest, digest, BS_DIGEST_LEN)) {
+			bs_buf_reset(out);
 			bs_buf_add(out, v.dptr, (size_t)v.dsize);
 			free(v.dptr);
 			return 0;
@@ -184,29 +269,33 @@ static int pack(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out,
 		free(v.dptr);
 	}
 	if (text->len <= LISTING_RAW_MAX) {
-		bs_buf_addc(out, 'r');
-		bs_buf_add(out, digest, BS_DIGEST_LEN);
 		bs_buf_add(out, text->p, text->len);
 		return 0;
 	}
-	bs_buf_addc(out, 'x');
-	bs_buf_add(out, digest, BS_DIGEST_LEN);
 	return bs_xz_compress(text->p, text->len, LISTING_XZ_PRESET, LISTING_XZ_DICT, out, e);
 }
 
 static int unpack(const char *p, size_t n, struct bs_buf *raw, struct bs_listing *l, struct bs_err *e)
 {
 	unsigned char digest[BS_DIGEST_LEN];
+	struct bs_meta_head h;
+	struct bs_hash ctx;
+	size_t headlen;
 
-	if (n < PACK_HEAD || (p[0] != 'r' && p[0] != 'x'))
+	if (head_parse(p, n, &h) < 0)
 		return bs_err_set(e, BS_INPUT, "malformed directory listing");
+	headlen = HEAD_FIXED + h.nrefs * BS_DIGEST_LEN;
 	bs_buf_reset(raw);
 	if (p[0] == 'r')
-		bs_buf_add(raw, p + PACK_HEAD, n - PACK_HEAD);
-	else if (bs_xz_decompress(p + PACK_HEAD, n - PACK_HEAD, LISTING_MAX, raw, e) < 0)
+		bs_buf_add(raw, p + headlen, n - headlen);
+	else if (bs_xz_decompress(p + headlen, n - headlen, LISTING_MAX, raw, e) < 0)
 		return -1;
-	bs_sha256(raw->p, raw->len, digest);
-	if (memcmp(digest, p + 1, BS_DIGEST_LEN))
+	bs_hash_init(&ctx);
+	bs_hash_update(&ctx, p + 1 + BS_DIGEST_LEN, headlen - 1 - BS_DIGEST_LEN);
+	bs_hash_update(&ctx, raw->p, raw->len);
+	bs_hash_final(&ctx, digest);
+	bs_hash_release(&ctx);
+	if (memcmp(digest, h.digest, BS_DIGEST_LEN))
 		return bs_err_set(e, BS_INPUT, "directory listing does not match its digest");
 	return bs_listing_decode(l, raw->p, raw->len, e);
 }
@@ -224,7 +313,70 @@ static int gdbm_fail(struct bs_err *e, const char *what, const char *id)
 struct bs_meta_frame {
 	struct bs_buf dir;
 	struct bs_listing l;
+	struct bs_buf base;		/* a listing taken whole, as stored; or empty */
+	uint64_t base_entries, base_bytes;
+	struct bs_buf subs;		/* the names of its directories, NUL-ended */
+	size_t *suboff, nsub, subcap;
 };
+
+static const char *sub_blob;
+static int by_sub(const void *a, const void *b)
+{
+	const char *x = sub_blob + *(const size_t *)a, *y = sub_blob + *(const size_t *)b;
+	return strcmp(x, y);
+}
+
+/* Does the listing taken whole hold a directory of this name? */
+static int base_covers(const struct bs_meta_frame *f, const char *name, size_t n)
+{
+	size_t lo = 0, hi = f->nsub;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *s = f->subs.p + f->suboff[mid];
+		int c = name_cmp(s, strlen(s), name, n);
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* Put the entries of `first` before those of l: l's win where both have a name. */
+static void prepend(struct bs_listing *l, const struct bs_listing *first)
+{
+	size_t had = l->n;
+	struct bs_entry *tmp;
+
+	for (size_t i = 0; i < first->n; i++)
+		bs_entry_copy(listing_push(l), &first->v[i]);
+	tmp = bs_xmalloc(l->n * sizeof(*tmp));
+	memcpy(tmp, l->v + had, (l->n - had) * sizeof(*tmp));
+	memcpy(tmp + (l->n - had), l->v, had * sizeof(*tmp));
+	memcpy(l->v, tmp, l->n * sizeof(*tmp));
+	free(tmp);
+}
+
+/* Turn a frame's listing taken whole into entries, before its others. */
+static int materialise(struct bs_meta_writer *w, struct bs_meta_frame *f, struct bs_err *e)
+{
+	struct bs_listing prev;
+	int rc;
+
+	bs_listing_init(&prev);
+	rc = unpack(f->base.p, f->base.len, &w->scratch, &prev, e);
+	if (rc == 0)
+		prepend(&f->l, &prev);
+	else
+		bs_err_set(e, BS_INPUT, "the listing of '%.200s' taken from an earlier backup: %s", f->dir.p, e->msg);
+	bs_listing_release(&prev);
+	bs_buf_reset(&f->base);
+	f->nsub = 0;
+	return rc;
+}
 
 int bs_meta_create(struct bs_meta_writer *w, struct bs_repo *repo, const char *id, struct bs_err *e)
 {
@@ -315,20 +467,34 @@ static void tally(const struct bs_listing *l, uint64_t *entries, uint64_t *bytes
 static int flush_frame(struct bs_meta_writer *w, struct bs_meta_frame *f, struct bs_err *e)
 {
 	datum key, val, old;
-	size_t had;
 	uint64_t old_entries = 0, old_bytes = 0, new_entries, new_bytes;
 
-	if (f->l.n == 0)
-		return 0;
 	key.dptr = f->dir.p;
 	key.dsize = (int)f->dir.len;
+	if (f->base.len) {
+		if (f->l.n == 0 && !gdbm_exists(w->db, key)) {
+			/* the listing taken whole, as it was stored */
+			val.dptr = f->base.p;
+			val.dsize = (int)f->base.len;
+			if (gdbm_store(w->db, key, val, GDBM_REPLACE) != 0)
+				return gdbm_fail(e, "write", w->file);
+			w->entries += f->base_entries;
+			w->bytes += f->base_bytes;
+			bs_buf_reset(&f->base);
+			f->nsub = 0;
+			return 0;
+		}
+		if (materialise(w, f, e) < 0)
+			return -1;
+	}
+	if (f->l.n == 0)
+		return 0;
 	old = gdbm_fetch(w->db, key);
 	if (old.dptr) {
 		/* the walk came back to a directory it had left: merge, the
 		 * entries that came later winning */
 		struct bs_listing prev;
 		bs_listing_init(&prev);
-		had = f->l.n;
 		if (unpack(old.dptr, (size_t)old.dsize, &w->scratch, &prev, e) < 0) {
 			free(old.dptr);
 			bs_listing_release(&prev);
@@ -336,16 +502,7 @@ static int flush_frame(struct bs_meta_writer *w, struct bs_meta_frame *f, struct
 		}
 		free(old.dptr);
 		tally(&prev, &old_entries, &old_bytes);
-		for (size_t i = 0; i < prev.n; i++)
-			bs_entry_copy(listing_push(&f->l), &prev.v[i]);
-		/* put the earlier entries first so the later ones win */
-		{
-			struct bs_entry *tmp = bs_xmalloc(f->l.n * sizeof(*tmp));
-			memcpy(tmp, f->l.v + had, (f->l.n - had) * sizeof(*tmp));
-			memcpy(tmp + (f->l.n - had), f->l.v, had * sizeof(*tmp));
-			memcpy(f->l.v, tmp, f->l.n * sizeof(*tmp));
-			free(tmp);
-		}
+		prepend(&f->l, &prev);
 		bs_listing_release(&prev);
 	}
 	normalise(&f->l);
@@ -362,9 +519,13 @@ static int flush_frame(struct bs_meta_writer *w, struct bs_meta_frame *f, struct
 	return 0;
 }
 
-static void add_implicit(struct bs_listing *l, const char *name, size_t n)
+static void add_implicit(struct bs_meta_frame *f, const char *name, size_t n)
 {
-	struct bs_entry *ent = listing_push(l);
+	struct bs_entry *ent;
+
+	if (f->base.len && base_covers(f, name, n))
+		return;
+	ent = listing_push(&f->l);
 	struct bs_buf path = ent->rec.path, target = ent->rec.target;
 
 	memset(&ent->rec, 0, sizeof(ent->rec));
@@ -386,7 +547,7 @@ static int pop(struct bs_meta_writer *w, struct bs_err *e)
 		return -1;
 	if (w->depth > 1) {
 		bs_path_split(f->dir.p, f->dir.len, &dirlen, &base, &baselen);
-		add_implicit(&w->stack[w->depth - 2].l, base, baselen);
+		add_implicit(&w->stack[w->depth - 2], base, baselen);
 	}
 	w->depth--;
 	return 0;
@@ -401,14 +562,19 @@ static struct bs_meta_frame *push(struct bs_meta_writer *w, const char *dir, siz
 		w->cap = w->cap ? w->cap * 2 : 16;
 		w->stack = bs_xrealloc(w->stack, w->cap * sizeof(*w->stack));
 		for (size_t i = old; i < w->cap; i++) {
+			memset(&w->stack[i], 0, sizeof(w->stack[i]));
 			bs_buf_init(&w->stack[i].dir);
 			bs_listing_init(&w->stack[i].l);
+			bs_buf_init(&w->stack[i].base);
+			bs_buf_init(&w->stack[i].subs);
 		}
 	}
 	f = &w->stack[w->depth++];
 	bs_buf_reset(&f->dir);
 	bs_buf_add(&f->dir, dir, n);
 	bs_listing_clear(&f->l);
+	bs_buf_reset(&f->base);
+	f->nsub = 0;
 	return f;
 }
 
@@ -418,6 +584,74 @@ static int covers(const char *a, size_t an, const char *d, size_t dn)
 	if (an == 1)
 		return 1;
 	return an <= dn && !memcmp(a, d, an) && (an == dn || d[an] == '/');
+}
+
+/* Make the directory path[0, dirlen) the top of the stack: leave the
+ * directories that do not hold it, enter those down to it. */
+static struct bs_meta_frame *enter(struct bs_meta_writer *w, const char *path, size_t dirlen, struct bs_err *e)
+{
+	struct bs_meta_frame *top;
+
+	while (w->depth > 0 && !covers(w->stack[w->depth - 1].dir.p, w->stack[w->depth - 1].dir.len, path, dirlen))
+		if (pop(w, e) < 0)
+			return NULL;
+	if (w->depth == 0)
+		push(w, "/", 1);
+	for (;;) {
+		top = &w->stack[w->depth - 1];
+		if (top->dir.len == dirlen && !memcmp(top->dir.p, path, dirlen))
+			return top;
+		if (top->dir.len == 1 && dirlen == 1)
+			return top;
+		{
+			/* descend one component toward the directory */
+			size_t start = top->dir.len == 1 ? 1 : top->dir.len + 1, end = start;
+			while (end < dirlen && path[end] != '/')
+				end++;
+			push(w, path, end);
+		}
+	}
+}
+
+int bs_meta_add_listing(struct bs_meta_writer *w, const char *dir, size_t dirlen, const struct bs_meta_head *h,
+			uint64_t entries, uint64_t bytes, const char *subdirs, size_t subdirslen, struct bs_err *e)
+{
+	struct bs_meta_frame *top;
+
+	if (dirlen == 0 || dir[0] != '/')
+		return bs_err_set(e, BS_INPUT, "path '%.200s' is not absolute", dir);
+	if (subdirslen && subdirs[subdirslen - 1] != '\0')
+		return bs_err_set(e, BS_INPUT, "malformed names of directories under '%.200s'", dir);
+	if (!(top = enter(w, dir, dirlen, e)))
+		return -1;
+	if (top->base.len || top->l.n) {
+		/* entries of this directory came before: the listing's come
+		 * after them, and win */
+		struct bs_listing l;
+		int rc;
+		bs_listing_init(&l);
+		rc = unpack(h->value, h->len, &w->scratch, &l, e);
+		for (size_t i = 0; rc == 0 && i < l.n; i++)
+			bs_entry_copy(listing_push(&top->l), &l.v[i]);
+		bs_listing_release(&l);
+		return rc;
+	}
+	bs_buf_add(&top->base, h->value, h->len);
+	top->base_entries = entries;
+	top->base_bytes = bytes;
+	bs_buf_reset(&top->subs);
+	bs_buf_add(&top->subs, subdirs, subdirslen);
+	top->nsub = 0;
+	for (size_t off = 0; off < subdirslen; off += strlen(subdirs + off) + 1) {
+		if (top->nsub == top->subcap) {
+			top->subcap = top->subcap ? top->subcap * 2 : 16;
+			top->suboff = bs_xrealloc(top->suboff, top->subcap * sizeof(*top->suboff));
+		}
+		top->suboff[top->nsub++] = off;
+	}
+	sub_blob = top->subs.p;
+	qsort(top->suboff, top->nsub, sizeof(*top->suboff), by_sub);
+	return 0;
 }
 
 int bs_meta_add(struct bs_meta_writer *w, const struct bs_entry *ent, struct bs_err *e)
@@ -449,25 +683,8 @@ int bs_meta_add(struct bs_meta_writer *w, const struct bs_entry *ent, struct bs_
 		return 0;
 	}
 	bs_path_split(path, len, &dirlen, &base, &baselen);
-	while (w->depth > 0 && !covers(w->stack[w->depth - 1].dir.p, w->stack[w->depth - 1].dir.len, path, dirlen))
-		if (pop(w, e) < 0)
-			return -1;
-	if (w->depth == 0)
-		push(w, "/", 1);
-	for (;;) {
-		top = &w->stack[w->depth - 1];
-		if (top->dir.len == dirlen && !memcmp(top->dir.p, path, dirlen))
-			break;
-		if (top->dir.len == 1 && dirlen == 1)
-			break;
-		{
-			/* descend one component toward the entry's directory */
-			size_t start = top->dir.len == 1 ? 1 : top->dir.len + 1, end = start;
-			while (end < dirlen && path[end] != '/')
-				end++;
-			push(w, path, end);
-		}
-	}
+	if (!(top = enter(w, path, dirlen, e)))
+		return -1;
 	dst = listing_push(&top->l);
 	bs_entry_copy(dst, ent);
 	bs_buf_reset(&dst->rec.path);
@@ -483,7 +700,7 @@ int bs_meta_sync(struct bs_meta_writer *w, struct bs_err *e)
 			const char *base;
 			size_t dirlen, baselen;
 			bs_path_split(f->dir.p, f->dir.len, &dirlen, &base, &baselen);
-			add_implicit(&w->stack[i - 1].l, base, baselen);
+			add_implicit(&w->stack[i - 1], base, baselen);
 		}
 		if (flush_frame(w, f, e) < 0)
 			return -1;
@@ -498,6 +715,9 @@ static void writer_free(struct bs_meta_writer *w)
 	for (size_t i = 0; i < w->cap; i++) {
 		bs_buf_release(&w->stack[i].dir);
 		bs_listing_release(&w->stack[i].l);
+		bs_buf_release(&w->stack[i].base);
+		bs_buf_release(&w->stack[i].subs);
+		free(w->stack[i].suboff);
 	}
 	free(w->stack);
 	bs_buf_release(&w->scratch);
@@ -590,6 +810,26 @@ static int fetch(struct bs_meta_reader *m, const char *key, size_t n, struct bs_
 int bs_meta_listing(struct bs_meta_reader *m, const char *dir, size_t len, struct bs_listing *l, struct bs_err *e)
 {
 	return fetch(m, dir, len, l, e);
+}
+
+int bs_meta_peek(struct bs_meta_reader *m, const char *dir, size_t len, struct bs_meta_head *h, struct bs_err *e)
+{
+	datum k, v;
+
+	k.dptr = (char *)dir;
+	k.dsize = (int)len;
+	v = gdbm_fetch(m->db, k);
+	if (!v.dptr) {
+		if (gdbm_errno == GDBM_ITEM_NOT_FOUND)
+			return 0;
+		return gdbm_fail(e, "read", m->id);
+	}
+	bs_buf_reset(&m->val);
+	bs_buf_add(&m->val, v.dptr, (size_t)v.dsize);
+	free(v.dptr);
+	if (head_parse(m->val.p, m->val.len, h) < 0)
+		return bs_err_set(e, BS_INPUT, "the metadata of '%s' is damaged at '%.200s'", m->id, len ? dir : "/");
+	return 1;
 }
 
 int bs_meta_root(struct bs_meta_reader *m, struct bs_entry *ent, struct bs_err *e)

@@ -128,10 +128,15 @@ void bs_ref_format(struct bs_buf *b, int type, const unsigned char *digest, uint
  * "%c %04o %u %u %s %s %u %d.%09u %d.%09u %u %u %u %u,%u %zu:" */
 void bs_rec_format(struct bs_buf *b, const struct bs_rec *r)
 {
+	bs_rec_format_as(b, r, r->path.p, r->path.len);
+}
+
+void bs_rec_format_as(struct bs_buf *b, const struct bs_rec *r, const char *path, size_t pathlen)
+{
 	char mode[5];
 	unsigned m = r->mode & 07777;
 
-	bs_buf_grow(b, 160 + r->target.len + r->path.len);
+	bs_buf_grow(b, 160 + r->target.len + pathlen);
 	bs_buf_addc(b, r->kind);
 	for (int i = 3; i >= 0; i--, m >>= 3)
 		mode[i] = (char)('0' + (m & 7));
@@ -159,7 +164,7 @@ void bs_rec_format(struct bs_buf *b, const struct bs_rec *r)
 	bs_buf_addc(b, ':');
 	bs_buf_add(b, r->target.p, r->target.len);
 	bs_buf_addc(b, ' ');
-	bs_buf_add(b, r->path.p, r->path.len);
+	bs_buf_add(b, path, pathlen);
 	bs_buf_addc(b, '\0');
 }
 

@@ -215,6 +215,10 @@ static int walk_dir(struct walker *w, int fd, struct bs_err *e)
 	}
 	if (n)
 		qsort(names, n, sizeof(*names), by_bytes);
+	/* A directory's entries all come before the first of its
+	 * subdirectories is entered, so that its records are one run in the
+	 * stream (bs-chunk compares a directory at a time).  The
+	 * subdirectories to enter keep their names; the rest are freed. */
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct stat st;
 		int r;
@@ -224,39 +228,46 @@ static int walk_dir(struct walker *w, int fd, struct bs_err *e)
 			bs_buf_addc(&w->rec.path, '/');
 		bs_buf_adds(&w->rec.path, names[i]);
 		r = stat_at(dirfd(dir), names[i], &st, &w->rec, e);
-		if (r == 1) {
+		if (r == 0 && (rc = w->ops->record(w->ops->arg, &w->rec, e)) < 0)
+			break;
+		if (r == 1)
 			w->ops->sockets++;
-			continue;
-		}
 		if (r < 0) {
 			if (e->code != BS_PARTIAL) {
 				rc = -1;
 				break;
 			}
 			warn(w, e, errno);
+		}
+		if (r != 0 || !S_ISDIR(st.st_mode) || ((w->flags & BS_WALK_XDEV) && st.st_dev != w->dev)) {
+			free(names[i]);
+			names[i] = NULL;
+		}
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int sub;
+
+		if (!names[i])
 			continue;
-		}
-		if (w->ops->record(w->ops->arg, &w->rec, e) < 0) {
-			rc = -1;
-			break;
-		}
-		if (S_ISDIR(st.st_mode) && !((w->flags & BS_WALK_XDEV) && st.st_dev != w->dev)) {
-			int sub = openat(dirfd(dir), names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub < 0) {
-				int err = errno;
-				char q[256];
-				bs_err_sys(e, "cannot open directory '%s'", bs_quote(w->rec.path.p, w->rec.path.len, q, sizeof(q)));
-				if (err == EMFILE || err == ENFILE || err == ENOMEM) {
-					rc = -1;
-					break;
-				}
-				warn(w, e, err);
-				continue;
-			}
-			if (walk_dir(w, sub, e) < 0) {
+		bs_buf_setlen(&w->rec.path, base);
+		if (base > 1)
+			bs_buf_addc(&w->rec.path, '/');
+		bs_buf_adds(&w->rec.path, names[i]);
+		sub = openat(dirfd(dir), names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0) {
+			int err = errno;
+			char q[256];
+			bs_err_sys(e, "cannot open directory '%s'", bs_quote(w->rec.path.p, w->rec.path.len, q, sizeof(q)));
+			if (err == EMFILE || err == ENFILE || err == ENOMEM) {
 				rc = -1;
 				break;
 			}
+			warn(w, e, err);
+			continue;
+		}
+		if (walk_dir(w, sub, e) < 0) {
+			rc = -1;
+			break;
 		}
 	}
 	for (size_t i = 0; i < n; i++)
