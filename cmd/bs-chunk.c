@@ -24,6 +24,8 @@ static const char usage[] =
 	"usage: bs-chunk [-P] [-r repo [-H host] [-s subset] [-p backup]...] < stream\n";
 
 #define READ_SIZE (1u << 20)
+/* a directory with more entries goes a file at a time */
+#define GROUP_MAX 50000
 
 struct linked {
 	uint64_t size;
@@ -40,7 +42,16 @@ struct chunker_state {
 	struct bs_repo repo;
 	int have_repo;
 	struct bs_meta_reader priors[3];
+	int fresh[3];		/* its chunks' stamps need no refreshing */
 	size_t npriors;
+	struct bs_time start;	/* reused chunks are stamped with this */
+	struct {		/* one directory's records, gathered */
+		struct bs_rec *v;
+		size_t n, cap;
+		struct bs_buf dir;
+		int overflow;	/* too many: the rest go one by one */
+	} group;
+	struct bs_buf dirs;
 	struct bs_linkmap links;
 	struct bs_progress progress;
 	uint64_t records;
@@ -48,12 +59,15 @@ struct chunker_state {
 	uint64_t vanished, denied, unreadable, changed, sockets;
 };
 
+static void flush_group(struct chunker_state *s);
+
 /* Bad input: pass on what was complete before it, without a trailer, so
  * that the stages after keep it as an unfinished backup; then fail. */
 static void __attribute__((noreturn)) fail(struct chunker_state *s, const struct bs_err *e)
 {
 	struct bs_err ignored;
 
+	flush_group(s);
 	bs_writer_flush(&s->out, &ignored);
 	tool_die(e);
 }
@@ -89,6 +103,31 @@ static int same_time(struct bs_time a, struct bs_time b)
 	return a.sec == b.sec && a.nsec == b.nsec;
 }
 
+/* One warning, then the earlier backup is no longer asked. */
+static void drop_prior(struct chunker_state *s, size_t p, const struct bs_err *e)
+{
+	tool_warn("%s; not using that backup", e->msg);
+	bs_meta_release(&s->priors[p]);
+	s->priors[p] = s->priors[s->npriors - 1];
+	s->fresh[p] = s->fresh[s->npriors - 1];
+	s->npriors--;
+}
+
+/*
+ * Is a chunk that prior p refers to still in the repository?  Its stamp
+ * is refreshed here, under this tool's lock, unless p's stamps are recent
+ * enough to trust (the refresh setting; see bs-formats.5): then no expiry
+ * can take it while a backup that refers to it is kept.
+ */
+static int chunk_ok(struct chunker_state *s, size_t p, const unsigned char *digest)
+{
+	struct bs_err ignored;
+
+	if (s->fresh[p])
+		return bs_chunk_exists(&s->repo, digest);
+	return bs_chunk_touch(&s->repo, digest, s->start, &ignored) == 0;
+}
+
 /* An earlier backup's entry for this file, when the file has not changed
  * since and all its chunks are still in the repository. */
 static const struct bs_entry *unchanged(struct chunker_state *s, const struct bs_rec *rec)
@@ -102,24 +141,16 @@ static const struct bs_entry *unchanged(struct chunker_state *s, const struct bs
 		int rc = bs_meta_lookup(&s->priors[p], rec->path.p, rec->path.len, &ent, &e);
 
 		if (rc < 0) {
-			/* one warning, then the backup is no longer asked */
-			tool_warn("%s; not using that backup", e.msg);
-			bs_meta_release(&s->priors[p]);
-			s->priors[p] = s->priors[s->npriors - 1];
-			s->npriors--;
-			p--;
+			drop_prior(s, p--, &e);
 			continue;
 		}
 		if (rc == 0 || ent->rec.kind != 'f' || ent->rec.size != rec->size ||
 		    !same_time(ent->rec.mtime, rec->mtime) || !same_time(ent->rec.ctime, rec->ctime) ||
 		    (ent->rec.dev == rec->dev && ent->rec.ino != rec->ino))
 			continue;
-		/* stamped here, under this tool's lock, so that no expiry
-		 * can take a chunk between this decision and bs-store's stamp */
 		for (i = 0; i < ent->nrefs; i++) {
-			struct bs_err ignored;
 			sum += ent->refs[i].size;
-			if (bs_chunk_touch(&s->repo, ent->refs[i].digest, bs_now(), &ignored) < 0)
+			if (!chunk_ok(s, p, ent->refs[i].digest))
 				break;
 		}
 		if (i == ent->nrefs && sum == rec->size)
@@ -300,6 +331,133 @@ static void process(struct chunker_state *s, struct bs_rec *rec)
 	emit_record(s, rec);
 }
 
+static int name_less(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+	return c < 0 || (c == 0 && an < bn);
+}
+
+/*
+ * A whole directory unchanged: when its records, in name order, are those
+ * an earlier backup's listing of it holds (the listing's records digest)
+ * and every chunk the listing refers to is still there, the listing is
+ * taken whole: one L item instead of its records and R lines.  A file with
+ * other hard links goes the long way, for the link map.
+ */
+static int take_group(struct chunker_state *s)
+{
+	unsigned char stat[BS_DIGEST_LEN];
+	struct bs_hash h;
+	uint64_t bytes = 0, files = 0, ndirs = 0;
+	const char *base, *prev = NULL;
+	size_t dirlen, baselen, prevlen = 0;
+
+	bs_hash_init(&h);
+	bs_buf_reset(&s->dirs);
+	for (size_t i = 0; i < s->group.n; i++) {
+		const struct bs_rec *r = &s->group.v[i];
+		bs_path_split(r->path.p, r->path.len, &dirlen, &base, &baselen);
+		if ((prev && !name_less(prev, prevlen, base, baselen)) || (r->kind != 'd' && r->nlink > 1)) {
+			bs_hash_release(&h);
+			return 0;
+		}
+		prev = base;
+		prevlen = baselen;
+		bs_stat_digest_add(&h, r, base, baselen, &s->scratch);
+		if (r->kind == 'f') {
+			files++;
+			bytes += r->size;
+		} else if (r->kind == 'd') {
+			bs_buf_add(&s->dirs, base, baselen);
+			bs_buf_addc(&s->dirs, '\0');
+			ndirs++;
+		}
+	}
+	bs_hash_final(&h, stat);
+	bs_hash_release(&h);
+	for (size_t p = 0; p < s->npriors; p++) {
+		struct bs_meta_head head;
+		struct bs_err e;
+		size_t i;
+		int rc = bs_meta_peek(&s->priors[p], s->group.dir.p, s->group.dir.len, &head, &e);
+
+		if (rc < 0) {
+			drop_prior(s, p--, &e);
+			continue;
+		}
+		if (rc == 0 || memcmp(head.stat, stat, BS_DIGEST_LEN))
+			continue;
+		for (i = 0; i < head.nrefs; i++)
+			if (!chunk_ok(s, p, head.refs + i * BS_DIGEST_LEN))
+				break;
+		if (i < head.nrefs)
+			continue;
+		bs_stream_listing(&s->out, head.digest, s->group.n, files, bytes, s->priors[p].id, s->group.dir.p,
+				  s->group.dir.len, s->dirs.p, s->dirs.len, ndirs);
+		s->records++;
+		s->unchanged += files;
+		for (size_t j = 0; j < s->group.n; j++) {
+			const struct bs_rec *r = &s->group.v[j];
+			bs_progress_file(&s->progress, r->path.p, r->kind == 'f' ? r->size : 0);
+			if (r->kind == 'f')
+				bs_progress_skip(&s->progress, r->size);
+		}
+		if (s->out.err) {
+			bs_writer_flush(&s->out, &e);
+			tool_die(&e);
+		}
+		return 1;
+	}
+	return 0;
+}
+
+static void flush_group(struct chunker_state *s)
+{
+	if (s->group.n && !take_group(s))
+		for (size_t i = 0; i < s->group.n; i++)
+			process(s, &s->group.v[i]);
+	s->group.n = 0;
+}
+
+/* Records come here; with earlier backups to compare with, a directory's
+ * run of records is gathered and looked at whole. */
+static void take(struct chunker_state *s, struct bs_rec *rec)
+{
+	const char *base;
+	size_t dirlen, baselen;
+
+	if (!s->npriors || rec->path.len < 2) {
+		flush_group(s);
+		process(s, rec);
+		return;
+	}
+	bs_path_split(rec->path.p, rec->path.len, &dirlen, &base, &baselen);
+	if (dirlen != s->group.dir.len || memcmp(rec->path.p, s->group.dir.p, dirlen)) {
+		flush_group(s);
+		s->group.overflow = 0;
+		bs_buf_reset(&s->group.dir);
+		bs_buf_add(&s->group.dir, rec->path.p, dirlen);
+	}
+	if (!s->group.overflow && s->group.n == GROUP_MAX) {
+		for (size_t i = 0; i < s->group.n; i++)
+			process(s, &s->group.v[i]);
+		s->group.n = 0;
+		s->group.overflow = 1;
+	}
+	if (s->group.overflow) {
+		process(s, rec);
+		return;
+	}
+	if (s->group.n == s->group.cap) {
+		size_t old = s->group.cap;
+		s->group.cap = s->group.cap ? s->group.cap * 2 : 64;
+		s->group.v = bs_xrealloc(s->group.v, s->group.cap * sizeof(*s->group.v));
+		for (size_t i = old; i < s->group.cap; i++)
+			bs_rec_init(&s->group.v[i]);
+	}
+	bs_rec_copy(&s->group.v[s->group.n++], rec);
+}
+
 /* Is the first record of find output "SIZE PATH" (find -printf '%s %p\0')? */
 static int looks_sized(const char *p, size_t n)
 {
@@ -314,7 +472,7 @@ static int looks_sized(const char *p, size_t n)
 }
 
 static void open_priors(struct chunker_state *s, const char *host, const char *subset,
-			char **ids, size_t nids)
+			char **ids, size_t nids, struct bs_time *floor)
 {
 	struct bs_summary sums[3];
 	struct bs_err e;
@@ -332,6 +490,13 @@ static void open_priors(struct chunker_state *s, const char *host, const char *s
 			tool_warn("%s; not using it for unchanged files", e.msg);
 			continue;
 		}
+		/* its chunks' stamps are trusted while they are recent; the
+		 * new backup's floor is then no later than theirs */
+		if (sums[i].floor.sec >= s->start.sec - s->repo.cfg.refresh && s->repo.cfg.refresh > 0) {
+			s->fresh[s->npriors] = 1;
+			if (bs_time_cmp(sums[i].floor, *floor) < 0)
+				*floor = sums[i].floor;
+		}
 		s->npriors++;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -348,6 +513,7 @@ int main(int argc, char **argv)
 	struct bs_rec rec;
 	const char *repo = NULL, *subset = NULL, *peek;
 	char host[128] = "", *ids[3];
+	struct bs_time floor;
 	size_t nids = 0;
 	int c, rc, progress = 0, spooled = 0;
 	static struct bs_spool spool;
@@ -386,8 +552,9 @@ int main(int argc, char **argv)
 			tool_fail(BS_INPUT, "the repository's chunk sizes are unusable");
 		if (subset && !host[0])
 			tool_hostname(host, sizeof(host));
+		s.start = floor = bs_now();
 		if (subset || nids)
-			open_priors(&s, host, subset, ids, nids);
+			open_priors(&s, host, subset, ids, nids, &floor);
 	}
 	s.bufcap = s.ck.max + READ_SIZE;
 	s.buf = bs_xmalloc(s.bufcap);
@@ -410,6 +577,8 @@ int main(int argc, char **argv)
 	bs_rec_init(&rec);
 
 	bs_stream_header(&s.out, BS_STREAM_CHUNKS);
+	if (s.npriors)
+		bs_stream_floor(&s.out, floor);
 	rc = (int)bs_reader_peekn(&in, 7, &peek, &e);
 	if (rc < 0)
 		tool_die(&e);
@@ -426,8 +595,9 @@ int main(int argc, char **argv)
 				bs_err_set(&e, BS_INPUT, "standard input: path '%.200s' is not absolute", it.rec.path.p);
 				fail(&s, &e);
 			}
-			process(&s, &it.rec);
+			take(&s, &it.rec);
 		}
+		flush_group(&s);
 		if (rc < 0)
 			fail(&s, &e);
 		bs_stream_release(&st);
@@ -466,8 +636,9 @@ int main(int argc, char **argv)
 				count_error(&s, errno);
 				continue;
 			}
-			process(&s, &rec);
+			take(&s, &rec);
 		}
+		flush_group(&s);
 		if (rc < 0)
 			fail(&s, &e);
 		bs_buf_release(&line);
@@ -500,6 +671,11 @@ int main(int argc, char **argv)
 	if (s.have_repo)
 		bs_repo_close(&s.repo);
 	bs_linkmap_release(&s.links, linked_free);
+	for (size_t i = 0; i < s.group.cap; i++)
+		bs_rec_release(&s.group.v[i]);
+	free(s.group.v);
+	bs_buf_release(&s.group.dir);
+	bs_buf_release(&s.dirs);
 	bs_hash_release(&s.hash);
 	bs_item_release(&it);
 	bs_rec_release(&rec);

@@ -22,6 +22,7 @@ struct expire {
 	struct bs_repo repo;
 	int dry, verbose, check;
 	struct bs_time now, cutoff;
+	struct bs_time chunk_cutoff;	/* chunks stamped before it go */
 	uint64_t backups, listings_kept, chunks, bad, temps, bytes;
 	struct bs_buf data;
 };
@@ -52,7 +53,7 @@ static int visit(void *arg, const struct bs_chunk_file *f, struct bs_err *e)
 		return 0;
 	/* two seconds of slack: a file system may keep times coarser than
 	 * the stamp a backup gave, rounding it below the backup's start */
-	if (f->mtime.sec < x->cutoff.sec - 2) {
+	if (f->mtime.sec < x->chunk_cutoff.sec - 2) {
 		x->chunks++;
 		return remove_file(x, f, "not referenced within the retention", e);
 	}
@@ -218,6 +219,16 @@ int main(int argc, char **argv)
 
 	if (bs_backup_list(&x.repo, &v, &n, &e) < 0)
 		tool_die(&e);
+	/* A backup may refer to chunks stamped before its start, down to its
+	 * floor, when it trusted an earlier backup's stamps (bs-formats.5):
+	 * no chunk stamped since the lowest floor of the kept backups goes. */
+	x.chunk_cutoff = x.cutoff;
+	for (size_t i = 0; i < n; i++) {
+		struct bs_summary *s = &v[i];
+		if (bs_time_cmp(s->start, x.cutoff) >= 0 && !s->data_expired &&
+		    bs_time_cmp(s->floor, x.chunk_cutoff) < 0)
+			x.chunk_cutoff = s->floor;
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct bs_summary *s = &v[i];
 		if (bs_time_cmp(s->start, mcutoff) < 0) {

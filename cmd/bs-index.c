@@ -45,6 +45,8 @@ struct indexer {
 	uint64_t others, regular;
 	struct bs_meta_reader priors[3], *reuse[3];
 	size_t npriors;
+	struct bs_meta_reader named[3];	/* other backups L items name */
+	size_t nnamed;
 	time_t last_checkpoint;
 	uint64_t files_at_checkpoint;
 };
@@ -92,6 +94,49 @@ static void on_signal(void *arg)
 	flush_now = 0;
 	if (checkpoint(x, 1, &e) < 0)
 		tool_die(&e);
+}
+
+/* The earlier backup an L item names, opened once. */
+static struct bs_meta_reader *backup_named(struct indexer *x, const char *id, struct bs_err *e)
+{
+	struct bs_summary sum;
+
+	for (size_t i = 0; i < x->npriors; i++)
+		if (!strcmp(x->priors[i].id, id))
+			return &x->priors[i];
+	for (size_t i = 0; i < x->nnamed; i++)
+		if (!strcmp(x->named[i].id, id))
+			return &x->named[i];
+	if (x->nnamed == sizeof(x->named) / sizeof(x->named[0])) {
+		bs_err_set(e, BS_INPUT, "standard input: listings of more than %zu earlier backups",
+			   x->npriors + x->nnamed);
+		return NULL;
+	}
+	if (bs_summary_read(&x->repo, id, &sum, e) < 0 || bs_meta_open(&x->named[x->nnamed], &x->repo, id, e) < 0)
+		return NULL;
+	return &x->named[x->nnamed++];
+}
+
+/* An L item: the listing an earlier backup stored, taken whole. */
+static int take_listing(struct indexer *x, const struct bs_item *it, struct bs_buf *clean, struct bs_err *e)
+{
+	struct bs_meta_reader *m;
+	struct bs_meta_head h;
+	int rc;
+
+	if (bs_path_clean(it->dir.p, it->dir.len, clean, e) < 0 || clean->len != it->dir.len ||
+	    memcmp(clean->p, it->dir.p, clean->len))
+		return bs_err_set(e, BS_INPUT, "standard input: path '%.200s' is not absolute and clean", it->dir.p);
+	if (!(m = backup_named(x, it->id, e)))
+		return -1;
+	rc = bs_meta_peek(m, it->dir.p, it->dir.len, &h, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 || memcmp(h.digest, it->digest, BS_DIGEST_LEN))
+		return bs_err_set(e, BS_INPUT, "standard input: backup '%s' holds no such listing of '%.200s'",
+				  it->id, it->dir.p);
+	return bs_meta_add_listing(&x->meta, it->dir.p, it->dir.len, &h, it->entries, it->bytes,
+				   it->dirs.p, it->dirs.len, e);
 }
 
 static void report(struct indexer *x)
@@ -185,7 +230,7 @@ int main(int argc, char **argv)
 			if (bs_meta_open(&x.priors[x.npriors], &x.repo, prior[i].id, &e) == 0)
 				x.reuse[x.npriors] = &x.priors[x.npriors], x.npriors++;
 	}
-	if (bs_backup_create(&x.repo, host, subset, st.time, &x.sum, &e) < 0)
+	if (bs_backup_create(&x.repo, host, subset, st.time, st.has_floor ? st.floor : st.time, &x.sum, &e) < 0)
 		tool_die(&e);
 	if (bs_meta_create(&x.meta, &x.repo, x.sum.id, &e) < 0)
 		tool_die(&e);
@@ -212,6 +257,24 @@ int main(int argc, char **argv)
 			break;
 		case BS_ITEM_CHUNK:
 			break;	/* refused by the stream reader */
+		case BS_ITEM_LISTING:
+			if (ent.nrefs) {
+				bs_err_set(&why, BS_INPUT, "standard input: chunks before the listing of '%.200s'",
+					   it.dir.p);
+				rc = -1;
+				break;
+			}
+			if (take_listing(&x, &it, &clean, &why) < 0) {
+				if (why.code != BS_INPUT)
+					tool_die(&why);
+				rc = -1;
+				break;
+			}
+			x.sum.files += it.entries;
+			x.sum.bytes += it.bytes;
+			x.regular += it.files;
+			x.others += it.entries - it.files;
+			break;
 		case BS_ITEM_RECORD:
 			if (bs_path_clean(it.rec.path.p, it.rec.path.len, &clean, &why) < 0 ||
 			    it.rec.path.p[0] != '/' || clean.len != it.rec.path.len ||
@@ -282,6 +345,8 @@ int main(int argc, char **argv)
 	bs_reader_release(&in);
 	for (size_t i = 0; i < x.npriors; i++)
 		bs_meta_release(&x.priors[i]);
+	for (size_t i = 0; i < x.nnamed; i++)
+		bs_meta_release(&x.named[i]);
 	bs_repo_close(&x.repo);
 	return status;
 }

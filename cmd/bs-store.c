@@ -67,6 +67,12 @@ int main(int argc, char **argv)
 	st.max_chunk = BS_CHUNK_MAX_LIMIT;
 	bs_stream_header(&out, BS_STREAM_MANIFEST);
 	bs_stream_time(&out, now);
+	/* An F line is bs-chunk's word that it refreshed, or found fresh
+	 * enough, the stamp of every chunk its R lines and L items refer to
+	 * (bs-formats.5): R lines then need only be there.  Without one, each
+	 * is stamped here with this run's start. */
+	if (st.has_floor)
+		bs_stream_floor(&out, bs_time_cmp(st.floor, now) < 0 ? st.floor : now);
 	while ((rc = bs_stream_next(&st, &it, &e)) > 0) {
 		struct bs_chunk_info info;
 		/* every chunk is stamped with the backup's start: no earlier than
@@ -89,8 +95,14 @@ int main(int argc, char **argv)
 			bs_stream_ref(&out, it.digest, it.size);
 			break;
 		case BS_ITEM_REF:
-			if (bs_chunk_touch(&repo, it.digest, t, &e) < 0)
+			if (!st.has_floor && bs_chunk_touch(&repo, it.digest, t, &e) < 0)
 				fail(&e);
+			if (st.has_floor && !bs_chunk_exists(&repo, it.digest)) {
+				char hex[BS_HEX_LEN + 1];
+				bs_hex(hex, it.digest);
+				bs_err_set(&e, BS_INPUT, "chunk '%s' is missing from the repository", hex);
+				fail(&e);
+			}
 			pending += it.size;
 			bs_stream_ref(&out, it.digest, it.size);
 			break;
@@ -101,6 +113,14 @@ int main(int argc, char **argv)
 			break;
 		case BS_ITEM_STAT:
 			bs_stream_stat(&out, it.key, it.value);
+			break;
+		case BS_ITEM_LISTING:
+			if (pending)
+				bs_err_set(&e, BS_INPUT, "standard input: chunks before the listing of '%.200s'",
+					   it.dir.p), fail(&e);
+			bs_stream_listing(&out, it.digest, it.entries, it.files, it.bytes, it.id, it.dir.p, it.dir.len,
+					  it.dirs.p, it.dirs.len, it.ndirs);
+			records++;
 			break;
 		case BS_ITEM_RECORD:
 			if (it.rec.kind != 'f' && pending)

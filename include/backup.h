@@ -6,9 +6,11 @@
  * YYYYMMDD-HHMMSS-host-subset, the start time in UTC, so ids sort by time
  * and a prefix of the date is easy to type.
  *
- *   bs_backup_create(repo, host, subset, start, s, e)
+ *   bs_backup_create(repo, host, subset, start, floor, s, e)
  *       make the backup's directory (a suffix -2, -3... when the id is
- *       taken) and write its summary, unfinished; fills *s
+ *       taken) and write its summary, unfinished; fills *s.  `floor` is a
+ *       time no later than the stamp of any chunk it will refer to (the
+ *       start when later)
  *   bs_summary_write(repo, s, e)    rewrite the summary atomically
  *   bs_summary_read(repo, id, s, e) read one; BS_INPUT if there is none
  *   bs_backup_list(repo, &v, &n, e) every backup, oldest first (free(v))
@@ -39,6 +41,7 @@ struct bs_summary {
 	char host[128];
 	char subset[128];
 	struct bs_time start;
+	struct bs_time floor;	/* no chunk it refers to has an older stamp */
 	int finished;
 	struct bs_time finish;
 	uint64_t files, bytes, problems;
@@ -47,7 +50,7 @@ struct bs_summary {
 
 int bs_name_ok(const char *s);
 int bs_backup_create(struct bs_repo *repo, const char *host, const char *subset,
-		     struct bs_time start, struct bs_summary *s, struct bs_err *e);
+		     struct bs_time start, struct bs_time floor, struct bs_summary *s, struct bs_err *e);
 int bs_summary_write(struct bs_repo *repo, const struct bs_summary *s, struct bs_err *e);
 int bs_summary_read(struct bs_repo *repo, const char *id, struct bs_summary *s, struct bs_err *e);
 int bs_backup_list(struct bs_repo *repo, struct bs_summary **v, size_t *n, struct bs_err *e);

@@ -6,6 +6,9 @@
  *   "B" SP kind SP version LF      header; kind is walk, chunks or manifest
  *   ["T" SP time LF]               manifest streams: when the repository was
  *                                  first touched for this backup
+ *   ["F" SP time LF]               chunks and manifest streams: a time no
+ *                                  later than the last-referenced time of
+ *                                  any chunk the stream refers to
  *   items...                       see below
  *   "E" SP count LF                trailer: the number of records
  *
@@ -17,6 +20,11 @@
  *   "A" LF                         abandon: the chunks since the last record
  *                                  belong to no file
  *   "S" SP key SP value LF         a count for the closing report
+ *   "L" SP digest SP entries SP files SP bytes SP ndirs SP id SP path NUL
+ *       (name NUL) x ndirs         a directory whose listing is the one
+ *                                  backup `id` stored under that digest,
+ *                                  taken whole; the names are those of its
+ *                                  entries that are directories
  *
  * The chunks (C or R) of a regular file come before its record; their
  * sizes add up to the record's size.
@@ -94,6 +102,7 @@ enum bs_item_type {
 	BS_ITEM_REF = 'R',
 	BS_ITEM_ABANDON = 'A',
 	BS_ITEM_STAT = 'S',
+	BS_ITEM_LISTING = 'L',
 };
 
 struct bs_item {
@@ -104,6 +113,10 @@ struct bs_item {
 	struct bs_buf data;	/* C: the chunk's bytes */
 	char key[64];		/* S */
 	uint64_t value;		/* S */
+	uint64_t entries, files, bytes, ndirs;	/* L; digest is the listing's */
+	char id[256];		/* L: the backup that stored it */
+	struct bs_buf dir;	/* L: the directory */
+	struct bs_buf dirs;	/* L: ndirs names, each ended by a NUL */
 };
 
 void bs_item_init(struct bs_item *it);
@@ -114,6 +127,8 @@ struct bs_stream {
 	int kind;		/* BS_STREAM_* */
 	int has_time;
 	struct bs_time time;	/* the T line of a manifest stream */
+	int has_floor;
+	struct bs_time floor;	/* the F line */
 	uint64_t records;	/* records read so far */
 	uint64_t max_chunk;	/* largest chunk accepted, bytes */
 	struct bs_buf line;
@@ -127,6 +142,10 @@ void bs_stream_release(struct bs_stream *s);
 
 void bs_stream_header(struct bs_writer *w, int kind);
 void bs_stream_time(struct bs_writer *w, struct bs_time t);
+void bs_stream_floor(struct bs_writer *w, struct bs_time t);
+void bs_stream_listing(struct bs_writer *w, const unsigned char *digest, uint64_t entries, uint64_t files,
+		       uint64_t bytes, const char *id, const char *dir, size_t dirlen, const char *dirs, size_t dirslen,
+		       uint64_t ndirs);
 void bs_stream_record(struct bs_writer *w, const struct bs_rec *r, struct bs_buf *scratch);
 void bs_stream_chunk(struct bs_writer *w, const unsigned char *digest, const void *p, size_t n);
 void bs_stream_ref(struct bs_writer *w, const unsigned char *digest, uint64_t n);

@@ -72,7 +72,11 @@ struct bs_config {
 	int xz_preset;
 	int64_t max_age;		/* seconds, or -1: none set */
 	int64_t metadata_max_age;	/* seconds, or -1: same as max_age */
+	int64_t refresh;		/* seconds a backup trusts an earlier
+					   one's chunk stamps (bs-formats.5) */
 };
+
+#define BS_REFRESH_DEFAULT (7 * 86400)
 
 void bs_config_default(struct bs_config *c);
 
@@ -80,6 +84,7 @@ struct bs_repo {
 	char *path;
 	int dirfd;
 	int lockfd;
+	int chunksfd;			/* chunks/, opened when first needed */
 	struct bs_config cfg;
 	unsigned char made[4096 / 8];	/* chunk dirs known to exist */
 	struct bs_buf scratch;

@@ -39,6 +39,7 @@ static void summary_text(const struct bs_summary *s, struct bs_buf *b)
 		bs_buf_addf(b, "finish %" PRId64 ".%09" PRIu32 "\n", s->finish.sec, s->finish.nsec);
 	else
 		bs_buf_adds(b, "finish -\n");
+	bs_buf_addf(b, "floor %" PRId64 ".%09" PRIu32 "\n", s->floor.sec, s->floor.nsec);
 	bs_buf_addf(b, "files %" PRIu64 "\nbytes %" PRIu64 "\nproblems %" PRIu64 "\ndata %s\n",
 		    s->files, s->bytes, s->problems, s->data_expired ? "expired" : "present");
 }
@@ -135,6 +136,12 @@ int bs_summary_read(struct bs_repo *repo, const char *id, struct bs_summary *s, 
 			if (parse_time_field(v, &s->start) < 0)
 				goto bad;
 			seen |= 2;
+			if (!(seen & 4))
+				s->floor = s->start;
+		} else if (!strcmp(line, "floor")) {
+			if (parse_time_field(v, &s->floor) < 0)
+				goto bad;
+			seen |= 4;
 		} else if (!strcmp(line, "finish")) {
 			s->finished = strcmp(v, "-") != 0;
 			if (s->finished && parse_time_field(v, &s->finish) < 0)
@@ -149,7 +156,7 @@ int bs_summary_read(struct bs_repo *repo, const char *id, struct bs_summary *s, 
 			s->data_expired = !strcmp(v, "expired");
 		}
 	}
-	if (seen != 3 || strcmp(s->id, id))
+	if ((seen & 3) != 3 || strcmp(s->id, id))
 		goto bad;
 	return 0;
 bad:
@@ -157,7 +164,7 @@ bad:
 }
 
 int bs_backup_create(struct bs_repo *repo, const char *host, const char *subset,
-		     struct bs_time start, struct bs_summary *s, struct bs_err *e)
+		     struct bs_time start, struct bs_time floor, struct bs_summary *s, struct bs_err *e)
 {
 	char stamp[32], path[300];
 	time_t sec = (time_t)start.sec;
@@ -173,6 +180,7 @@ int bs_backup_create(struct bs_repo *repo, const char *host, const char *subset,
 	snprintf(s->host, sizeof(s->host), "%s", host);
 	snprintf(s->subset, sizeof(s->subset), "%s", subset);
 	s->start = start;
+	s->floor = bs_time_cmp(floor, start) < 0 ? floor : start;
 	for (int i = 1; i < 1000; i++) {
 		if (i == 1)
 			snprintf(s->id, sizeof(s->id), "%s-%s-%s", stamp, host, subset);

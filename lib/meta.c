@@ -390,7 +390,7 @@ int bs_meta_create(struct bs_meta_writer *w, struct bs_repo *repo, const char *i
 	fd = openat(repo->dirfd, path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return bs_err_sys(e, "cannot create the metadata of '%s'", id);
-	w->db = gdbm_fd_open(fd, path, 0, GDBM_NEWDB | GDBM_CLOERROR, NULL);
+	w->db = gdbm_fd_open(fd, path, 0, GDBM_NEWDB | GDBM_CLOERROR | GDBM_NOMMAP, NULL);
 	if (!w->db) {
 		gdbm_fail(e, "create", id);
 		free(w->file);

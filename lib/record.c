@@ -317,12 +317,16 @@ void bs_item_init(struct bs_item *it)
 	memset(it, 0, sizeof(*it));
 	bs_rec_init(&it->rec);
 	bs_buf_init(&it->data);
+	bs_buf_init(&it->dir);
+	bs_buf_init(&it->dirs);
 }
 
 void bs_item_release(struct bs_item *it)
 {
 	bs_rec_release(&it->rec);
 	bs_buf_release(&it->data);
+	bs_buf_release(&it->dir);
+	bs_buf_release(&it->dirs);
 }
 
 static const char *kind_names[] = { "walk", "chunks", "manifest" };
@@ -394,6 +398,13 @@ int bs_stream_open(struct bs_stream *s, struct bs_reader *r, int kinds, struct b
 			return bs_err_set(e, BS_INPUT, "%s has a malformed T line", r->what);
 		s->has_time = 1;
 	}
+	if (s->kind != BS_STREAM_WALK && bs_reader_peek(r, e) == 'F') {
+		if (bs_reader_until(r, '\n', &s->line, e) <= 0 ||
+		    s->line.len < 3 || s->line.p[1] != ' ' ||
+		    bs_time_parse(&s->floor, s->line.p + 2, s->line.len - 2) < 0)
+			return bs_err_set(e, BS_INPUT, "%s has a malformed F line", r->what);
+		s->has_floor = 1;
+	}
 	return 0;
 }
 
@@ -424,6 +435,47 @@ static int parse_chunk_line(struct bs_stream *s, struct bs_item *it, struct bs_e
 	return 0;
 }
 
+#define LISTING_DIRS_MAX 10000000u
+
+static int parse_listing(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
+{
+	struct bs_reader *r = s->r;
+	struct cursor c;
+	const char *f;
+	size_t n;
+	int rc;
+
+	rc = bs_reader_until(r, '\0', &s->line, e);
+	if (rc <= 0)
+		return rc < 0 ? -1 : bs_err_set(e, BS_INPUT, "%s is truncated", r->what);
+	c.p = s->line.p + 2;
+	c.end = s->line.p + s->line.len;
+	if (s->line.len < 2 || s->line.p[1] != ' ' ||
+	    field(&c, &f, &n) < 0 || n != BS_HEX_LEN || bs_unhex(it->digest, f, n) < 0 ||
+	    field(&c, &f, &n) < 0 || bs_parse_u64(f, n, &it->entries) < 0 ||
+	    field(&c, &f, &n) < 0 || bs_parse_u64(f, n, &it->files) < 0 || it->files > it->entries ||
+	    field(&c, &f, &n) < 0 || bs_parse_u64(f, n, &it->bytes) < 0 ||
+	    field(&c, &f, &n) < 0 || bs_parse_u64(f, n, &it->ndirs) < 0 || it->ndirs > LISTING_DIRS_MAX ||
+	    field(&c, &f, &n) < 0 || n >= sizeof(it->id) || c.p == c.end || *c.p != '/')
+		return bad_line(s, e, "listing");
+	memcpy(it->id, f, n);
+	it->id[n] = '\0';
+	bs_buf_reset(&it->dir);
+	bs_buf_add(&it->dir, c.p, (size_t)(c.end - c.p));
+	bs_buf_reset(&it->dirs);
+	for (uint64_t i = 0; i < it->ndirs; i++) {
+		rc = bs_reader_until(r, '\0', &s->line, e);
+		if (rc <= 0)
+			return rc < 0 ? -1 : bs_err_set(e, BS_INPUT, "%s is truncated", r->what);
+		if (s->line.len == 0 || memchr(s->line.p, '/', s->line.len))
+			return bad_line(s, e, "listing");
+		bs_buf_add(&it->dirs, s->line.p, s->line.len + 1);
+	}
+	it->type = BS_ITEM_LISTING;
+	s->records++;
+	return 1;
+}
+
 int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 {
 	struct bs_reader *r = s->r;
@@ -438,6 +490,11 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 			return -1;
 		return bs_err_set(e, BS_INPUT, "%s is truncated: it ends after %" PRIu64
 				  " records without a trailer", r->what, s->records);
+	}
+	if (c == 'L') {
+		if (s->kind == BS_STREAM_WALK)
+			return bs_err_set(e, BS_INPUT, "%s: a listing in a walk stream", r->what);
+		return parse_listing(s, it, e);
 	}
 	if (c >= 'a' && c <= 'z') {
 		rc = bs_reader_until(r, '\0', &s->line, e);
@@ -520,6 +577,25 @@ void bs_stream_header(struct bs_writer *w, int kind)
 void bs_stream_time(struct bs_writer *w, struct bs_time t)
 {
 	bs_writer_addf(w, "T %" PRId64 ".%09" PRIu32 "\n", t.sec, t.nsec);
+}
+
+void bs_stream_floor(struct bs_writer *w, struct bs_time t)
+{
+	bs_writer_addf(w, "F %" PRId64 ".%09" PRIu32 "\n", t.sec, t.nsec);
+}
+
+void bs_stream_listing(struct bs_writer *w, const unsigned char *digest, uint64_t entries, uint64_t files,
+		       uint64_t bytes, const char *id, const char *dir, size_t dirlen, const char *dirs, size_t dirslen,
+		       uint64_t ndirs)
+{
+	char hex[BS_HEX_LEN + 1];
+
+	bs_hex(hex, digest);
+	bs_writer_addf(w, "L %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s ", hex, entries, files, bytes,
+		       ndirs, id);
+	bs_writer_add(w, dir, dirlen);
+	bs_writer_add(w, "", 1);
+	bs_writer_add(w, dirs, dirslen);
 }
 
 void bs_stream_record(struct bs_writer *w, const struct bs_rec *r, struct bs_buf *scratch)

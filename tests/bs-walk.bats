@@ -32,16 +32,23 @@ small_tree() {
 
 # The paths below DIR, NUL-terminated, depth first: a directory before its
 # entries, the entries of a directory in byte order.
+# preorder DIR: DIR, then its entries in byte order, then each of its
+# directories' entries in the same way (each directory's entries are one
+# run, before any deeper one)
 preorder() {
 	python3 - "$1" <<'PY'
 import os, stat, sys
 out = sys.stdout.buffer
-def walk(p):
-    out.write(p + b"\0")
-    if stat.S_ISDIR(os.lstat(p).st_mode):
-        for n in sorted(os.listdir(p)):
-            walk(p + b"/" + n)
-walk(os.fsencode(sys.argv[1]))
+def entries(p):
+    names = sorted(os.listdir(p))
+    for n in names:
+        out.write(p + b"/" + n + b"\0")
+    for n in names:
+        if stat.S_ISDIR(os.lstat(p + b"/" + n).st_mode):
+            entries(p + b"/" + n)
+top = os.fsencode(sys.argv[1])
+out.write(top + b"\0")
+entries(top)
 PY
 }
 
@@ -51,7 +58,7 @@ make_socket() {
 
 # --- normal behaviour -------------------------------------------------------
 
-@test "bs-walk DIR recurses: every path, a directory before its entries, entries in byte order" {
+@test "bs-walk DIR recurses: every path, a directory's entries in byte order before any subdirectory's" {
 	small_tree "$T/src"
 	run_out "$T/walk" bs-walk "$T/src"
 	[ "$status" -eq 0 ]
@@ -186,7 +193,7 @@ make_socket() {
 	[ "${lines[-2]}" = "S vanished 1" ]
 	[ "${lines[-1]}" = "E 5" ]
 	stream_paths "$T/walk" | tr '\0' Q > "$T/q"
-	[ "$(cat "$T/q")" = "$T/src/plainQ$T/src/subQ$T/src/sub/deeperQ$T/src/sub/deeper/twoQ$T/src/sub/oneQ" ]
+	[ "$(cat "$T/q")" = "$T/src/plainQ$T/src/subQ$T/src/sub/deeperQ$T/src/sub/oneQ$T/src/sub/deeper/twoQ" ]
 }
 
 @test "bs-walk: a vanished path on stdin is reported in one line and skipped, the walk goes on, exit 1" {

@@ -8,6 +8,7 @@
 #                           tools' own reader, and print one line an item:
 #                             B <kind> <version>
 #                             T <sec.nsec>
+#                             floor <sec.nsec>  (an F line)
 #                             F <kind> <mode> <uid> <gid> <uname> <gname> <size>
 #                               <mtime> <ctime> <dev> <ino> <nlink> <maj,min>
 #                               <target> <path>     (target, path escaped)
@@ -15,6 +16,8 @@
 #                             R <digest> <size>
 #                             A
 #                             S <key> <value>
+#                             L <digest> <entries> <files> <bytes> <ndirs> <id> <dir>
+#                               <name>... (dir, names escaped)
 #                             E <count>
 #                           exits 1 on a malformed stream, 2 when it ends
 #                           without its trailer (the items so far are printed)
@@ -74,8 +77,33 @@ i = nl + 1
 records = 0
 pending = b""
 problems = 0
+after_head = nl + 1
 while i < len(data):
     c = data[i:i + 1]
+    if c == b"L":
+        j = data.find(b"\0", i)
+        if j < 0:
+            print("NOTRAILER")
+            sys.exit(2)
+        m = re.fullmatch(rb"L ([0-9a-f]{64}) ([0-9]+) ([0-9]+) ([0-9]+) ([0-9]+) ([!-~]+) (/.*)", data[i:j], re.S)
+        if not m:
+            bad("malformed listing")
+        i = j + 1
+        names = []
+        for _ in range(int(m.group(5))):
+            j = data.find(b"\0", i)
+            if j < 0:
+                print("NOTRAILER")
+                sys.exit(2)
+            if j == i or b"/" in data[i:j]:
+                bad("listing with a bad directory name")
+            names.append(esc(data[i:j]))
+            i = j + 1
+        if pending:
+            bad("chunks before a listing")
+        records += 1
+        print(" ".join(["L"] + [x.decode() for x in m.groups()[:6]] + [esc(m.group(7))] + names))
+        continue
     if b"a" <= c <= b"z":
         j = data.find(b"\0", i)
         if j < 0:
@@ -149,8 +177,14 @@ while i < len(data):
         print("S %s %s" % (m.group(1).decode(), m.group(2).decode()))
         continue
     m = re.fullmatch(rb"T (-?[0-9]+\.[0-9]{9})", line)
-    if m and start == nl + 1:
+    if m and start == after_head:
         print("T %s" % m.group(1).decode())
+        after_head = i
+        continue
+    m = re.fullmatch(rb"F (-?[0-9]+\.[0-9]{9})", line)
+    if m and start == after_head:
+        print("floor %s" % m.group(1).decode())
+        after_head = -1
         continue
     m = re.fullmatch(rb"E ([0-9]+)", line)
     if m:
@@ -178,6 +212,13 @@ i = data.index(b"\n") + 1
 out = sys.stdout.buffer
 while i < len(data):
     c = data[i:i + 1]
+    if c == b"L":
+        j = data.index(b"\0", i)
+        n = int(data[i:j].split(b" ")[5])
+        i = j + 1
+        for _ in range(n):
+            i = data.index(b"\0", i) + 1
+        continue
     if b"a" <= c <= b"z":
         j = data.index(b"\0", i)
         rest = data[i:j].split(b" ", 13)[13]
