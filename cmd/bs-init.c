@@ -9,8 +9,9 @@
 #include "tool.h"
 
 static const char usage[] =
-	"usage: bs-init [-c avg-chunk-size] [-z xz-preset] [--max-age age] [--metadata-max-age age] repo\n"
-	"       bs-init --set [--max-age age|none] [--metadata-max-age age|none] repo\n";
+	"usage: bs-init [-c avg-chunk-size] [-z xz-preset] [--max-age age] [--metadata-max-age age]\n"
+	"               [--refresh age] repo\n"
+	"       bs-init --set [--max-age age|none] [--metadata-max-age age|none] [--refresh age] repo\n";
 
 static int64_t age_arg(const char *s, const char *opt)
 {
@@ -28,6 +29,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "max-age", required_argument, NULL, 'a' },
 		{ "metadata-max-age", required_argument, NULL, 'm' },
+		{ "refresh", required_argument, NULL, 'R' },
 		{ "set", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -37,7 +39,7 @@ int main(int argc, char **argv)
 	struct bs_err e;
 	uint64_t avg;
 	int c, set = 0, chunk_given = 0, preset_given = 0, age_given = 0, mage_given = 0;
-	int64_t age = -1, mage = -1;
+	int64_t age = -1, mage = -1, refresh = -1;
 	char *end;
 
 	tool_init("bs-init");
@@ -61,6 +63,10 @@ int main(int argc, char **argv)
 			break;
 		case 'a': age = age_arg(optarg, "--max-age"); age_given = 1; break;
 		case 'm': mage = age_arg(optarg, "--metadata-max-age"); mage_given = 1; break;
+		case 'R':
+			if (bs_parse_age(optarg, &refresh) < 0)
+				tool_fail(BS_USAGE, "--refresh: unusable age '%s' (like 7d, 12h, 0)", optarg);
+			break;
 		case 'S': set = 1; break;
 		case 'h': tool_usage(usage, 1); break;
 		default: tool_usage(usage, 2);
@@ -71,13 +77,15 @@ int main(int argc, char **argv)
 	if (set) {
 		struct bs_repo repo;
 		if (chunk_given || preset_given)
-			tool_fail(BS_USAGE, "--set changes retention only; chunk sizes and compression are fixed at init");
+			tool_fail(BS_USAGE, "--set changes retention and refresh only; chunk sizes and compression are fixed at init");
 		if (bs_repo_open(&repo, argv[optind], &e) < 0)
 			tool_die(&e);
 		if (age_given)
 			repo.cfg.max_age = age;
 		if (mage_given)
 			repo.cfg.metadata_max_age = mage;
+		if (refresh >= 0)
+			repo.cfg.refresh = refresh;
 		if (repo.cfg.max_age >= 0 && repo.cfg.metadata_max_age >= 0 &&
 		    repo.cfg.metadata_max_age < repo.cfg.max_age)
 			tool_fail(BS_USAGE, "--metadata-max-age cannot be shorter than --max-age");
@@ -88,6 +96,8 @@ int main(int argc, char **argv)
 	}
 	cfg.max_age = age;
 	cfg.metadata_max_age = mage;
+	if (refresh >= 0)
+		cfg.refresh = refresh;
 	if (cfg.max_age >= 0 && cfg.metadata_max_age >= 0 && cfg.metadata_max_age < cfg.max_age)
 		tool_fail(BS_USAGE, "--metadata-max-age cannot be shorter than --max-age");
 	if (bs_chunker_init(&ck, cfg.chunk_min, cfg.chunk_avg, cfg.chunk_max) < 0)

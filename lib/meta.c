@@ -174,6 +174,27 @@ static int by_digest(const void *a, const void *b)
 	return memcmp(a, b, BS_DIGEST_LEN);
 }
 
+/* Append the chunks l refers to, sorted, each once; returns how many. */
+static size_t refs_table(const struct bs_listing *l, struct bs_buf *out)
+{
+	size_t start = out->len, n = 0, kept = 0;
+	unsigned char *refs;
+
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t j = 0; j < l->v[i].nrefs; j++, n++)
+			bs_buf_add(out, l->v[i].refs[j].digest, BS_DIGEST_LEN);
+	refs = (unsigned char *)out->p + start;
+	if (n) {
+		qsort(refs, n, BS_DIGEST_LEN, by_digest);
+		kept = 1;
+		for (size_t i = 1; i < n; i++)
+			if (memcmp(refs + i * BS_DIGEST_LEN, refs + (kept - 1) * BS_DIGEST_LEN, BS_DIGEST_LEN))
+				memmove(refs + kept++ * BS_DIGEST_LEN, refs + i * BS_DIGEST_LEN, BS_DIGEST_LEN);
+	}
+	bs_buf_setlen(out, start + kept * BS_DIGEST_LEN);
+	return kept;
+}
+
 static int head_parse(const char *p, size_t n, struct bs_meta_head *h)
 {
 	const unsigned char *u = (const unsigned char *)p;
@@ -231,19 +252,7 @@ static int pack(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out,
 	bs_buf_add(out, stat, BS_DIGEST_LEN);	/* a placeholder for the digest */
 	bs_buf_add(out, stat, BS_DIGEST_LEN);
 	bs_buf_add(out, "\0\0\0\0", 4);
-	bs_buf_grow(out, nrefs * BS_DIGEST_LEN);
-	for (size_t i = 0; i < l->n; i++)
-		for (size_t j = 0; j < l->v[i].nrefs; j++)
-			bs_buf_add(out, l->v[i].refs[j].digest, BS_DIGEST_LEN);
-	refs = (unsigned char *)out->p + HEAD_FIXED;
-	if (nrefs) {
-		qsort(refs, nrefs, BS_DIGEST_LEN, by_digest);
-		kept = 1;
-		for (size_t i = 1; i < nrefs; i++)
-			if (memcmp(refs + i * BS_DIGEST_LEN, refs + (kept - 1) * BS_DIGEST_LEN, BS_DIGEST_LEN))
-				memmove(refs + kept++ * BS_DIGEST_LEN, refs + i * BS_DIGEST_LEN, BS_DIGEST_LEN);
-	}
-	bs_buf_setlen(out, HEAD_FIXED + kept * BS_DIGEST_LEN);
+	kept = refs_table(l, out);
 	refs = (unsigned char *)out->p + HEAD_FIXED - 4;
 	refs[0] = (unsigned char)(kept >> 24);
 	refs[1] = (unsigned char)(kept >> 16);
@@ -275,6 +284,28 @@ static int pack(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out,
 	return bs_xz_compress(text->p, text->len, LISTING_XZ_PRESET, LISTING_XZ_DICT, out, e);
 }
 
+/* The head says what the text says: the same records digest and chunks.
+ * (The digest covers both, so this catches a writer's mistake, not damage.) */
+static int check_head(const struct bs_meta_head *h, const struct bs_listing *l, struct bs_buf *scratch,
+		      struct bs_err *e)
+{
+	unsigned char stat[BS_DIGEST_LEN];
+	struct bs_hash ctx;
+	size_t kept;
+	int ok;
+
+	bs_hash_init(&ctx);
+	for (size_t i = 0; i < l->n; i++)
+		bs_stat_digest_add(&ctx, &l->v[i].rec, l->v[i].rec.path.p, l->v[i].rec.path.len, scratch);
+	bs_hash_final(&ctx, stat);
+	bs_hash_release(&ctx);
+	bs_buf_reset(scratch);
+	kept = refs_table(l, scratch);
+	ok = !memcmp(stat, h->stat, BS_DIGEST_LEN) && kept == h->nrefs &&
+	     (kept == 0 || !memcmp(scratch->p, h->refs, kept * BS_DIGEST_LEN));
+	return ok ? 0 : bs_err_set(e, BS_INPUT, "directory listing disagrees with its head");
+}
+
 static int unpack(const char *p, size_t n, struct bs_buf *raw, struct bs_listing *l, struct bs_err *e)
 {
 	unsigned char digest[BS_DIGEST_LEN];
@@ -297,7 +328,9 @@ static int unpack(const char *p, size_t n, struct bs_buf *raw, struct bs_listing
 	bs_hash_release(&ctx);
 	if (memcmp(digest, h.digest, BS_DIGEST_LEN))
 		return bs_err_set(e, BS_INPUT, "directory listing does not match its digest");
-	return bs_listing_decode(l, raw->p, raw->len, e);
+	if (bs_listing_decode(l, raw->p, raw->len, e) < 0)
+		return -1;
+	return check_head(&h, l, raw, e);
 }
 
 static int gdbm_fail(struct bs_err *e, const char *what, const char *id)

@@ -401,6 +401,68 @@ leftovers() {
 	check_clean
 }
 
+# floor ID: the whole seconds of the floor in ID's summary
+floor() { sed -n 's/^floor \([0-9]*\)\..*/\1/p' "$R/backups/$1/summary"; }
+
+# The distinct last-referenced times (whole seconds) of the chunks.
+stamps() { find "$R/chunks" -type f ! -name '.tmp-*' -printf '%T@\n' | cut -d. -f1 | sort -u; }
+
+@test "stamps younger than the refresh interval are trusted: the chunks are kept down to the floor" {
+	mini_tree "$T/src"
+	t0=$(days_ago 100)
+	A=$(BS_NOW=$t0 backup "$T/src")
+	# three days later, within the default refresh interval of 7 days
+	B=$(BS_NOW=$(days_ago 97) backup "$T/src")
+	# B refreshed no stamp: every chunk still has A's, which B's floor says
+	[ "$(stamps)" = "$t0" ]
+	[ "$(floor "$B")" = "$t0" ]
+	[ "$(floor "$A")" = "$t0" ]
+	# A goes; its chunks, stamped before the cut-off, stay for B
+	run bs-expire -r "$R" --max-age 98d
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(backup_ids)" = "$B" ]
+	[ "$(nchunks)" -gt 0 ]
+	cmp <(refs "$B") <(chunk_names)
+	restores "$B" "$T/src"
+	check_clean
+	# once B goes too, so do they
+	run bs-expire -r "$R" --max-age 96d
+	[ "$status" -eq 0 ]
+	[ -z "$(backup_ids)" ]
+	[ "$(nchunks)" -eq 0 ]
+}
+
+@test "stamps older than the refresh interval are refreshed: the floor is the new backup's start" {
+	mini_tree "$T/src"
+	A=$(BS_NOW=$(days_ago 100) backup "$T/src")
+	t1=$(days_ago 92)
+	B=$(BS_NOW=$t1 backup "$T/src")
+	[ "$(stamps)" = "$t1" ]
+	[ "$(floor "$B")" = "$t1" ]
+	# a third backup a day later trusts B's stamps
+	C=$(BS_NOW=$(days_ago 91) backup "$T/src")
+	[ "$(floor "$C")" = "$t1" ]
+	[ "$(stamps)" = "$t1" ]
+	run bs-expire -r "$R" --max-age 95d
+	[ "$status" -eq 0 ]
+	[ "$(backup_ids)" = "$(printf '%s\n' "$B" "$C")" ]
+	cmp <(refs "$C") <(chunk_names)
+	restores "$C" "$T/src"
+	check_clean
+}
+
+@test "bs-init --set --refresh 0: every backup refreshes the stamps of what it refers to" {
+	bs-init --set --refresh 0 "$R"
+	grep -qx 'refresh 0' "$R/config"
+	mini_tree "$T/src"
+	A=$(BS_NOW=$(days_ago 100) backup "$T/src")
+	t1=$(days_ago 99)
+	B=$(BS_NOW=$t1 backup "$T/src")
+	[ "$(stamps)" = "$t1" ]
+	[ "$(floor "$B")" = "$t1" ]
+}
+
 @test "backups beside repeated expiries: every finished backup restores as saved" {
 	# Files come and go from a pool of contents, so that chunks grow old,
 	# are expired, and are stored again while an expiry may be deciding

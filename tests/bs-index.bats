@@ -293,6 +293,50 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 	[ "$(finished_backups "$R")" -eq 0 ]
 }
 
+@test "bs-index copies a listing an L item names, as the earlier backup stored it" {
+	first=$(bs-index -q -r "$R" -H testhost -s home < "$T/manifest")
+	tick
+	bs-walk "$T/src" | bs-chunk -r "$R" -H testhost -s home | bs-store -r "$R" > "$T/m2"
+	bsparse "$T/m2" | grep -q "^L .* $first $(esc "$T/src/sub")\$"
+	second=$(bs-index -q -r "$R" -H testhost -s home < "$T/m2")
+	bs-ls -r "$R" --records "$first" > "$T/r1"
+	bs-ls -r "$R" --records "$second" > "$T/r2"
+	cmp "$T/r1" "$T/r2"
+	grep -q '^files 7$' "$R/backups/$second/summary"
+	grep -q "^bytes $((6 + 1 + 100000 + 1))\$" "$R/backups/$second/summary"
+}
+
+@test "bs-index: an L item naming no stored listing, or malformed: exit 3, the backup unfinished, nothing else changed" {
+	first=$(bs-index -q -r "$R" -H testhost -s home < "$T/manifest")
+	tick
+	bs-walk "$T/src" | bs-chunk -r "$R" -H testhost -s home | bs-store -r "$R" > "$T/m2"
+	l=$(bsparse "$T/m2" | awk -v d="$(esc "$T/src/sub")" '$1 == "L" && $8 == d { print $2; exit }')
+	[ -n "$l" ]
+	L=$(printf '%s' "$l" | tr 0-9a-f 1-9a-f0)
+	bytes_replace "$T/m2" "$T/digest" "L $l" "L $L"
+	bytes_replace "$T/m2" "$T/no-backup" " $first $T/src/sub" " 20000101-000000-testhost-home $T/src/sub"
+	bytes_replace "$T/m2" "$T/escape" " $first $T/src/sub" " ../../etc $T/src/sub"
+	bytes_replace "$T/m2" "$T/other-dir" " $first $T/src/sub" " $first $T/src"
+	bytes_replace "$T/m2" "$T/relative" " $first $T/src/sub" " $first src/sub"
+	bytes_replace "$T/m2" "$T/count" "L $l 2 2" "L $l 2 3"
+	bytes_replace "$T/m2" "$T/short" "L $l" "L ${l:1}"
+	snapshot "$R" > "$T/before"
+	n=0
+	for m in digest no-backup escape other-dir relative count short; do
+		n=$((n + 1))
+		run --separate-stderr bs-index -q -r "$R" -H testhost -s "bad$n" < "$T/$m"
+		echo "$m: status $status: ${stderr_lines[-1]}"
+		[ "$status" -eq 3 ]
+		[ -z "$output" ]
+		[[ "${stderr_lines[-1]}" == "bs-index: "* ]]
+		id=$(backup_ids | grep -- "-bad$n\$")
+		grep -qx 'finish -' "$R/backups/$id/summary"
+		snapshot_without "$id" > "$T/after"
+		cmp "$T/before" "$T/after"
+		rm -r "$R/backups/$id"
+	done
+}
+
 @test "bs-index: a missing repository or a directory that is not one: exit 3, one line, nothing created" {
 	run_out "$T/out" bs-index -q -r "$T/nowhere" -H testhost -s home < "$T/manifest"
 	[ "$status" -eq 3 ]

@@ -137,6 +137,39 @@ sha() {
 	done
 }
 
+@test "bs-store: after an F line, references are checked but not stamped; the F line goes on" {
+	store_tree "$T/src"
+	bs-walk "$T/src" | bs-chunk -r "$R" | bs-store -r "$R" > "$T/manifest"
+	find "$R/chunks" -type f -exec touch -d '2001-01-01 00:00:00' {} +
+	snapshot "$R" > "$T/before"
+	find "$R/chunks" -type f -printf '%p %T@\n' | sort > "$T/times.before"
+	{ printf 'B chunks 1\nF 978307200.000000000\n'; tail -c +$(( $(head -1 "$T/manifest" | wc -c) + 1 )) "$T/manifest" |
+		sed '1{/^T /d}'; } > "$T/floored"
+	run_out "$T/out" bs-store -r "$R" < "$T/floored"
+	[ "$status" -eq 0 ]
+	bsparse "$T/out" | sed -n 2,3p > "$T/head"
+	[ "$(sed -n 2p "$T/head")" = "floor 978307200.000000000" ]
+	find "$R/chunks" -type f -printf '%p %T@\n' | sort > "$T/times.after"
+	cmp "$T/times.before" "$T/times.after"
+	# an F line later than the run's start is lowered to it
+	sed '2s/^F .*/F 9999999999.000000000/' "$T/floored" > "$T/late"
+	run_out "$T/out" bs-store -r "$R" < "$T/late"
+	[ "$status" -eq 0 ]
+	t=$(bsparse "$T/out" | sed -n 's/^T //p')
+	[ "$(bsparse "$T/out" | sed -n 's/^floor //p')" = "$t" ]
+}
+
+@test "bs-store refuses an L item that follows a file's chunks: exit 3, one line" {
+	printf 'twelve bytes' > "$T/src/file"
+	d=$(sha 'twelve bytes')
+	{ printf 'B chunks 1\nC %s 12\ntwelve bytes' "$d"; printf 'L %064d 1 1 12 0 20000101-000000-h-s %s\0' 0 "$T/src"
+	  printf 'E 1\n'; } > "$T/chunks"
+	run_out "$T/out" bs-store -r "$R" < "$T/chunks"
+	[ "$status" -eq 3 ]
+	one_error bs-store
+	no_trailer "$T/out"
+}
+
 @test "bs-store passes an abandoned file's chunks through as A, and what follows is fine" {
 	records_of "$T/src" > "$T/rec"
 	d=$(sha hello)
@@ -175,8 +208,9 @@ sha() {
 	missing=$(sha 'twelve bytes')
 	{ printf 'B chunks 1\nR %s 12\n' "$missing"; cat "$T/rec"; printf 'E 1\n'; } > "$T/chunks"
 	{ printf 'B manifest 1\nT 1000000000.000000000\nR %s 12\n' "$missing"; cat "$T/rec"; printf 'E 1\n'; } > "$T/manifest"
+	{ printf 'B chunks 1\nF 1000000000.000000000\nR %s 12\n' "$missing"; cat "$T/rec"; printf 'E 1\n'; } > "$T/floored"
 	snapshot "$R" > "$T/before"
-	for s in chunks manifest; do
+	for s in chunks manifest floored; do
 		run_out "$T/out" bs-store -r "$R" < "$T/$s"
 		[ "$status" -eq 3 ]
 		one_error bs-store

@@ -148,6 +148,90 @@ small_tree() {
 	[ "$(report 'read, all chunks present')" -eq 3 ]
 }
 
+# items FILE: the items of a stream, one a line (bsparse)
+items() { bsparse "$1" > "$T/items.txt"; cat "$T/items.txt"; }
+
+@test "an unchanged directory's listing is taken whole: one L item, the same metadata" {
+	small_tree
+	save "$T/src"
+	first=$(bs-ls -r "$R" | cut -d' ' -f1)
+	bs-walk "$T/src" | bs-chunk -r "$R" -H testhost -s inc > "$T/chunks"
+	items "$T/chunks" > "$T/items"
+	# an L item for each directory: entries, files, bytes, directories
+	# and their names; the first holds src alone (the walk's top)
+	grep -q "^L [0-9a-f]\{64\} 1 0 0 1 $first $(esc "$T") src\$" "$T/items"
+	grep -q "^L [0-9a-f]\{64\} 3 0 0 2 $first $(esc "$T/src") a c\$" "$T/items"
+	grep -q "^L [0-9a-f]\{64\} 2 1 300000 1 $first $(esc "$T/src/a") b\$" "$T/items"
+	grep -q "^L [0-9a-f]\{64\} 1 1 200000 0 $first $(esc "$T/src/a/b")\$" "$T/items"
+	grep -q "^L [0-9a-f]\{64\} 1 1 6 0 $first $(esc "$T/src/c")\$" "$T/items"
+	! grep -q '^[CR] ' "$T/items"
+	grep -qx 'S unchanged 3' "$T/items"
+	bs-store -r "$R" < "$T/chunks" > "$T/manifest"
+	grep '^L ' "$T/items" > "$T/l.chunks"
+	bsparse "$T/manifest" | grep '^L ' > "$T/l.manifest"
+	cmp "$T/l.chunks" "$T/l.manifest"
+	second=$(bs-index -q -r "$R" -H testhost -s inc < "$T/manifest")
+	bs-ls -r "$R" --records "$first" > "$T/rec1"
+	bs-ls -r "$R" --records "$second" > "$T/rec2"
+	cmp "$T/rec1" "$T/rec2"
+	restore "$second" "$T/out"
+	run treecmp "$T/src" "$T/out$T/src"
+	[ "$status" -eq 0 ]
+	run bs-check -r "$R" "$second"
+	[ "$status" -eq 0 ]
+}
+
+@test "a directory with a changed file goes a file at a time; the others are still taken whole" {
+	small_tree
+	save "$T/src"
+	printf 'THREE\n' > "$T/src/c/three"
+	tick
+	bs-walk "$T/src" | bs-chunk -r "$R" -H testhost -s inc > "$T/chunks"
+	items "$T/chunks" > "$T/items"
+	grep -q "^L .* $(esc "$T/src/a") b\$" "$T/items"
+	! grep -q "^L .* $(esc "$T/src/c")\$" "$T/items"
+	grep -q "^F f .* $(esc "$T/src/c/three")\$" "$T/items"
+	grep -qx 'S read-files 1' "$T/items"
+	bs-store -r "$R" < "$T/chunks" | bs-index -q -r "$R" -H testhost -s inc > /dev/null
+	restore latest "$T/out"
+	run treecmp "$T/src" "$T/out$T/src"
+	[ "$status" -eq 0 ]
+}
+
+@test "a directory holding hard links goes a file at a time and keeps the links" {
+	make_tree "$T/src"
+	save "$T/src"
+	save "$T/src"
+	[ "$(report 'bytes read')" -eq 0 ]
+	bs-walk "$T/src" | bs-chunk -r "$R" -H testhost -s inc > "$T/chunks"
+	items "$T/chunks" > "$T/items"
+	! grep -q "^L .* $(esc "$T/src/other")\$" "$T/items"
+	grep -q "^F f .* $(esc "$T/src/other/hard2")\$" "$T/items"
+	restore latest "$T/out"
+	run treecmp "$T/src" "$T/out$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
+@test "find -print0 order (a directory's entries split by its subdirectories) still restores as saved" {
+	make_tree "$T/src"
+	find "$T/src" -print0 | bs-chunk -r "$R" -H testhost -s inc | bs-store -r "$R" |
+		bs-index -q -r "$R" -H testhost -s inc > /dev/null
+	printf 'changed\n' > "$T/src/sub/deeper/new"
+	tick
+	find "$T/src" -print0 | bs-chunk -r "$R" -H testhost -s inc > "$T/chunks"
+	items "$T/chunks" > "$T/items"
+	grep -q '^L ' "$T/items"
+	bs-store -r "$R" < "$T/chunks" | bs-index -r "$R" -H testhost -s inc 2> "$T/report" > /dev/null
+	[ "$(report 'bytes read')" -eq 8 ]
+	restore latest "$T/out"
+	run treecmp "$T/src" "$T/out$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run bs-check -r "$R"
+	[ "$status" -eq 0 ]
+}
+
 @test "the report counts vanished files, names them, and exits 1" {
 	small_tree
 	printf '%s\0' "$T/src/a/one" "$T/src/gone" > "$T/list"
