@@ -108,6 +108,12 @@ note "find: $find_cmd"
 timeit t_find "$RUNS" "$find_cmd"
 note "backshift: $pipeline"
 timeit t_bs "$RUNS" "$pipeline"
+# the same with every chunk's stamp refreshed, as one backup in each
+# refresh interval (7 days by default) does
+"$BIN/bs-init" --set --refresh 0 "$bsrepo"
+note "backshift, refreshing every stamp: $pipeline"
+timeit t_bsr "$RUNS" "$pipeline"
+"$BIN/bs-init" --set --refresh 7d "$bsrepo"
 note "borg: $borg_create"
 timeit t_borg "$RUNS" "$borg_create"
 note "restic: $restic_backup"
@@ -147,6 +153,7 @@ backshift $(first_time bs) (xz preset $ZPRESET), borg $(first_time borg) (lz4), 
 $(printf "%-34s %9s %9s   %s" "second backup, median of $RUNS" "wall (s)" "cpu (s)" "runs (wall)")
 $(row "find -printf '%s %p\0' (x2 runs)" "$t_find" "$t_find_cpu" "$t_find_all / $t_find2_all")
 $(row "backshift pipeline" "$t_bs" "$t_bs_cpu" "$t_bs_all")
+$(row "  the same, refreshing stamps" "$t_bsr" "$t_bsr_cpu" "$t_bsr_all")
 $(row "borg create" "$t_borg" "$t_borg_cpu" "$t_borg_all")
 $(row "restic backup" "$t_restic" "$t_restic_cpu" "$t_restic_all")
 

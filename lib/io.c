@@ -1,5 +1,6 @@
 /* io.c - buffered reading and writing of file descriptors, and the clock. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -178,6 +179,9 @@ void bs_writer_init(struct bs_writer *w, int fd, const char *what)
 	w->what = what ? what : "standard output";
 	w->cap = 256 * 1024;
 	w->buf = bs_xmalloc(w->cap);
+	/* a pipe as large as a buffer lets the next stage work while this
+	 * one fills the next (where the system allows: best effort) */
+	fcntl(fd, F_SETPIPE_SZ, (int)w->cap);
 }
 
 static void drain(struct bs_writer *w)
