@@ -26,6 +26,27 @@ backup_ids() {
 	ls "$R/backups"
 }
 
+# refused_each NAME...: bs-index refuses each manifest $T/NAME with exit 3
+# and its last line on stderr, leaving that backup unfinished (then
+# removed here) and the rest of the repository as it was
+refused_each() {
+	local m n=0 id
+	snapshot "$R" > "$T/before"
+	for m in "$@"; do
+		n=$((n + 1))
+		run --separate-stderr bs-index -q -r "$R" -H testhost -s "bad$n" < "$T/$m"
+		echo "$m: status $status: ${stderr_lines[-1]}"
+		[ "$status" -eq 3 ]
+		[ -z "$output" ]
+		[[ "${stderr_lines[-1]}" == "bs-index: "* ]]
+		id=$(backup_ids | grep -- "-bad$n\$")
+		grep -qx 'finish -' "$R/backups/$id/summary"
+		snapshot_without "$id" > "$T/after"
+		cmp "$T/before" "$T/after"
+		rm -r "$R/backups/$id"
+	done
+}
+
 # --- normal behaviour -------------------------------------------------------
 
 @test "bs-index prints the id YYYYMMDD-HHMMSS-host-subset, the start (the T line) in UTC" {
@@ -275,21 +296,8 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 	bytes_replace "$T/manifest" "$T/bad-kind" "R $d 6"$'\n'"f " "R $d 6"$'\n'"x "
 	bytes_replace "$T/manifest" "$T/bad-line" 'S read-files' 'Q read-files'
 	bytes_replace "$T/manifest" "$T/chunk-data" "R $d 6"$'\n' "C $d 6"$'\n'"hello"$'\n'
-	snapshot "$R" > "$T/before"
-	n=0
-	for m in upper-digest short-digest zero-size wrong-size count after-trailer relative unclean bad-kind bad-line chunk-data; do
-		n=$((n + 1))
-		run --separate-stderr bs-index -q -r "$R" -H testhost -s "bad$n" < "$T/$m"
-		echo "$m: status $status: ${stderr_lines[-1]}"
-		[ "$status" -eq 3 ]
-		[ -z "$output" ]
-		[[ "${stderr_lines[-1]}" == "bs-index: "* ]]
-		id=$(backup_ids | grep -- "-bad$n\$")
-		grep -qx 'finish -' "$R/backups/$id/summary"
-		snapshot_without "$id" > "$T/after"
-		cmp "$T/before" "$T/after"
-		rm -r "$R/backups/$id"
-	done
+	refused_each upper-digest short-digest zero-size wrong-size count after-trailer relative unclean bad-kind \
+		bad-line chunk-data
 	[ "$(finished_backups "$R")" -eq 0 ]
 }
 
@@ -320,21 +328,7 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 	bytes_replace "$T/m2" "$T/relative" " $first $T/src/sub" " $first src/sub"
 	bytes_replace "$T/m2" "$T/count" "L $l 2 2" "L $l 2 3"
 	bytes_replace "$T/m2" "$T/short" "L $l" "L ${l:1}"
-	snapshot "$R" > "$T/before"
-	n=0
-	for m in digest no-backup escape other-dir relative count short; do
-		n=$((n + 1))
-		run --separate-stderr bs-index -q -r "$R" -H testhost -s "bad$n" < "$T/$m"
-		echo "$m: status $status: ${stderr_lines[-1]}"
-		[ "$status" -eq 3 ]
-		[ -z "$output" ]
-		[[ "${stderr_lines[-1]}" == "bs-index: "* ]]
-		id=$(backup_ids | grep -- "-bad$n\$")
-		grep -qx 'finish -' "$R/backups/$id/summary"
-		snapshot_without "$id" > "$T/after"
-		cmp "$T/before" "$T/after"
-		rm -r "$R/backups/$id"
-	done
+	refused_each digest no-backup escape other-dir relative count short
 }
 
 @test "bs-index: a missing repository or a directory that is not one: exit 3, one line, nothing created" {
