@@ -83,6 +83,18 @@ static int checkpoint(struct indexer *x, int metadata, struct bs_err *e)
 	return bs_summary_write(&x->repo, &x->sum, e);
 }
 
+static void maybe_checkpoint(struct indexer *x)
+{
+	struct bs_err e;
+	int all = flush_now || time(NULL) - x->last_checkpoint >= CHECKPOINT_SECONDS;
+
+	if (all || x->sum.files - x->files_at_checkpoint >= CHECKPOINT_FILES) {
+		flush_now = 0;
+		if (checkpoint(x, all, &e) < 0)
+			tool_die(&e);
+	}
+}
+
 /* SIGUSR1 while waiting for input: write out what has come so far. */
 static void on_signal(void *arg)
 {
@@ -209,7 +221,10 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_usr1;
 	sigaction(SIGUSR1, &sa, NULL);
 
-	if (bs_repo_open(&x.repo, path, &e) < 0)
+	/* The lock, shared with other backups, keeps an expiry from removing
+	 * a chunk or an earlier backup that this one's input refers to before
+	 * its summary records its floor (bs-formats.5, THE CLOCK). */
+	if (bs_repo_open(&x.repo, path, &e) < 0 || bs_repo_lock(&x.repo, BS_LOCK_SHARED, &e) < 0)
 		tool_die(&e);
 	bs_reader_init(&in, 0, "standard input");
 	in.stop = &stop;
@@ -274,6 +289,7 @@ int main(int argc, char **argv)
 			x.sum.bytes += it.bytes;
 			x.regular += it.files;
 			x.others += it.entries - it.files;
+			maybe_checkpoint(&x);
 			break;
 		case BS_ITEM_RECORD:
 			if (bs_path_clean(it.rec.path.p, it.rec.path.len, &clean, &why) < 0 ||
@@ -302,13 +318,7 @@ int main(int argc, char **argv)
 			}
 			ent.nrefs = 0;
 			pending = 0;
-			if (flush_now || x.sum.files - x.files_at_checkpoint >= CHECKPOINT_FILES ||
-			    time(NULL) - x.last_checkpoint >= CHECKPOINT_SECONDS) {
-				int all = flush_now || time(NULL) - x.last_checkpoint >= CHECKPOINT_SECONDS;
-				flush_now = 0;
-				if (checkpoint(&x, all, &e) < 0)
-					tool_die(&e);
-			}
+			maybe_checkpoint(&x);
 			break;
 		}
 		if (rc < 0)

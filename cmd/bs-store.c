@@ -115,6 +115,9 @@ int main(int argc, char **argv)
 			bs_stream_stat(&out, it.key, it.value);
 			break;
 		case BS_ITEM_LISTING:
+			if (!st.has_floor)
+				bs_err_set(&e, BS_INPUT, "standard input: a listing of '%.200s' in a stream without an F line",
+					   it.dir.p), fail(&e);
 			if (pending)
 				bs_err_set(&e, BS_INPUT, "standard input: chunks before the listing of '%.200s'",
 					   it.dir.p), fail(&e);

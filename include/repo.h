@@ -64,7 +64,7 @@
 #include "io.h"
 #include "record.h"
 
-#define BS_REPO_VERSION 1
+#define BS_REPO_VERSION 2
 
 struct bs_config {
 	unsigned version;

@@ -242,7 +242,7 @@ static int pack(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out,
 		bs_hash_update(&h, text->p + off, text->len - off);
 	}
 	bs_hash_final(&h, stat);
-	if (text->len > LISTING_MAX - HEAD_FIXED - nrefs * BS_DIGEST_LEN) {
+	if (text->len > LISTING_MAX - HEAD_FIXED || nrefs > (LISTING_MAX - HEAD_FIXED - text->len) / BS_DIGEST_LEN) {
 		bs_hash_release(&h);
 		return bs_err_set(e, BS_INPUT, "directory '%.200s' has too many entries for one listing", key);
 	}
@@ -401,10 +401,13 @@ static int materialise(struct bs_meta_writer *w, struct bs_meta_frame *f, struct
 
 	bs_listing_init(&prev);
 	rc = unpack(f->base.p, f->base.len, &w->scratch, &prev, e);
-	if (rc == 0)
+	if (rc == 0) {
 		prepend(&f->l, &prev);
-	else
-		bs_err_set(e, BS_INPUT, "the listing of '%.200s' taken from an earlier backup: %s", f->dir.p, e->msg);
+	} else {
+		char why[sizeof(e->msg)];
+		memcpy(why, e->msg, sizeof(why));
+		bs_err_set(e, e->code, "the listing of '%.200s' taken from an earlier backup: %.200s", f->dir.p, why);
+	}
 	bs_listing_release(&prev);
 	bs_buf_reset(&f->base);
 	f->nsub = 0;
@@ -683,7 +686,8 @@ int bs_meta_add_listing(struct bs_meta_writer *w, const char *dir, size_t dirlen
 		top->suboff[top->nsub++] = off;
 	}
 	sub_blob = top->subs.p;
-	qsort(top->suboff, top->nsub, sizeof(*top->suboff), by_sub);
+	if (top->nsub > 1)
+		qsort(top->suboff, top->nsub, sizeof(*top->suboff), by_sub);
 	return 0;
 }
 

@@ -331,6 +331,12 @@ void bs_item_release(struct bs_item *it)
 
 static const char *kind_names[] = { "walk", "chunks", "manifest" };
 
+/* Version 2 of chunk and manifest streams brought F lines and L items. */
+static unsigned stream_version(int kind)
+{
+	return kind == BS_STREAM_WALK ? 1 : 2;
+}
+
 const char *bs_stream_name(int kind)
 {
 	for (int i = 0; i < 3; i++)
@@ -388,9 +394,9 @@ int bs_stream_open(struct bs_stream *s, struct bs_reader *r, int kinds, struct b
 		bs_buf_release(&want);
 		return -1;
 	}
-	if (version != 1)
-		return bs_err_set(e, BS_INPUT, "%s is a %s stream of version %u; this tool reads version 1",
-				  r->what, kind, version);
+	if (version != stream_version(s->kind))
+		return bs_err_set(e, BS_INPUT, "%s is a %s stream of version %u; this tool reads version %u",
+				  r->what, kind, version, stream_version(s->kind));
 	if (s->kind == BS_STREAM_MANIFEST && bs_reader_peek(r, e) == 'T') {
 		if (bs_reader_until(r, '\n', &s->line, e) <= 0 ||
 		    s->line.len < 3 || s->line.p[1] != ' ' ||
@@ -571,7 +577,7 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 
 void bs_stream_header(struct bs_writer *w, int kind)
 {
-	bs_writer_addf(w, "B %s 1\n", bs_stream_name(kind));
+	bs_writer_addf(w, "B %s %u\n", bs_stream_name(kind), stream_version(kind));
 }
 
 void bs_stream_time(struct bs_writer *w, struct bs_time t)

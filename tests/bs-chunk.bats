@@ -43,7 +43,7 @@ digests() {
 	run bsparse_contents "$T/chunks"
 	echo "$output" | grep -v '^[FCS]' || true
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "B chunks 1" ]
+	[ "${lines[0]}" = "B chunks 2" ]
 	[[ "$output" != *" BAD"* ]]
 	[[ "$output" != *DIFFERS* ]]
 	[ "${lines[-1]}" = "E 10" ]
@@ -66,7 +66,7 @@ digests() {
 import re, sys
 d = open(sys.argv[1], "rb").read()
 f = open(sys.argv[2], "rb").read()
-i = d.index(b"\n") + 1            # after "B chunks 1"
+i = d.index(b"\n") + 1            # after "B chunks 2"
 i = d.index(b"\0", i) + 1         # after the directory's record
 pos = 0
 while d[i:i + 2] == b"C ":
@@ -261,7 +261,7 @@ PY
 	[ -z "$stderr" ]
 	run bsparse "$T/out"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "B chunks 1" ]
+	[ "${lines[0]}" = "B chunks 2" ]
 	[ "${lines[-1]}" = "E 0" ]
 }
 
