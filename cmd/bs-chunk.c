@@ -490,9 +490,11 @@ static void open_priors(struct chunker_state *s, const char *host, const char *s
 			tool_warn("%s; not using it for unchanged files", e.msg);
 			continue;
 		}
-		/* its chunks' stamps are trusted while they are recent; the
-		 * new backup's floor is then no later than theirs */
-		if (sums[i].floor.sec >= s->start.sec - s->repo.cfg.refresh && s->repo.cfg.refresh > 0) {
+		/* its chunks' stamps are trusted while they are recent (and
+		 * within the retention); the new backup's floor is then no
+		 * later than theirs */
+		if (s->repo.cfg.refresh > 0 && sums[i].floor.sec >= s->start.sec - s->repo.cfg.refresh &&
+		    (s->repo.cfg.max_age < 0 || sums[i].floor.sec >= s->start.sec - s->repo.cfg.max_age)) {
 			s->fresh[s->npriors] = 1;
 			if (bs_time_cmp(sums[i].floor, *floor) < 0)
 				*floor = sums[i].floor;

@@ -23,6 +23,7 @@ struct expire {
 	int dry, verbose, check;
 	struct bs_time now, cutoff;
 	struct bs_time chunk_cutoff;	/* chunks stamped before it go */
+	int expiry_written;
 	uint64_t backups, listings_kept, chunks, bad, temps, bytes;
 	struct bs_buf data;
 };
@@ -54,6 +55,15 @@ static int visit(void *arg, const struct bs_chunk_file *f, struct bs_err *e)
 	/* two seconds of slack: a file system may keep times coarser than
 	 * the stamp a backup gave, rounding it below the backup's start */
 	if (f->mtime.sec < x->chunk_cutoff.sec - 2) {
+		/* recorded before the first chunk goes: a stream made before
+		 * this run that relies on older stamps is refused from now on
+		 * (bs-formats.5) */
+		if (!x->dry && !x->expiry_written) {
+			struct bs_time before = { x->chunk_cutoff.sec - 2, 0 };
+			if (bs_expiry_write(&x->repo, before, e) < 0)
+				return -1;
+			x->expiry_written = 1;
+		}
 		x->chunks++;
 		return remove_file(x, f, "not referenced within the retention", e);
 	}

@@ -234,6 +234,14 @@ int main(int argc, char **argv)
 		tool_die(&e);
 	if (!st.has_time)
 		tool_fail(BS_INPUT, "standard input: the manifest has no T line: pass it through bs-store");
+	{
+		struct bs_time before;
+		if (bs_expiry_read(&x.repo, &before, &e) < 0)
+			tool_die(&e);
+		if (bs_time_cmp(st.has_floor ? st.floor : st.time, before) < 0)
+			tool_fail(BS_INPUT, "standard input relies on chunk stamps older than the last expiry's "
+				  "cut-off: make it again");
+	}
 	/* earlier backups of this host and subset: a directory listing the
 	 * same as one of theirs is copied rather than compressed again */
 	{

@@ -71,8 +71,15 @@ int main(int argc, char **argv)
 	 * enough, the stamp of every chunk its R lines and L items refer to
 	 * (bs-formats.5): R lines then need only be there.  Without one, each
 	 * is stamped here with this run's start. */
-	if (st.has_floor)
+	if (st.has_floor) {
+		struct bs_time before;
+		if (bs_expiry_read(&repo, &before, &e) < 0)
+			tool_die(&e);
+		if (bs_time_cmp(st.floor, before) < 0)
+			tool_fail(BS_INPUT, "standard input relies on chunk stamps older than the last expiry's "
+				  "cut-off: make it again with bs-chunk");
 		bs_stream_floor(&out, bs_time_cmp(st.floor, now) < 0 ? st.floor : now);
+	}
 	while ((rc = bs_stream_next(&st, &it, &e)) > 0) {
 		struct bs_chunk_info info;
 		/* every chunk is stamped with the backup's start: no earlier than

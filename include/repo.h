@@ -97,6 +97,10 @@ int bs_repo_open(struct bs_repo *repo, const char *path, struct bs_err *e);
 void bs_repo_close(struct bs_repo *repo);
 int bs_repo_lock(struct bs_repo *repo, int how, struct bs_err *e);
 int bs_config_save(struct bs_repo *repo, struct bs_err *e);
+/* REPO/expiry: the highest stamp below which an expiry removed chunks
+ * (INT64_MIN seconds when none did); written only ever upward */
+int bs_expiry_read(struct bs_repo *repo, struct bs_time *t, struct bs_err *e);
+int bs_expiry_write(struct bs_repo *repo, struct bs_time t, struct bs_err *e);
 int bs_repo_sync(struct bs_repo *repo, struct bs_err *e);
 
 struct bs_chunk_info {

@@ -245,6 +245,50 @@ int bs_config_save(struct bs_repo *repo, struct bs_err *e)
 	return rc;
 }
 
+/*
+ * REPO/expiry: "chunks-before" SP time LF, the highest stamp below which
+ * an expiry has removed chunks.  A stream whose floor is older could
+ * refer to a removed chunk.
+ */
+int bs_expiry_read(struct bs_repo *repo, struct bs_time *t, struct bs_err *e)
+{
+	char text[128];
+	ssize_t n;
+	int fd;
+
+	t->sec = INT64_MIN;
+	t->nsec = 0;
+	fd = openat(repo->dirfd, "expiry", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return bs_err_sys(e, "cannot read '%s/expiry'", repo->path);
+	}
+	n = bs_read_full(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n < 0)
+		return bs_err_sys(e, "cannot read '%s/expiry'", repo->path);
+	text[n] = '\0';
+	if (n < 15 || strncmp(text, "chunks-before ", 14) || text[n - 1] != '\n' ||
+	    bs_time_parse(t, text + 14, (size_t)n - 15) < 0)
+		return bs_err_set(e, BS_INPUT, "'%s/expiry' is malformed", repo->path);
+	return 0;
+}
+
+int bs_expiry_write(struct bs_repo *repo, struct bs_time t, struct bs_err *e)
+{
+	struct bs_time old;
+	char text[128];
+	int n;
+
+	if (bs_expiry_read(repo, &old, e) < 0)
+		return -1;
+	if (bs_time_cmp(t, old) <= 0)
+		return 0;
+	n = snprintf(text, sizeof(text), "chunks-before %" PRId64 ".%09" PRIu32 "\n", t.sec, t.nsec);
+	return write_atomic(repo->dirfd, "expiry", text, (size_t)n, "expiry", e);
+}
+
 void bs_chunk_path(const unsigned char *digest, char *out)
 {
 	char hex[BS_HEX_LEN + 1];

@@ -452,6 +452,35 @@ stamps() { find "$R/chunks" -type f ! -name '.tmp-*' -printf '%T@\n' | cut -d. -
 	check_clean
 }
 
+@test "a stream made before an expiry that removed chunks it relies on is refused, by bs-store and bs-index" {
+	mini_tree "$T/src"
+	A=$(BS_NOW=$(days_ago 100) backup "$T/src")
+	# B's chunk stream and manifest are made, trusting A's stamps ...
+	bs-walk "$T/src" | BS_NOW=$(days_ago 97) bs-chunk -r "$R" -H testhost -s test > "$T/chunks"
+	grep -aq '^L ' "$T/chunks"
+	BS_NOW=$(days_ago 97) bs-store -r "$R" < "$T/chunks" > "$T/manifest"
+	# ... then an expiry removes A and the chunks only A's stamps kept
+	run bs-expire -r "$R" --max-age 98d
+	[ "$status" -eq 0 ]
+	[ -z "$(backup_ids)" ]
+	grep -q '^chunks-before ' "$R/expiry"
+	snapshot "$T/before"
+	run --separate-stderr bs-store -r "$R" < "$T/chunks"
+	[ "$status" -eq 3 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "bs-store: "*"last expiry"* ]]
+	run --separate-stderr bs-index -r "$R" -H testhost -s test < "$T/manifest"
+	[ "$status" -eq 3 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "bs-index: "*"last expiry"* ]]
+	snapshot "$T/after"
+	cmp "$T/before" "$T/after"
+	# made again, the backup reads the files and is whole
+	save "$T/src"
+	[ "$(report 'bytes read')" -gt 0 ]
+	check_clean
+}
+
 @test "bs-init --set --refresh 0: every backup refreshes the stamps of what it refers to" {
 	bs-init --set --refresh 0 "$R"
 	grep -qx 'refresh 0' "$R/config"
