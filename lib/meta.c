@@ -200,10 +200,17 @@ static int head_parse(const char *p, size_t n, struct bs_meta_head *h)
 	const unsigned char *u = (const unsigned char *)p;
 	uint32_t k;
 
-	if (n < HEAD_FIXED || (p[0] != 'r' && p[0] != 'x'))
+	unsigned char seal[BS_DIGEST_LEN];
+
+	if (n < HEAD_FIXED + BS_DIGEST_LEN || (p[0] != 'r' && p[0] != 'x'))
 		return -1;
 	k = (uint32_t)u[65] << 24 | (uint32_t)u[66] << 16 | (uint32_t)u[67] << 8 | u[68];
-	if ((n - HEAD_FIXED) / BS_DIGEST_LEN < k)
+	if ((n - HEAD_FIXED - BS_DIGEST_LEN) / BS_DIGEST_LEN < k)
+		return -1;
+	/* the seal: a value damaged since it was written is not trusted,
+	 * nor copied into another backup, before it is decompressed */
+	bs_sha256(p, n - BS_DIGEST_LEN, seal);
+	if (memcmp(seal, p + n - BS_DIGEST_LEN, BS_DIGEST_LEN))
 		return -1;
 	h->value = p;
 	h->len = n;
@@ -242,7 +249,8 @@ static int pack(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out,
 		bs_hash_update(&h, text->p + off, text->len - off);
 	}
 	bs_hash_final(&h, stat);
-	if (text->len > LISTING_MAX - HEAD_FIXED || nrefs > (LISTING_MAX - HEAD_FIXED - text->len) / BS_DIGEST_LEN) {
+	if (text->len > LISTING_MAX - HEAD_FIXED - BS_DIGEST_LEN ||
+	    nrefs > (LISTING_MAX - HEAD_FIXED - BS_DIGEST_LEN - text->len) / BS_DIGEST_LEN) {
 		bs_hash_release(&h);
 		return bs_err_set(e, BS_INPUT, "directory '%.200s' has too many entries for one listing", key);
 	}
@@ -277,11 +285,13 @@ static int pack(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out,
 		}
 		free(v.dptr);
 	}
-	if (text->len <= LISTING_RAW_MAX) {
+	if (text->len <= LISTING_RAW_MAX)
 		bs_buf_add(out, text->p, text->len);
-		return 0;
-	}
-	return bs_xz_compress(text->p, text->len, LISTING_XZ_PRESET, LISTING_XZ_DICT, out, e);
+	else if (bs_xz_compress(text->p, text->len, LISTING_XZ_PRESET, LISTING_XZ_DICT, out, e) < 0)
+		return -1;
+	bs_sha256(out->p, out->len, digest);
+	bs_buf_add(out, digest, BS_DIGEST_LEN);
+	return 0;
 }
 
 /* The head says what the text says: the same records digest and chunks.
@@ -314,8 +324,9 @@ static int unpack(const char *p, size_t n, struct bs_buf *raw, struct bs_listing
 	size_t headlen;
 
 	if (head_parse(p, n, &h) < 0)
-		return bs_err_set(e, BS_INPUT, "malformed directory listing");
+		return bs_err_set(e, BS_INPUT, "malformed or damaged directory listing");
 	headlen = HEAD_FIXED + h.nrefs * BS_DIGEST_LEN;
+	n -= BS_DIGEST_LEN;	/* the seal */
 	bs_buf_reset(raw);
 	if (p[0] == 'r')
 		bs_buf_add(raw, p + headlen, n - headlen);

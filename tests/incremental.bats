@@ -232,6 +232,32 @@ items() { bsparse "$1" > "$T/items.txt"; cat "$T/items.txt"; }
 	[ "$status" -eq 0 ]
 }
 
+@test "a damaged listing in an earlier backup is not trusted nor copied: the directory is read again" {
+	mkdir -p "$T/src/d"
+	printf 'one\n' > "$T/src/d/uniquename-0123456789"
+	tick
+	save "$T/src"
+	first=$(bs-ls -r "$R" | cut -d' ' -f1)
+	m="$R/backups/$first/metadata"
+	# flip a byte of the name where the (raw, small) listing of d holds it
+	off=$(grep -abo 'uniquename-0123456789' "$m" | head -1 | cut -d: -f1)
+	[ -n "$off" ]
+	printf 'X' | dd of="$m" bs=1 seek="$off" conv=notrunc 2>/dev/null
+	bs-walk "$T/src" | bs-chunk -r "$R" -H testhost -s inc 2>"$T/err" | bs-store -r "$R" |
+		bs-index -r "$R" -H testhost -s inc 2>"$T/report" >/dev/null
+	cat "$T/err"
+	grep -q "damaged" "$T/err"
+	[ "$(report 'bytes read')" -eq 4 ]
+	second=$(bs-ls -r "$R" | tail -1 | cut -d' ' -f1)
+	[ "$second" != "$first" ]
+	run bs-check -r "$R" "$second"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	restore "$second" "$T/out"
+	run treecmp "$T/src" "$T/out$T/src"
+	[ "$status" -eq 0 ]
+}
+
 @test "the report counts vanished files, names them, and exits 1" {
 	small_tree
 	printf '%s\0' "$T/src/a/one" "$T/src/gone" > "$T/list"
