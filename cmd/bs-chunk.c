@@ -475,6 +475,7 @@ static void open_priors(struct chunker_state *s, const char *host, const char *s
 			char **ids, size_t nids, struct bs_time *floor)
 {
 	struct bs_summary sums[3];
+	struct bs_time expired;
 	struct bs_err e;
 	size_t n = 0;
 
@@ -485,16 +486,19 @@ static void open_priors(struct chunker_state *s, const char *host, const char *s
 	} else if (bs_backup_priors(&s->repo, host, subset, sums, &n, &e) < 0) {
 		tool_die(&e);
 	}
+	if (bs_expiry_read(&s->repo, &expired, &e) < 0)
+		tool_die(&e);
 	for (size_t i = 0; i < n; i++) {
 		if (bs_meta_open(&s->priors[s->npriors], &s->repo, sums[i].id, &e) < 0) {
 			tool_warn("%s; not using it for unchanged files", e.msg);
 			continue;
 		}
-		/* its chunks' stamps are trusted while they are recent (and
-		 * within the retention); the new backup's floor is then no
-		 * later than theirs */
+		/* its chunks' stamps are trusted while they are recent, within
+		 * the retention and not older than the last expiry's cut-off;
+		 * the new backup's floor is then no later than theirs */
 		if (s->repo.cfg.refresh > 0 && sums[i].floor.sec >= s->start.sec - s->repo.cfg.refresh &&
-		    (s->repo.cfg.max_age < 0 || sums[i].floor.sec >= s->start.sec - s->repo.cfg.max_age)) {
+		    (s->repo.cfg.max_age < 0 || sums[i].floor.sec >= s->start.sec - s->repo.cfg.max_age) &&
+		    bs_time_cmp(sums[i].floor, expired) >= 0) {
 			s->fresh[s->npriors] = 1;
 			if (bs_time_cmp(sums[i].floor, *floor) < 0)
 				*floor = sums[i].floor;

@@ -59,8 +59,7 @@ static int visit(void *arg, const struct bs_chunk_file *f, struct bs_err *e)
 		 * this run that relies on older stamps is refused from now on
 		 * (bs-formats.5) */
 		if (!x->dry && !x->expiry_written) {
-			struct bs_time before = { x->chunk_cutoff.sec - 2, 0 };
-			if (bs_expiry_write(&x->repo, before, e) < 0)
+			if (bs_expiry_write(&x->repo, x->chunk_cutoff, e) < 0)
 				return -1;
 			x->expiry_written = 1;
 		}

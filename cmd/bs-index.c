@@ -214,18 +214,19 @@ int main(int argc, char **argv)
 		tool_fail(BS_USAGE, "unusable host name '%s'", host);
 
 	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sigaction(SIGUSR1, &sa, NULL);
+	/* The lock, shared with other backups, keeps an expiry from removing
+	 * a chunk or an earlier backup that this one's input refers to before
+	 * its summary records its floor (bs-formats.5, THE CLOCK).  Taken
+	 * before SIGINT and the like are caught, so that they end a wait for
+	 * it (behind a long expiry) at once. */
+	if (bs_repo_open(&x.repo, path, &e) < 0 || bs_repo_lock(&x.repo, BS_LOCK_SHARED, &e) < 0)
+		tool_die(&e);
 	sa.sa_handler = on_stop;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
-	sa.sa_handler = on_usr1;
-	sigaction(SIGUSR1, &sa, NULL);
-
-	/* The lock, shared with other backups, keeps an expiry from removing
-	 * a chunk or an earlier backup that this one's input refers to before
-	 * its summary records its floor (bs-formats.5, THE CLOCK). */
-	if (bs_repo_open(&x.repo, path, &e) < 0 || bs_repo_lock(&x.repo, BS_LOCK_SHARED, &e) < 0)
-		tool_die(&e);
 	bs_reader_init(&in, 0, "standard input");
 	in.stop = &stop;
 	in.on_signal = on_signal;
@@ -234,14 +235,12 @@ int main(int argc, char **argv)
 		tool_die(&e);
 	if (!st.has_time)
 		tool_fail(BS_INPUT, "standard input: the manifest has no T line: pass it through bs-store");
-	{
-		struct bs_time before;
-		if (bs_expiry_read(&x.repo, &before, &e) < 0)
-			tool_die(&e);
-		if (bs_time_cmp(st.has_floor ? st.floor : st.time, before) < 0)
-			tool_fail(BS_INPUT, "standard input relies on chunk stamps older than the last expiry's "
-				  "cut-off: make it again");
-	}
+	rc = bs_expiry_check(&x.repo, st.has_floor ? st.floor : st.time, bs_now(), &e);
+	if (rc < 0)
+		tool_die(&e);
+	if (rc > 0)
+		tool_warn("the last expiry's cut-off is later than this clock: do the clocks of the "
+			  "machines that write to '%s' agree?", path);
 	/* earlier backups of this host and subset: a directory listing the
 	 * same as one of theirs is copied rather than compressed again */
 	{

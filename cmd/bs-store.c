@@ -72,12 +72,12 @@ int main(int argc, char **argv)
 	 * (bs-formats.5): R lines then need only be there.  Without one, each
 	 * is stamped here with this run's start. */
 	if (st.has_floor) {
-		struct bs_time before;
-		if (bs_expiry_read(&repo, &before, &e) < 0)
+		rc = bs_expiry_check(&repo, st.floor, now, &e);
+		if (rc < 0)
 			tool_die(&e);
-		if (bs_time_cmp(st.floor, before) < 0)
-			tool_fail(BS_INPUT, "standard input relies on chunk stamps older than the last expiry's "
-				  "cut-off: make it again with bs-chunk");
+		if (rc > 0)
+			tool_warn("the last expiry's cut-off is later than this clock: do the clocks of the "
+				  "machines that write to '%s' agree?", path);
 		bs_stream_floor(&out, bs_time_cmp(st.floor, now) < 0 ? st.floor : now);
 	}
 	while ((rc = bs_stream_next(&st, &it, &e)) > 0) {

@@ -101,6 +101,10 @@ int bs_config_save(struct bs_repo *repo, struct bs_err *e);
  * (INT64_MIN seconds when none did); written only ever upward */
 int bs_expiry_read(struct bs_repo *repo, struct bs_time *t, struct bs_err *e);
 int bs_expiry_write(struct bs_repo *repo, struct bs_time t, struct bs_err *e);
+/* Is a stream whose floor is `floor` safe from the last expiry?  0 yes;
+ * -1 no (BS_INPUT) or an error; 1 when the record is later than `now`, a
+ * sign of clocks that disagree, and is not held against the stream. */
+int bs_expiry_check(struct bs_repo *repo, struct bs_time floor, struct bs_time now, struct bs_err *e);
 int bs_repo_sync(struct bs_repo *repo, struct bs_err *e);
 
 struct bs_chunk_info {

@@ -155,7 +155,7 @@ bad:
 /*
  * A listing as gdbm holds it (bs-formats.5):
  *   'r' or 'x'        the text below is raw or xz-compressed
- *   32 bytes          SHA-256 of the listing's text
+ *   32 bytes          SHA-256 of the rest of the head and of the text
  *   32 bytes          SHA-256 of its records alone, the text without its
  *                     R lines: what bs-chunk compares a directory's walk
  *                     records with to take the whole listing unchanged
@@ -163,9 +163,11 @@ bad:
  *   n x 32 bytes      the chunks the listing refers to, sorted, each once,
  *                     so that they can be checked without decompressing
  *   the text
+ *   32 bytes          the seal: SHA-256 of all the value before it
  * The first digest lets a reader check what it decompressed, and lets a
  * writer whose listing is the same as an earlier backup's take that value
- * as it is, without compressing.
+ * as it is, without compressing.  The seal lets a reader see damage
+ * before it trusts the head or copies the value.
  */
 #define HEAD_FIXED (1 + 2 * BS_DIGEST_LEN + 4)
 

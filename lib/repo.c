@@ -275,6 +275,20 @@ int bs_expiry_read(struct bs_repo *repo, struct bs_time *t, struct bs_err *e)
 	return 0;
 }
 
+int bs_expiry_check(struct bs_repo *repo, struct bs_time floor, struct bs_time now, struct bs_err *e)
+{
+	struct bs_time before;
+
+	if (bs_expiry_read(repo, &before, e) < 0)
+		return -1;
+	if (bs_time_cmp(before, now) > 0)
+		return 1;
+	if (bs_time_cmp(floor, before) < 0)
+		return bs_err_set(e, BS_INPUT, "standard input relies on chunk stamps older than the last expiry's "
+				  "cut-off: make it again");
+	return 0;
+}
+
 int bs_expiry_write(struct bs_repo *repo, struct bs_time t, struct bs_err *e)
 {
 	struct bs_time old;

@@ -481,6 +481,26 @@ stamps() { find "$R/chunks" -type f ! -name '.tmp-*' -printf '%T@\n' | cut -d. -
 	check_clean
 }
 
+@test "an expiry run with a clock ahead does not block later backups: they warn and are whole" {
+	mini_tree "$T/a"
+	A=$(backup "$T/a")
+	run bs-expire -r "$R" --max-age 7d
+	[ "$status" -eq 0 ]
+	# an expiry 30 days ahead removes everything and records a cut-off in
+	# the future of every other clock
+	BS_NOW=$(( $(date +%s) + 30 * 86400 )) bs-expire -r "$R" --max-age 7d > /dev/null
+	[ -z "$(backup_ids)" ]
+	grep -q '^chunks-before ' "$R/expiry"
+	mini_tree "$T/b"
+	run --separate-stderr bash -c "bs-walk '$T/b' | bs-chunk -r '$R' -H testhost -s test | bs-store -r '$R' |
+		bs-index -q -r '$R' -H testhost -s test"
+	echo "$stderr"
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"bs-index: the last expiry's cut-off is later than this clock"* ]]
+	restores "$output" "$T/b"
+	check_clean
+}
+
 @test "bs-init --set --refresh 0: every backup refreshes the stamps of what it refers to" {
 	bs-init --set --refresh 0 "$R"
 	grep -qx 'refresh 0' "$R/config"

@@ -301,6 +301,24 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 	[ "$(finished_backups "$R")" -eq 0 ]
 }
 
+@test "bs-index waits for an expiry's lock, and SIGTERM ends the wait at once, nothing created" {
+	command -v flock >/dev/null || skip "flock(1) is not installed"
+	flock -x "$R/lock" sleep 5 &
+	holder=$!
+	sleep 0.3
+	bs-index -q -r "$R" -H testhost -s home < "$T/manifest" > /dev/null 2>&1 &
+	pid=$!
+	sleep 0.5
+	kill -0 "$pid"	# still waiting
+	start=$(date +%s%N)
+	kill -TERM "$pid"
+	wait "$pid" || true
+	[ $(( ($(date +%s%N) - start) / 1000000 )) -lt 2000 ]
+	[ -z "$(backup_ids)" ]
+	kill "$holder" 2>/dev/null || true
+	wait "$holder" 2>/dev/null || true
+}
+
 @test "bs-index copies a listing an L item names, as the earlier backup stored it" {
 	first=$(bs-index -q -r "$R" -H testhost -s home < "$T/manifest")
 	tick
