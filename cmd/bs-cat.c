@@ -75,16 +75,6 @@ static int by_path(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Is path p the same as dir d or below it? */
-static int covered(const char *d, const char *p)
-{
-	size_t n = strlen(d);
-
-	if (n == 1)
-		return 1;
-	return !strncmp(d, p, n) && (p[n] == '\0' || p[n] == '/');
-}
-
 static void cat_chunk(struct cat *c, const char *hex)
 {
 	unsigned char digest[BS_DIGEST_LEN];
@@ -166,7 +156,7 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nroots; i++) {
 		int inside = 0;
 		for (int j = 0; j < i && !inside; j++)
-			inside = roots[j][0] && covered(roots[j], roots[i]);
+			inside = roots[j][0] && bs_path_covers(roots[j], strlen(roots[j]), roots[i], strlen(roots[i]));
 		if (inside) {
 			roots[i][0] = '\0';	/* not a root any more */
 			continue;

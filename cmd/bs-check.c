@@ -89,6 +89,7 @@ static void check_backup(struct check *c, const struct bs_summary *s)
 		problem(c, "%s: %s", s->id, e.msg);
 		return;
 	}
+	m.strict = 1;	/* heads too: bs-chunk trusts them without the text */
 	c->entries = c->bytes = 0;
 	/* a backup whose data expired keeps its listing; its chunks may be
 	 * gone by design, so only the listing is read */

@@ -331,12 +331,6 @@ static void process(struct chunker_state *s, struct bs_rec *rec)
 	emit_record(s, rec);
 }
 
-static int name_less(const char *a, size_t an, const char *b, size_t bn)
-{
-	int c = memcmp(a, b, an < bn ? an : bn);
-	return c < 0 || (c == 0 && an < bn);
-}
-
 /*
  * A whole directory unchanged: when its records, in name order, are those
  * an earlier backup's listing of it holds (the listing's records digest)
@@ -357,7 +351,7 @@ static int take_group(struct chunker_state *s)
 	for (size_t i = 0; i < s->group.n; i++) {
 		const struct bs_rec *r = &s->group.v[i];
 		bs_path_split(r->path.p, r->path.len, &dirlen, &base, &baselen);
-		if ((prev && !name_less(prev, prevlen, base, baselen)) || (r->kind != 'd' && r->nlink > 1)) {
+		if ((prev && bs_name_cmp(prev, prevlen, base, baselen) >= 0) || (r->kind != 'd' && r->nlink > 1)) {
 			bs_hash_release(&h);
 			return 0;
 		}
@@ -387,6 +381,12 @@ static int take_group(struct chunker_state *s)
 		}
 		if (rc == 0 || memcmp(head.stat, stat, BS_DIGEST_LEN))
 			continue;
+		if (!bs_meta_sealed(&head)) {
+			bs_err_set(&e, BS_INPUT, "the metadata of '%s' is damaged at '%.200s'", s->priors[p].id,
+				   s->group.dir.p);
+			drop_prior(s, p--, &e);
+			continue;
+		}
 		for (i = 0; i < head.nrefs; i++)
 			if (!chunk_ok(s, p, head.refs + i * BS_DIGEST_LEN))
 				break;
@@ -575,7 +575,7 @@ int main(int argc, char **argv)
 			in.fd = spool.rfd;
 			in.more = bs_spool_more;
 			in.more_arg = &spool;
-			s.progress.total_fn = (void (*)(void *, uint64_t *, int *))bs_spool_total;
+			s.progress.total_fn = bs_spool_total;
 			s.progress.total_arg = &spool;
 		}
 	}
@@ -610,7 +610,7 @@ int main(int argc, char **argv)
 	} else {
 		/* find -print0, or find -printf '%s %p\0' */
 		struct bs_buf line = BS_BUF_INIT, clean = BS_BUF_INIT;
-		int sized;
+		int sized = -1;	/* decided by the first record */
 
 		in.max_record = 1u << 20;
 		while ((rc = bs_reader_until(&in, '\0', &line, &e)) > 0) {
@@ -618,10 +618,14 @@ int main(int argc, char **argv)
 			size_t n = line.len;
 			if (n == 0)
 				continue;
-			sized = looks_sized(line.p, line.len);
+			if (sized < 0)
+				sized = looks_sized(line.p, line.len);
 			if (sized) {
 				const char *sp = memchr(line.p, ' ', line.len);
-				if (!sp || sp == line.p)
+				size_t digits = 0;
+				while (digits < line.len && line.p[digits] >= '0' && line.p[digits] <= '9')
+					digits++;
+				if (!sp || sp == line.p || (size_t)(sp - line.p) != digits || digits + 1 == line.len)
 					tool_fail(BS_INPUT, "standard input: expected 'SIZE PATH' records");
 				if (!spooled)
 					bs_progress_total(&s.progress, strtoull(line.p, NULL, 10));

@@ -42,7 +42,7 @@ struct indexer {
 	struct bs_summary sum;
 	struct bs_meta_writer meta;
 	uint64_t counts[NCOUNTED];
-	uint64_t others, regular;
+	uint64_t others;		/* entries that are not regular files */
 	struct bs_meta_reader priors[3], *reuse[3];
 	size_t npriors;
 	struct bs_meta_reader named[3];	/* other backups L items name */
@@ -83,15 +83,26 @@ static int checkpoint(struct indexer *x, int metadata, struct bs_err *e)
 	return bs_summary_write(&x->repo, &x->sum, e);
 }
 
+/* A checkpoint that fails is warned about once, not fatal: the backup
+ * goes on, and its end writes everything again. */
+static void checkpoint_or_warn(struct indexer *x, int metadata)
+{
+	static int warned;
+	struct bs_err e;
+
+	if (checkpoint(x, metadata, &e) < 0 && !warned) {
+		tool_warn("%s; going on", e.msg);
+		warned = 1;
+	}
+}
+
 static void maybe_checkpoint(struct indexer *x)
 {
-	struct bs_err e;
 	int all = flush_now || time(NULL) - x->last_checkpoint >= CHECKPOINT_SECONDS;
 
 	if (all || x->sum.files - x->files_at_checkpoint >= CHECKPOINT_FILES) {
 		flush_now = 0;
-		if (checkpoint(x, all, &e) < 0)
-			tool_die(&e);
+		checkpoint_or_warn(x, all);
 	}
 }
 
@@ -99,13 +110,11 @@ static void maybe_checkpoint(struct indexer *x)
 static void on_signal(void *arg)
 {
 	struct indexer *x = arg;
-	struct bs_err e;
 
 	if (!flush_now || !x->meta.db)
 		return;
 	flush_now = 0;
-	if (checkpoint(x, 1, &e) < 0)
-		tool_die(&e);
+	checkpoint_or_warn(x, 1);
 }
 
 /* The earlier backup an L item names, opened once. */
@@ -147,6 +156,8 @@ static int take_listing(struct indexer *x, const struct bs_item *it, struct bs_b
 	if (rc == 0 || memcmp(h.digest, it->digest, BS_DIGEST_LEN))
 		return bs_err_set(e, BS_INPUT, "standard input: backup '%s' holds no such listing of '%.200s'",
 				  it->id, it->dir.p);
+	if (!bs_meta_sealed(&h))
+		return bs_err_set(e, BS_INPUT, "the metadata of '%s' is damaged at '%.200s'", it->id, it->dir.p);
 	return bs_meta_add_listing(&x->meta, it->dir.p, it->dir.len, &h, it->entries, it->bytes,
 				   it->dirs.p, it->dirs.len, e);
 }
@@ -287,14 +298,11 @@ int main(int argc, char **argv)
 				break;
 			}
 			if (take_listing(&x, &it, &clean, &why) < 0) {
-				if (why.code != BS_INPUT)
-					tool_die(&why);
 				rc = -1;
 				break;
 			}
 			x.sum.files += it.entries;
 			x.sum.bytes += it.bytes;
-			x.regular += it.files;
 			x.others += it.entries - it.files;
 			maybe_checkpoint(&x);
 			break;
@@ -314,15 +322,17 @@ int main(int argc, char **argv)
 				break;
 			}
 			bs_rec_copy(&ent.rec, &it.rec);
-			if (bs_meta_add(&x.meta, &ent, &e) < 0)
-				tool_die(&e);
-			x.sum.files++;
-			if (it.rec.kind == 'f') {
-				x.sum.bytes += it.rec.size;
-				x.regular++;
-			} else {
-				x.others++;
+			/* a failure here still ends through the close below,
+			 * which keeps what the metadata already holds */
+			if (bs_meta_add(&x.meta, &ent, &why) < 0) {
+				rc = -1;
+				break;
 			}
+			x.sum.files++;
+			if (it.rec.kind == 'f')
+				x.sum.bytes += it.rec.size;
+			else
+				x.others++;
 			ent.nrefs = 0;
 			pending = 0;
 			maybe_checkpoint(&x);

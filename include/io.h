@@ -92,6 +92,11 @@ int bs_writer_flush(struct bs_writer *w, struct bs_err *e);
 int bs_writer_close(struct bs_writer *w, struct bs_err *e);
 
 int bs_write_full(int fd, const void *p, size_t n);
+/* Replace dirfd/name with n bytes of text: a temporary file name.tmp-PID,
+ * flushed, renamed over it, the directory flushed; `what` names it in
+ * errors.  Never a half-written file under the final name. */
+int bs_write_atomic(int dirfd, const char *name, const void *text, size_t n, const char *what,
+		    struct bs_err *e);
 ssize_t bs_read_full(int fd, void *p, size_t n);
 
 struct bs_time {

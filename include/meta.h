@@ -50,7 +50,10 @@
  *                                       until the next call), 0, or -1
  *   bs_meta_root(m, ent, e)             the record of "/": 1, 0 or -1
  *   bs_meta_peek(m, dir, len, head, e)  the head of dir's stored listing,
- *                                       not decompressed: 1, 0 or -1
+ *                                       not decompressed: 1, 0 or -1;
+ *                                       bs_meta_sealed(head) says whether
+ *                                       the value is as it was written:
+ *                                       ask before trusting it
  *   bs_meta_walk(m, path, len, fn, arg, e)
  *       visit path and everything below it, a directory before its entries
  *       and entries in byte order: fn(arg, ent, fullpath, e) for each, the
@@ -144,7 +147,10 @@ void bs_meta_abort(struct bs_meta_writer *w);
 struct bs_meta_reader {
 	void *db;
 	char *id;
-	struct bs_buf key, val, raw;
+	struct bs_buf key, raw;
+	void *peeked;		/* the value bs_meta_peek() fetched */
+	int strict;		/* set: check each listing's head against its
+				   text too (bs-check) */
 	struct {
 		struct bs_buf dir;
 		struct bs_listing l;
@@ -158,6 +164,7 @@ struct bs_meta_reader {
 int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id, struct bs_err *e);
 int bs_meta_listing(struct bs_meta_reader *m, const char *dir, size_t len, struct bs_listing *l, struct bs_err *e);
 int bs_meta_peek(struct bs_meta_reader *m, const char *dir, size_t len, struct bs_meta_head *h, struct bs_err *e);
+int bs_meta_sealed(const struct bs_meta_head *h);
 int bs_meta_lookup(struct bs_meta_reader *m, const char *path, size_t len, struct bs_entry **ent, struct bs_err *e);
 int bs_meta_root(struct bs_meta_reader *m, struct bs_entry *ent, struct bs_err *e);
 typedef int bs_meta_visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e);
@@ -166,6 +173,10 @@ int bs_meta_walk(struct bs_meta_reader *m, const char *path, size_t len, bs_meta
 void bs_meta_release(struct bs_meta_reader *m);
 
 int bs_path_clean(const char *in, size_t n, struct bs_buf *out, struct bs_err *e);
+/* Is the directory a[0, an) the same as d[0, dn) or above it? */
+int bs_path_covers(const char *a, size_t an, const char *d, size_t dn);
+/* Names in byte order, a shorter name before one it begins: <0, 0, >0. */
+int bs_name_cmp(const char *a, size_t an, const char *b, size_t bn);
 void bs_path_split(const char *p, size_t n, size_t *dirlen, const char **base, size_t *baselen);
 
 #endif

@@ -44,7 +44,7 @@ struct bs_spool {
 
 int bs_spool_start(struct bs_spool *s, int fd, struct bs_err *e);
 int bs_spool_more(void *spool);
-void bs_spool_total(struct bs_spool *s, uint64_t *bytes, int *done);
+void bs_spool_total(void *spool, uint64_t *bytes, int *done);
 int bs_spool_finish(struct bs_spool *s, struct bs_err *e);
 
 #endif

@@ -46,48 +46,19 @@ static void summary_text(const struct bs_summary *s, struct bs_buf *b)
 
 int bs_summary_write(struct bs_repo *repo, const struct bs_summary *s, struct bs_err *e)
 {
-	struct bs_buf text = BS_BUF_INIT, tmp = BS_BUF_INIT, final = BS_BUF_INIT;
-	int fd, rc = -1;
+	struct bs_buf text = BS_BUF_INIT;
+	char dir[300], what[320];
+	int fd, rc;
 
+	snprintf(dir, sizeof(dir), "backups/%s", s->id);
+	snprintf(what, sizeof(what), "%s/summary", dir);
+	fd = openat(repo->dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return bs_err_sys(e, "cannot open '%s'", dir);
 	summary_text(s, &text);
-	bs_buf_addf(&final, "backups/%s/summary", s->id);
-	bs_buf_addf(&tmp, "backups/%s/summary.tmp-%ld", s->id, (long)getpid());
-	fd = openat(repo->dirfd, tmp.p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		bs_err_sys(e, "cannot write the summary of '%s'", s->id);
-		goto out;
-	}
-	if (bs_write_full(fd, text.p, text.len) < 0 || fsync(fd) < 0) {
-		bs_err_sys(e, "cannot write the summary of '%s'", s->id);
-		close(fd);
-		unlinkat(repo->dirfd, tmp.p, 0);
-		goto out;
-	}
-	if (close(fd) < 0) {
-		bs_err_sys(e, "cannot write the summary of '%s'", s->id);
-		unlinkat(repo->dirfd, tmp.p, 0);
-		goto out;
-	}
-	if (renameat(repo->dirfd, tmp.p, repo->dirfd, final.p) < 0) {
-		bs_err_sys(e, "cannot write the summary of '%s'", s->id);
-		unlinkat(repo->dirfd, tmp.p, 0);
-		goto out;
-	}
-	bs_buf_reset(&tmp);
-	bs_buf_addf(&tmp, "backups/%s", s->id);
-	fd = openat(repo->dirfd, tmp.p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) < 0) {
-		bs_err_sys(e, "cannot sync the directory of '%s'", s->id);
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
+	rc = bs_write_atomic(fd, "summary", text.p, text.len, what, e);
 	close(fd);
-	rc = 0;
-out:
 	bs_buf_release(&text);
-	bs_buf_release(&tmp);
-	bs_buf_release(&final);
 	return rc;
 }
 

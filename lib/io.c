@@ -335,3 +335,29 @@ int bs_time_cmp(struct bs_time a, struct bs_time b)
 		return a.nsec < b.nsec ? -1 : 1;
 	return 0;
 }
+
+int bs_write_atomic(int dirfd, const char *name, const void *text, size_t n, const char *what,
+		    struct bs_err *e)
+{
+	char tmp[512];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", name, (long)getpid());
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return bs_err_sys(e, "cannot create '%s'", what);
+	if (bs_write_full(fd, text, n) < 0 || fsync(fd) < 0) {
+		bs_err_sys(e, "cannot write '%s'", what);
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if (close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
+		bs_err_sys(e, "cannot write '%s'", what);
+		unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if (fsync(dirfd) < 0)
+		return bs_err_sys(e, "cannot sync the directory of '%s'", what);
+	return 0;
+}

@@ -81,7 +81,7 @@ static struct bs_entry *listing_push(struct bs_listing *l)
 	return &l->v[l->n++];
 }
 
-static int name_cmp(const char *a, size_t an, const char *b, size_t bn)
+int bs_name_cmp(const char *a, size_t an, const char *b, size_t bn)
 {
 	int c = memcmp(a, b, an < bn ? an : bn);
 	if (c)
@@ -95,7 +95,7 @@ struct bs_entry *bs_listing_find(struct bs_listing *l, const char *name, size_t 
 
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		int c = name_cmp(l->v[mid].rec.path.p, l->v[mid].rec.path.len, name, n);
+		int c = bs_name_cmp(l->v[mid].rec.path.p, l->v[mid].rec.path.len, name, n);
 		if (c == 0)
 			return &l->v[mid];
 		if (c < 0)
@@ -197,22 +197,27 @@ static size_t refs_table(const struct bs_listing *l, struct bs_buf *out)
 	return kept;
 }
 
+/* The seal: a value damaged since it was written is not trusted, nor
+ * copied into another backup, nor decompressed.  Checked after the cheap
+ * comparisons that decide whether the value is wanted at all. */
+int bs_meta_sealed(const struct bs_meta_head *h)
+{
+	unsigned char seal[BS_DIGEST_LEN];
+
+	bs_sha256(h->value, h->len - BS_DIGEST_LEN, seal);
+	return !memcmp(seal, h->value + h->len - BS_DIGEST_LEN, BS_DIGEST_LEN);
+}
+
 static int head_parse(const char *p, size_t n, struct bs_meta_head *h)
 {
 	const unsigned char *u = (const unsigned char *)p;
 	uint32_t k;
 
-	unsigned char seal[BS_DIGEST_LEN];
 
 	if (n < HEAD_FIXED + BS_DIGEST_LEN || (p[0] != 'r' && p[0] != 'x'))
 		return -1;
 	k = (uint32_t)u[65] << 24 | (uint32_t)u[66] << 16 | (uint32_t)u[67] << 8 | u[68];
 	if ((n - HEAD_FIXED - BS_DIGEST_LEN) / BS_DIGEST_LEN < k)
-		return -1;
-	/* the seal: a value damaged since it was written is not trusted,
-	 * nor copied into another backup, before it is decompressed */
-	bs_sha256(p, n - BS_DIGEST_LEN, seal);
-	if (memcmp(seal, p + n - BS_DIGEST_LEN, BS_DIGEST_LEN))
 		return -1;
 	h->value = p;
 	h->len = n;
@@ -279,7 +284,8 @@ static int pack(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out,
 		struct bs_meta_head old;
 		if (!v.dptr)
 			continue;
-		if (head_parse(v.dptr, (size_t)v.dsize, &old) == 0 && !memcmp(old.digest, digest, BS_DIGEST_LEN)) {
+		if (head_parse(v.dptr, (size_t)v.dsize, &old) == 0 && !memcmp(old.digest, digest, BS_DIGEST_LEN) &&
+		    bs_meta_sealed(&old)) {
 			bs_buf_reset(out);
 			bs_buf_add(out, v.dptr, (size_t)v.dsize);
 			free(v.dptr);
@@ -318,14 +324,17 @@ static int check_head(const struct bs_meta_head *h, const struct bs_listing *l, 
 	return ok ? 0 : bs_err_set(e, BS_INPUT, "directory listing disagrees with its head");
 }
 
-static int unpack(const char *p, size_t n, struct bs_buf *raw, struct bs_listing *l, struct bs_err *e)
+/* Decompress and check a stored listing into l; with `strict`, check
+ * its head against its text too (bs-check). */
+static int unpack(const char *p, size_t n, struct bs_buf *raw, struct bs_listing *l, int strict,
+		  struct bs_err *e)
 {
 	unsigned char digest[BS_DIGEST_LEN];
 	struct bs_meta_head h;
 	struct bs_hash ctx;
 	size_t headlen;
 
-	if (head_parse(p, n, &h) < 0)
+	if (head_parse(p, n, &h) < 0 || !bs_meta_sealed(&h))
 		return bs_err_set(e, BS_INPUT, "malformed or damaged directory listing");
 	headlen = HEAD_FIXED + h.nrefs * BS_DIGEST_LEN;
 	n -= BS_DIGEST_LEN;	/* the seal */
@@ -343,7 +352,7 @@ static int unpack(const char *p, size_t n, struct bs_buf *raw, struct bs_listing
 		return bs_err_set(e, BS_INPUT, "directory listing does not match its digest");
 	if (bs_listing_decode(l, raw->p, raw->len, e) < 0)
 		return -1;
-	return check_head(&h, l, raw, e);
+	return strict ? check_head(&h, l, raw, e) : 0;
 }
 
 static int gdbm_fail(struct bs_err *e, const char *what, const char *id)
@@ -365,13 +374,6 @@ struct bs_meta_frame {
 	size_t *suboff, nsub, subcap;
 };
 
-static const char *sub_blob;
-static int by_sub(const void *a, const void *b)
-{
-	const char *x = sub_blob + *(const size_t *)a, *y = sub_blob + *(const size_t *)b;
-	return strcmp(x, y);
-}
-
 /* Does the listing taken whole hold a directory of this name? */
 static int base_covers(const struct bs_meta_frame *f, const char *name, size_t n)
 {
@@ -380,7 +382,7 @@ static int base_covers(const struct bs_meta_frame *f, const char *name, size_t n
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 		const char *s = f->subs.p + f->suboff[mid];
-		int c = name_cmp(s, strlen(s), name, n);
+		int c = bs_name_cmp(s, strlen(s), name, n);
 		if (c == 0)
 			return 1;
 		if (c < 0)
@@ -413,7 +415,7 @@ static int materialise(struct bs_meta_writer *w, struct bs_meta_frame *f, struct
 	int rc;
 
 	bs_listing_init(&prev);
-	rc = unpack(f->base.p, f->base.len, &w->scratch, &prev, e);
+	rc = unpack(f->base.p, f->base.len, &w->scratch, &prev, 0, e);
 	if (rc == 0) {
 		prepend(&f->l, &prev);
 	} else {
@@ -455,7 +457,7 @@ static int by_name_seq(const void *a, const void *b)
 {
 	const size_t *x = a, *y = b;
 	const struct bs_entry *p = &sort_listing->v[*x], *q = &sort_listing->v[*y];
-	int c = name_cmp(p->rec.path.p, p->rec.path.len, q->rec.path.p, q->rec.path.len);
+	int c = bs_name_cmp(p->rec.path.p, p->rec.path.len, q->rec.path.p, q->rec.path.len);
 	if (c)
 		return c;
 	return *x < *y ? -1 : *x > *y;
@@ -479,7 +481,7 @@ static void normalise(struct bs_listing *l)
 	for (size_t i = 0; i < l->n;) {
 		size_t j = i, pick = ix[i];
 		const struct bs_rec *first = &l->v[ix[i]].rec;
-		while (j < l->n && !name_cmp(l->v[ix[j]].rec.path.p, l->v[ix[j]].rec.path.len,
+		while (j < l->n && !bs_name_cmp(l->v[ix[j]].rec.path.p, l->v[ix[j]].rec.path.len,
 					      first->path.p, first->path.len)) {
 			if (l->v[ix[j]].rec.kind != 'i')
 				pick = ix[j];
@@ -544,7 +546,7 @@ static int flush_frame(struct bs_meta_writer *w, struct bs_meta_frame *f, struct
 		 * entries that came later winning */
 		struct bs_listing prev;
 		bs_listing_init(&prev);
-		if (unpack(old.dptr, (size_t)old.dsize, &w->scratch, &prev, e) < 0) {
+		if (unpack(old.dptr, (size_t)old.dsize, &w->scratch, &prev, 0, e) < 0) {
 			free(old.dptr);
 			bs_listing_release(&prev);
 			return -1;
@@ -628,7 +630,7 @@ static struct bs_meta_frame *push(struct bs_meta_writer *w, const char *dir, siz
 }
 
 /* Is a (a directory) the same as d or above it? */
-static int covers(const char *a, size_t an, const char *d, size_t dn)
+int bs_path_covers(const char *a, size_t an, const char *d, size_t dn)
 {
 	if (an == 1)
 		return 1;
@@ -641,7 +643,7 @@ static struct bs_meta_frame *enter(struct bs_meta_writer *w, const char *path, s
 {
 	struct bs_meta_frame *top;
 
-	while (w->depth > 0 && !covers(w->stack[w->depth - 1].dir.p, w->stack[w->depth - 1].dir.len, path, dirlen))
+	while (w->depth > 0 && !bs_path_covers(w->stack[w->depth - 1].dir.p, w->stack[w->depth - 1].dir.len, path, dirlen))
 		if (pop(w, e) < 0)
 			return NULL;
 	if (w->depth == 0)
@@ -679,12 +681,16 @@ int bs_meta_add_listing(struct bs_meta_writer *w, const char *dir, size_t dirlen
 		struct bs_listing l;
 		int rc;
 		bs_listing_init(&l);
-		rc = unpack(h->value, h->len, &w->scratch, &l, e);
+		rc = unpack(h->value, h->len, &w->scratch, &l, 0, e);
 		for (size_t i = 0; rc == 0 && i < l.n; i++)
 			bs_entry_copy(listing_push(&top->l), &l.v[i]);
 		bs_listing_release(&l);
 		return rc;
 	}
+	/* the names come in the listing's order, so they can be searched */
+	for (size_t off = 0, prev = 0; off < subdirslen; prev = off, off += strlen(subdirs + off) + 1)
+		if (off && bs_name_cmp(subdirs + prev, strlen(subdirs + prev), subdirs + off, strlen(subdirs + off)) >= 0)
+			return bs_err_set(e, BS_INPUT, "the names of the directories in '%.200s' are not in order", dir);
 	bs_buf_add(&top->base, h->value, h->len);
 	top->base_entries = entries;
 	top->base_bytes = bytes;
@@ -698,9 +704,6 @@ int bs_meta_add_listing(struct bs_meta_writer *w, const char *dir, size_t dirlen
 		}
 		top->suboff[top->nsub++] = off;
 	}
-	sub_blob = top->subs.p;
-	if (top->nsub > 1)
-		qsort(top->suboff, top->nsub, sizeof(*top->suboff), by_sub);
 	return 0;
 }
 
@@ -849,7 +852,7 @@ static int fetch(struct bs_meta_reader *m, const char *key, size_t n, struct bs_
 			return 0;
 		return gdbm_fail(e, "read", m->id);
 	}
-	rc = unpack(v.dptr, (size_t)v.dsize, &m->raw, l, e);
+	rc = unpack(v.dptr, (size_t)v.dsize, &m->raw, l, m->strict, e);
 	free(v.dptr);
 	if (rc < 0)
 		return bs_err_set(e, BS_INPUT, "the metadata of '%s' is damaged at '%.200s'", m->id,
@@ -874,10 +877,9 @@ int bs_meta_peek(struct bs_meta_reader *m, const char *dir, size_t len, struct b
 			return 0;
 		return gdbm_fail(e, "read", m->id);
 	}
-	bs_buf_reset(&m->val);
-	bs_buf_add(&m->val, v.dptr, (size_t)v.dsize);
-	free(v.dptr);
-	if (head_parse(m->val.p, m->val.len, h) < 0)
+	free(m->peeked);
+	m->peeked = v.dptr;
+	if (head_parse(v.dptr, (size_t)v.dsize, h) < 0)
 		return bs_err_set(e, BS_INPUT, "the metadata of '%s' is damaged at '%.200s'", m->id, len ? dir : "/");
 	return 1;
 }
@@ -1010,7 +1012,8 @@ void bs_meta_release(struct bs_meta_reader *m)
 		bs_listing_release(&m->cache[i].l);
 	}
 	bs_buf_release(&m->key);
-	bs_buf_release(&m->val);
+	free(m->peeked);
+	m->peeked = NULL;
 	bs_buf_release(&m->raw);
 	bs_entry_release(&m->root);
 	free(m->id);

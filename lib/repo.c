@@ -87,33 +87,6 @@ static int config_parse(struct bs_config *c, char *text, const char *path, struc
 	return 0;
 }
 
-/* Write `text` to dirfd/name through a temporary file and rename. */
-static int write_atomic(int dirfd, const char *name, const void *text, size_t n, const char *what,
-			struct bs_err *e)
-{
-	char tmp[512];
-	int fd;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", name, (long)getpid());
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return bs_err_sys(e, "cannot create '%s'", what);
-	if (bs_write_full(fd, text, n) < 0 || fsync(fd) < 0) {
-		bs_err_sys(e, "cannot write '%s'", what);
-		close(fd);
-		unlinkat(dirfd, tmp, 0);
-		return -1;
-	}
-	if (close(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
-		bs_err_sys(e, "cannot write '%s'", what);
-		unlinkat(dirfd, tmp, 0);
-		return -1;
-	}
-	if (fsync(dirfd) < 0)
-		return bs_err_sys(e, "cannot sync the directory of '%s'", what);
-	return 0;
-}
-
 int bs_repo_create(const char *path, const struct bs_config *cfg, struct bs_err *e)
 {
 	struct bs_buf text = BS_BUF_INIT;
@@ -139,9 +112,7 @@ int bs_repo_create(const char *path, const struct bs_config *cfg, struct bs_err 
 	close(fd);
 	config_text(cfg, &text);
 	/* config last: a repository without one is not a repository */
-	rc = write_atomic(dirfd, "config", text.p, text.len, "config", e);
-	if (rc == 0 && (rc = fsync(dirfd)) < 0)
-		bs_err_sys(e, "cannot sync '%s'", path);
+	rc = bs_write_atomic(dirfd, "config", text.p, text.len, "config", e);
 out:
 	bs_buf_release(&text);
 	close(dirfd);
@@ -240,7 +211,7 @@ int bs_config_save(struct bs_repo *repo, struct bs_err *e)
 	int rc;
 
 	config_text(&repo->cfg, &text);
-	rc = write_atomic(repo->dirfd, "config", text.p, text.len, "config", e);
+	rc = bs_write_atomic(repo->dirfd, "config", text.p, text.len, "config", e);
 	bs_buf_release(&text);
 	return rc;
 }
@@ -300,7 +271,7 @@ int bs_expiry_write(struct bs_repo *repo, struct bs_time t, struct bs_err *e)
 	if (bs_time_cmp(t, old) <= 0)
 		return 0;
 	n = snprintf(text, sizeof(text), "chunks-before %" PRId64 ".%09" PRIu32 "\n", t.sec, t.nsec);
-	return write_atomic(repo->dirfd, "expiry", text, (size_t)n, "expiry", e);
+	return bs_write_atomic(repo->dirfd, "expiry", text, (size_t)n, "expiry", e);
 }
 
 void bs_chunk_path(const unsigned char *digest, char *out)

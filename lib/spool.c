@@ -142,8 +142,10 @@ int bs_spool_more(void *arg)
 	return more;
 }
 
-void bs_spool_total(struct bs_spool *s, uint64_t *bytes, int *done)
+void bs_spool_total(void *spool, uint64_t *bytes, int *done)
 {
+	struct bs_spool *s = spool;
+
 	pthread_mutex_lock(&s->mu);
 	*bytes = s->total;
 	*done = s->done;

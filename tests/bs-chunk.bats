@@ -232,6 +232,16 @@ PY
 
 # --- bad input ---------------------------------------------------------------
 
+@test "bs-chunk: find -printf '%s %p\\0' output with a record that has no size: exit 3, one line" {
+	chunk_tree "$T/src"
+	{ find "$T/src" -printf '%s %p\0'; printf '%s\0' "$T/src/hello"; } > "$T/sized"
+	run_out "$T/out" bs-chunk -r "$R" < "$T/sized"
+	[ "$status" -eq 3 ]
+	one_error bs-chunk
+	[[ "$stderr" == *"SIZE PATH"* ]]
+	no_trailer "$T/out"
+}
+
 @test "bs-chunk: binary garbage on stdin: exit 3, one line, no trailer, repository untouched" {
 	garbage "$T/in" 5000
 	snapshot "$R" > "$T/before"

@@ -75,6 +75,15 @@ check_clean() { # bs-check reports 0 problems
 	[[ "${lines[-1]}" == *": 0 problems" ]]
 }
 
+# kept_alone ID SRC: ID is the only backup left, the chunks are exactly
+# those it refers to, it restores SRC, and bs-check finds nothing wrong
+kept_alone() {
+	[ "$(backup_ids)" = "$1" ]
+	cmp <(refs "$1") <(chunk_names)
+	restores "$1" "$2"
+	check_clean
+}
+
 @test "--max-age removes the old backup and the chunks only it referred to" {
 	mini_tree "$T/a"
 	mini_tree "$T/b"
@@ -336,10 +345,7 @@ leftovers() {
 	run bs-expire -r "$R" --max-age 90d
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(backup_ids)" = "$B" ]
-	cmp <(refs "$B") <(chunk_names)
-	restores "$B" "$T/b"
-	check_clean
+	kept_alone "$B" "$T/b"
 }
 
 @test "a backup is dated by its start: a manifest stored long ago and indexed later" {
@@ -355,10 +361,7 @@ leftovers() {
 
 	run bs-expire -r "$R" --max-age 90d
 	[ "$status" -eq 0 ]
-	[ "$(backup_ids)" = "$B" ]
-	cmp <(refs "$B") <(chunk_names)
-	restores "$B" "$T/b"
-	check_clean
+	kept_alone "$B" "$T/b"
 }
 
 @test "a stamp never moves back: an earlier-clocked backup does not shorten a later one's chunks" {
@@ -584,10 +587,7 @@ stamps() { find "$R/chunks" -type f ! -name '.tmp-*' -printf '%T@\n' | cut -d. -
 	# each backup was removed once, by one of them
 	[ "$(cat "$T/e1" "$T/e2" | grep -c "^removed backup $old$")" -eq 1 ]
 	[ "$(cat "$T/e1" "$T/e2" | grep -c "^removed backup $mid$")" -eq 1 ]
-	[ "$(backup_ids)" = "$new" ]
-	cmp <(refs "$new") <(chunk_names)
-	restores "$new" "$T/c"
-	check_clean
+	kept_alone "$new" "$T/c"
 }
 
 @test "--no-wait gives up at once with a one-line busy message while a backup holds the lock" {
