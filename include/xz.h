@@ -3,9 +3,10 @@
  *
  *   bs_xz_compress(in, n, preset, dict, out, e)
  *       append the .xz stream of in to out; 0 or -1.  dict, when not 0,
- *       overrides the preset's dictionary size: small buffers (directory
- *       listings) compress as well with 64 KiB, and far faster, since the
- *       encoder clears tables sized by it for every buffer
+ *       caps the preset's dictionary size: buffers no larger than it
+ *       compress as well, and faster and in less memory, since the encoder
+ *       clears tables sized by it for every buffer.  The encoders of the
+ *       last two settings are kept for reuse.
  *   bs_xz_decompress(in, n, limit, out, e)   append the decompressed bytes to
  *                                             out; fails (BS_INPUT) on corrupt
  *                                             data, trailing garbage, or more

@@ -399,7 +399,7 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 	bs_buf_reset(z);
 	if (n > PROBE) {
 		bs_buf_addc(z, 'x');
-		if (bs_xz_compress(p, PROBE, 0, 0, z, e) < 0)
+		if (bs_xz_compress(p, PROBE, 0, PROBE, z, e) < 0)
 			return -1;
 		if (z->len - 1 >= PROBE - PROBE / 64)
 			z->len = n + 1;	/* taken as incompressible */
@@ -408,7 +408,9 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 	}
 	if (z->len == 0) {
 		bs_buf_addc(z, 'x');
-		if (bs_xz_compress(p, n, repo->cfg.xz_preset, 0, z, e) < 0)
+		/* no chunk is larger than chunk-max: a larger dictionary
+		 * (8 MiB at preset 6) would be memory for nothing */
+		if (bs_xz_compress(p, n, repo->cfg.xz_preset, (uint32_t)repo->cfg.chunk_max, z, e) < 0)
 			return -1;
 	}
 	if (z->len >= n + 1) {

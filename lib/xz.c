@@ -22,35 +22,61 @@ static const char *lzma_msg(lzma_ret r)
  * would allocate (and fault in) its dictionary and hash tables for every
  * small directory listing.  The tools compress on one thread only.
  */
-static lzma_stream enc = LZMA_STREAM_INIT, dec = LZMA_STREAM_INIT;
+static lzma_stream dec = LZMA_STREAM_INIT;
+
+/* Two encoders, each kept with its settings: liblzma keeps an encoder's
+ * buffers across streams only while the settings stay the same, and
+ * bs-store alternates two (a quick probe, then the repository's preset). */
+static struct {
+	lzma_stream s;
+	int preset;
+	uint32_t dict;
+	unsigned long used;
+} encoders[2] = { { LZMA_STREAM_INIT, -1, 0, 0 }, { LZMA_STREAM_INIT, -1, 0, 0 } };
+
+static lzma_stream *encoder(int preset, uint32_t dict)
+{
+	static unsigned long clock;
+	int k = encoders[0].used <= encoders[1].used ? 0 : 1;
+
+	for (int i = 0; i < 2; i++)
+		if (encoders[i].preset == preset && encoders[i].dict == dict)
+			k = i;
+	encoders[k].preset = preset;
+	encoders[k].dict = dict;
+	encoders[k].used = ++clock;
+	return &encoders[k].s;
+}
 
 int bs_xz_compress(const void *in, size_t n, int preset, uint32_t dict, struct bs_buf *out, struct bs_err *e)
 {
 	size_t bound = lzma_stream_buffer_bound(n);
 	lzma_options_lzma opt;
 	lzma_filter filters[2];
+	lzma_stream *enc;
 	lzma_ret r;
 
 	bs_buf_grow(out, bound);
 	if (lzma_lzma_preset(&opt, (uint32_t)preset))
 		return bs_err_set(e, BS_SYS, "cannot compress: unusable xz preset %d", preset);
-	if (dict)
-		opt.dict_size = dict;
+	if (dict && dict < opt.dict_size)
+		opt.dict_size = dict < LZMA_DICT_SIZE_MIN ? LZMA_DICT_SIZE_MIN : dict;
 	filters[0].id = LZMA_FILTER_LZMA2;
 	filters[0].options = &opt;
 	filters[1].id = LZMA_VLI_UNKNOWN;
 	filters[1].options = NULL;
-	r = lzma_stream_encoder(&enc, filters, LZMA_CHECK_CRC32);
+	enc = encoder(preset, dict);
+	r = lzma_stream_encoder(enc, filters, LZMA_CHECK_CRC32);
 	if (r != LZMA_OK)
 		return bs_err_set(e, BS_SYS, "cannot compress: %s", lzma_msg(r));
-	enc.next_in = in;
-	enc.avail_in = n;
-	enc.next_out = (uint8_t *)out->p + out->len;
-	enc.avail_out = bound;
-	r = lzma_code(&enc, LZMA_FINISH);
+	enc->next_in = in;
+	enc->avail_in = n;
+	enc->next_out = (uint8_t *)out->p + out->len;
+	enc->avail_out = bound;
+	r = lzma_code(enc, LZMA_FINISH);
 	if (r != LZMA_STREAM_END)
 		return bs_err_set(e, BS_SYS, "cannot compress: %s", lzma_msg(r == LZMA_OK ? LZMA_BUF_ERROR : r));
-	out->len += bound - enc.avail_out;
+	out->len += bound - enc->avail_out;
 	out->p[out->len] = '\0';
 	return 0;
 }
