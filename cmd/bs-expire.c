@@ -93,9 +93,11 @@ static void dir_done(void *arg, const char *dir)
 }
 
 /* Old temporary files (summary.tmp-PID) in one backup's directory. */
-static void leftover_temps(struct expire *x, int backups, const char *name)
+/* Old temporaries in the directory `name` under `at`, shown as `shown`:
+ * what writers of summaries, the config or REPO/expiry left in a crash. */
+static void leftover_temps(struct expire *x, int at, const char *name, const char *shown)
 {
-	int fd = openat(backups, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *d;
 	struct stat st;
 	DIR *dir;
@@ -109,8 +111,8 @@ static void leftover_temps(struct expire *x, int backups, const char *name)
 		if (strstr(d->d_name, ".tmp-") && fstatat(fd, d->d_name, &st, 0) == 0 &&
 		    st.st_mtim.tv_sec < x->now.sec - LEFTOVER_AGE) {
 			if (x->dry || x->verbose)
-				printf("%s backups/%s/%s (left by a crashed writer)\n",
-				       x->dry ? "would remove" : "removed", name, d->d_name);
+				printf("%s %s%s (left by a crashed writer)\n",
+				       x->dry ? "would remove" : "removed", shown, d->d_name);
 			x->temps++;
 			x->bytes += (uint64_t)st.st_size;
 			if (!x->dry)
@@ -125,6 +127,8 @@ static int backup_leftovers(struct expire *x, struct bs_err *e)
 	int fd = openat(x->repo.dirfd, "backups", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	struct dirent *d;
 	DIR *dir;
+
+	leftover_temps(x, x->repo.dirfd, ".", "");
 
 	if (fd < 0 || !(dir = fdopendir(fd))) {
 		if (fd >= 0)
@@ -144,8 +148,8 @@ static int backup_leftovers(struct expire *x, struct bs_err *e)
 			continue;
 		}
 		/* a summary rewrite cut short */
-		snprintf(sub, sizeof(sub), "%s", d->d_name);
-		leftover_temps(x, fd, sub);
+		snprintf(sub, sizeof(sub), "backups/%s/", d->d_name);
+		leftover_temps(x, fd, d->d_name, sub);
 		/* a backup directory whose summary never got written */
 		snprintf(sub, sizeof(sub), "%s/summary", d->d_name);
 		if (fstatat(fd, sub, &st, 0) < 0 && errno == ENOENT &&

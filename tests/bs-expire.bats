@@ -306,17 +306,23 @@ leftovers() {
 	new=$(backup "$T/b")
 	leftovers
 	d=$(dirname "$(find "$R/chunks" -name '.tmp-99999-1')")
+	# a config or expiry record rewrite cut short
+	echo junk > "$R/config.tmp-99999"
+	touch -d '2 days ago' "$R/config.tmp-99999"
+	echo fresh > "$R/expiry.tmp-99998"
 
 	run bs-expire -r "$R" --max-age 90d
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[ ! -e "$d/.tmp-99999-1" ]
 	[ -e "$d/.tmp-99999-2" ]			# a writer may still be at work
+	[ ! -e "$R/config.tmp-99999" ]
+	[ -e "$R/expiry.tmp-99998" ]
 	[ ! -e "$R/backups/.removing-20200101-000000-testhost-gone" ]
 	[ ! -e "$R/backups/20200102-000000-testhost-crashed" ]
 	[ -d "$R/backups/20200103-000000-testhost-creating" ]	# too young to judge
 	[ -z "$(find "$R/chunks" -mindepth 1 -type d -empty)" ]
-	[[ "${lines[-1]}" == *" 1 temporary files"* ]]
+	[[ "${lines[-1]}" == *" 2 temporary files"* ]]
 	[ "$(backup_ids)" = "$new" ]
 	restores "$new" "$T/b"
 	check_clean
