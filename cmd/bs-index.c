@@ -199,7 +199,6 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	const char *path = NULL, *subset = NULL;
 	char host[128] = "";
-	uint64_t pending = 0;
 	int c, rc, quiet = 0, status;
 
 	tool_init("bs-index");
@@ -277,11 +276,9 @@ int main(int argc, char **argv)
 		switch (it.type) {
 		case BS_ITEM_REF:
 			bs_entry_addref(&ent, it.digest, it.size);
-			pending += it.size;
 			break;
 		case BS_ITEM_ABANDON:
 			ent.nrefs = 0;
-			pending = 0;
 			break;
 		case BS_ITEM_STAT:
 			for (size_t i = 0; i < NCOUNTED; i++)
@@ -291,12 +288,6 @@ int main(int argc, char **argv)
 		case BS_ITEM_CHUNK:
 			break;	/* refused by the stream reader */
 		case BS_ITEM_LISTING:
-			if (ent.nrefs) {
-				bs_err_set(&why, BS_INPUT, "standard input: chunks before the listing of '%.200s'",
-					   it.dir.p);
-				rc = -1;
-				break;
-			}
 			if (take_listing(&x, &it, &clean, &why) < 0) {
 				rc = -1;
 				break;
@@ -315,12 +306,6 @@ int main(int argc, char **argv)
 				rc = -1;
 				break;
 			}
-			if ((it.rec.kind == 'f' && pending != it.rec.size) || (it.rec.kind != 'f' && ent.nrefs)) {
-				bs_err_set(&why, BS_INPUT, "standard input: the chunks of '%.200s' do not add up to its size",
-					   it.rec.path.p);
-				rc = -1;
-				break;
-			}
 			bs_rec_copy(&ent.rec, &it.rec);
 			/* a failure here still ends through the close below,
 			 * which keeps what the metadata already holds */
@@ -334,7 +319,6 @@ int main(int argc, char **argv)
 			else
 				x.others++;
 			ent.nrefs = 0;
-			pending = 0;
 			maybe_checkpoint(&x);
 			break;
 		}

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 	struct bs_err e;
 	struct bs_time now;
 	const char *path = NULL;
-	uint64_t pending = 0, records = 0;
+	uint64_t records = 0;
 	uint64_t new_chunks = 0, new_bytes = 0, stored_bytes = 0, new_files = 0, present_files = 0;
 	int c, rc, file_new = 0, has_chunks = 0;
 
@@ -98,7 +98,6 @@ int main(int argc, char **argv)
 				file_new = 1;
 			}
 			has_chunks = 1;
-			pending += it.size;
 			bs_stream_ref(&out, it.digest, it.size);
 			break;
 		case BS_ITEM_REF:
@@ -110,11 +109,9 @@ int main(int argc, char **argv)
 				bs_err_set(&e, BS_INPUT, "chunk '%s' is missing from the repository", hex);
 				fail(&e);
 			}
-			pending += it.size;
 			bs_stream_ref(&out, it.digest, it.size);
 			break;
 		case BS_ITEM_ABANDON:
-			pending = 0;
 			file_new = has_chunks = 0;
 			bs_stream_abandon(&out);
 			break;
@@ -125,25 +122,15 @@ int main(int argc, char **argv)
 			if (!st.has_floor)
 				bs_err_set(&e, BS_INPUT, "standard input: a listing of '%.200s' in a stream without an F line",
 					   it.dir.p), fail(&e);
-			if (pending)
-				bs_err_set(&e, BS_INPUT, "standard input: chunks before the listing of '%.200s'",
-					   it.dir.p), fail(&e);
 			bs_stream_listing(&out, it.digest, it.entries, it.files, it.bytes, it.id, it.dir.p, it.dir.len,
 					  it.dirs.p, it.dirs.len, it.ndirs);
 			records++;
 			break;
 		case BS_ITEM_RECORD:
-			if (it.rec.kind != 'f' && pending)
-				bs_err_set(&e, BS_INPUT, "standard input: chunks before '%.200s', which is not a regular file",
-					   it.rec.path.p), fail(&e);
-			if (it.rec.kind == 'f' && pending != it.rec.size)
-				bs_err_set(&e, BS_INPUT, "standard input: the chunks of '%.200s' add up to %" PRIu64
-					   " bytes, not %" PRIu64, it.rec.path.p, pending, it.rec.size), fail(&e);
 			if (has_chunks)
 				file_new ? new_files++ : present_files++;
 			bs_stream_record(&out, &it.rec, &scratch);
 			records++;
-			pending = 0;
 			file_new = has_chunks = 0;
 			break;
 		}
@@ -152,8 +139,6 @@ int main(int argc, char **argv)
 	}
 	if (rc < 0)
 		fail(&e);
-	if (pending)
-		bs_err_set(&e, BS_INPUT, "standard input: chunks at the end belong to no file"), fail(&e);
 	/* the names of new chunks are durable before anything refers to them */
 	if (bs_repo_sync(&repo, &e) < 0)
 		tool_die(&e);

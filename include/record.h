@@ -42,7 +42,10 @@
  *   bs_stream_next(s, it, e)        the next item into *it; returns 1, or 0
  *                                   after a trailer whose count matched and
  *                                   that is followed by end of input, or -1
- *                                   (a truncated or malformed stream).
+ *                                   (a truncated or malformed stream).  It
+ *                                   also checks that a regular file's chunks
+ *                                   add up to its size, and that no chunks
+ *                                   come before anything else.
  * For a C item the chunk's bytes are in it->data (it->size bytes); the
  * digest is NOT checked here: that is the reader's business.
  *
@@ -130,6 +133,8 @@ struct bs_stream {
 	int has_floor;
 	struct bs_time floor;	/* the F line */
 	uint64_t records;	/* records read so far */
+	uint64_t pending;	/* bytes of the C and R items since the last
+				   record, abandon or listing */
 	uint64_t max_chunk;	/* largest chunk accepted, bytes */
 	struct bs_buf line;
 	int done;

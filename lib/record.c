@@ -456,6 +456,9 @@ static int parse_listing(struct bs_stream *s, struct bs_item *it, struct bs_err 
 		return rc < 0 ? -1 : bs_err_set(e, BS_INPUT, "%s is truncated", r->what);
 	c.p = s->line.p + 2;
 	c.end = s->line.p + s->line.len;
+	if (s->pending)
+		return bs_err_set(e, BS_INPUT, "%s: chunks before a listing, after record %" PRIu64, r->what,
+				  s->records);
 	if (s->line.len < 2 || s->line.p[1] != ' ' ||
 	    field(&c, &f, &n) < 0 || n != BS_HEX_LEN || bs_unhex(it->digest, f, n) < 0 ||
 	    field(&c, &f, &n) < 0 || bs_parse_u64(f, n, &it->entries) < 0 ||
@@ -509,6 +512,14 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 		if (bs_rec_parse(&it->rec, s->line.p, s->line.len, e) < 0 || it->rec.kind == 'i')
 			return bs_err_set(e, BS_INPUT, "%s: malformed record after record %" PRIu64,
 					  r->what, s->records);
+		/* (a walk stream has no chunks at all) */
+		if (it->rec.kind != 'f' && s->pending)
+			return bs_err_set(e, BS_INPUT, "%s: chunks before '%.200s', which is not a regular file",
+					  r->what, it->rec.path.p);
+		if (it->rec.kind == 'f' && s->kind != BS_STREAM_WALK && s->pending != it->rec.size)
+			return bs_err_set(e, BS_INPUT, "%s: the chunks of '%.200s' add up to %" PRIu64
+					  " bytes, not %" PRIu64, r->what, it->rec.path.p, s->pending, it->rec.size);
+		s->pending = 0;
 		it->type = BS_ITEM_RECORD;
 		s->records++;
 		return 1;
@@ -529,6 +540,7 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 			return -1;
 		it->data.len = it->size;
 		it->type = BS_ITEM_CHUNK;
+		s->pending += it->size;
 		return 1;
 	case 'R':
 		if (s->kind == BS_STREAM_WALK)
@@ -536,11 +548,13 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 		if (parse_chunk_line(s, it, e) < 0)
 			return -1;
 		it->type = BS_ITEM_REF;
+		s->pending += it->size;
 		return 1;
 	case 'A':
 		if (s->line.len != 1)
 			return bad_line(s, e, "abandon");
 		it->type = BS_ITEM_ABANDON;
+		s->pending = 0;
 		return 1;
 	case 'S': {
 		const char *sp;
@@ -561,6 +575,8 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 		if (s->line.len < 3 || s->line.p[1] != ' ' ||
 		    bs_parse_u64(s->line.p + 2, s->line.len - 2, &count) < 0)
 			return bad_line(s, e, "trailer");
+		if (s->pending)
+			return bs_err_set(e, BS_INPUT, "%s: chunks at the end belong to no file", r->what);
 		if (count != s->records)
 			return bs_err_set(e, BS_INPUT, "%s: the trailer counts %" PRIu64
 					  " records but %" PRIu64 " came", r->what, count, s->records);
