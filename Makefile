@@ -41,6 +41,11 @@ bin/backshift: cmd/backshift.sh
 test: all
 	bats --tap tests
 
+# Many hosts, one repository, on CephFS: a one-node cluster mounted twice
+# (tests/lib/ceph.sh).  Needs root, /dev/fuse and `sh .ci/setup-ceph`.
+test-ceph: all
+	bats --tap tests/ceph
+
 # The whole suite again under AddressSanitizer and UBSan, in a separate tree.
 check-asan:
 	rm -rf build-asan && mkdir -p build-asan
@@ -60,5 +65,5 @@ clean:
 	rm -f lib/*.o lib/*.a cmd/*.o cmd/common/*.o bin/bs-* bin/backshift
 	rm -rf build-asan
 
-.PHONY: all test check-asan install clean
+.PHONY: all test test-ceph check-asan install clean
 .SECONDARY: $(LIBOBJ) cmd/common/tool.o cmd/common/progress.o $(patsubst %,cmd/%.o,$(TOOLS))
