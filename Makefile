@@ -56,10 +56,11 @@ check-asan:
 	cd build-asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 bats --tap tests
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	for t in $(TOOLS) backshift; do install -m 755 bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
 	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
 	install -m 644 man/bs-formats.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/bs-store-s3.7 $(DESTDIR)$(MANDIR)/man7/
 
 clean:
 	rm -f lib/*.o lib/*.a cmd/*.o cmd/common/*.o bin/bs-* bin/backshift
