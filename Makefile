@@ -39,6 +39,7 @@ bin/backshift: cmd/backshift.sh
 	chmod 755 $@
 
 test: all
+	sh tests/lint-bang.sh
 	bats --tap tests
 
 # The whole suite again under AddressSanitizer and UBSan, in a separate tree.
