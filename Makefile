@@ -69,9 +69,11 @@ clean:
 # The torture scripts, each bounded by TORTURE_SECONDS (and TORTURE_ROUNDS).
 TORTURE_SECONDS ?= 40
 torture: all
-	@st=0; for t in tests/torture/*.sh; do \
+	@st=0 n=0; for t in tests/torture/*.sh; do \
 		case $$t in */lib.sh) continue;; esac; \
-		TORTURE_SECONDS=$(TORTURE_SECONDS) bash $$t || st=1; \
+		n=$$((n + 1)); \
+		if TORTURE_SECONDS=$(TORTURE_SECONDS) bash $$t; then echo "ok $$n torture $$t"; \
+		else echo "not ok $$n torture $$t"; st=1; fi; \
 	done; exit $$st
 
 # libFuzzer harnesses (tests/fuzz/fuzz_*.c) against the library built with
