@@ -60,6 +60,8 @@ while time_left; do
 	if [ $((ROUNDS % 2)) = 0 ]; then sub=s kind=inc; else sub=f$ROUNDS kind=full; fi
 	stage=$((RANDOM % 4))
 	delay=$(( (RANDOM * 32768 + RANDOM) % (MS[$kind] * 12 / 10 + 1) ))
+	# one round in eight kills at once: a stage that dies before it writes
+	[ $((RANDOM % 8)) = 0 ] && delay=0
 	backup_fifo "$sub"
 	sleep "$(printf '%d.%03d' $((delay / 1000)) $((delay % 1000)))"
 	if kill -9 "${PIDS[$stage]}" 2>/dev/null; then
