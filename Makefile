@@ -10,7 +10,7 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
 LDLIBS = -lgdbm -llzma -lcrypto -lpthread
 
-TOOLS = bs-walk bs-chunk bs-store bs-index bs-cat bs-ls bs-expire bs-init bs-check
+TOOLS = bs-walk bs-chunk bs-store bs-index bs-cat bs-ls bs-expire bs-init bs-check bs-serve bs-remote
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(LIBSRC:.c=.o)
 HEADERS = $(wildcard include/*.h)

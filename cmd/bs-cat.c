@@ -9,6 +9,7 @@
 #include "meta.h"
 #include "repo.h"
 #include "tar.h"
+#include "remote.h"
 #include "tool.h"
 
 static const char usage[] =
@@ -105,6 +106,14 @@ int main(int argc, char **argv)
 	char **roots;
 
 	tool_init("bs-cat");
+	/* a repository over ssh: the same tool runs there (bs-serve.1) */
+	{
+		int remote = bs_remote_divert(argc, argv, "cat", &e);
+		if (remote == -1)
+			tool_die(&e);
+		if (remote >= 0)
+			return remote;
+	}
 	while ((opt = getopt_long(argc, argv, "hr:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;

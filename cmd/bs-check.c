@@ -11,6 +11,7 @@
 #include "linkmap.h"
 #include "meta.h"
 #include "repo.h"
+#include "remote.h"
 #include "tool.h"
 
 static const char usage[] =
@@ -148,6 +149,14 @@ int main(int argc, char **argv)
 	char *end;
 
 	tool_init("bs-check");
+	/* a repository over ssh: the same tool runs there (bs-serve.1) */
+	{
+		int remote = bs_remote_divert(argc, argv, "check", &e);
+		if (remote == -1)
+			tool_die(&e);
+		if (remote >= 0)
+			return remote;
+	}
 	c.percent = 100;
 	while ((opt = getopt_long(argc, argv, "hr:", longopts, NULL)) != -1) {
 		switch (opt) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include "backup.h"
 #include "repo.h"
+#include "remote.h"
 #include "tool.h"
 
 static const char usage[] =
@@ -188,6 +189,14 @@ int main(int argc, char **argv)
 	int c, nowait = 0;
 
 	tool_init("bs-expire");
+	/* a repository over ssh: the same tool runs there (bs-serve.1) */
+	{
+		int remote = bs_remote_divert(argc, argv, "expire", &e);
+		if (remote == -1)
+			tool_die(&e);
+		if (remote >= 0)
+			return remote;
+	}
 	while ((c = getopt_long(argc, argv, "hr:nv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;

@@ -10,6 +10,7 @@
 #include "meta.h"
 #include "record.h"
 #include "repo.h"
+#include "remote.h"
 #include "tool.h"
 
 static const char usage[] =
@@ -178,6 +179,14 @@ int main(int argc, char **argv)
 	int opt, priors = 0;
 
 	tool_init("bs-ls");
+	/* a repository over ssh: the same tool runs there (bs-serve.1) */
+	{
+		int remote = bs_remote_divert(argc, argv, "ls", &e);
+		if (remote == -1)
+			tool_die(&e);
+		if (remote >= 0)
+			return remote;
+	}
 	while ((opt = getopt_long(argc, argv, "hr:l0s:H:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
