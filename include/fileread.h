@@ -19,7 +19,8 @@
  *       ("racily clean") gets a zero ctime, so the next backup reads it
  *       again.  Returns a BS_FILEREAD_ status; res->err is the errno of a
  *       failure and res->chunks the chunks already passed to r->chunk
- *       (after BS_FILEREAD_READ, the caller abandons them).
+ *       (after BS_FILEREAD_READ it is also nonzero when bytes were read
+ *       but no chunk cut yet: when nonzero, the caller abandons them).
  *
  *   BS_FILEREAD_OK       read in full
  *   BS_FILEREAD_CHANGED  read in full, but it changed while read (saved as read)
