@@ -81,7 +81,9 @@ sent_bytes() {
 	# and no open(2) of a file of the tree on the client
 	if command -v strace >/dev/null; then
 		strace -f -e trace=open,openat -o "$T/trace" backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
-		! grep -v 'O_DIRECTORY' "$T/trace" | grep -F "\"$T/src/sub/random.bin\""
+		run grep -F "\"$T/src/sub/random.bin\"" "$T/trace"
+		echo "$output"
+		[ "$status" -eq 1 ]
 	fi
 }
 
