@@ -1,5 +1,4 @@
 /* bs-remote - the client end of a repository reached over ssh: a mirror for bs-chunk, and a chunk stream sent to bs-serve. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -184,54 +183,53 @@ static struct piece *add_piece(struct pusher *p)
 	return &p->v[p->n++];
 }
 
-/* The chunks bs-chunk stamped in the mirror (mirror.c sets every stamp to
- * 0): the same stamps are made on the server, before the trailer. */
+/* The stamps bs-chunk made in the mirror (store_mirror.c: "sec.nsec hex"
+ * lines in mirror-touched), made on the server too: one T frame a time. */
 static void send_touches(struct pusher *p, const char *dir)
 {
-	struct bs_buf b = BS_BUF_INIT, path = BS_BUF_INIT;
-	DIR *top, *sub;
-	struct dirent *d, *f;
-	struct stat st;
-	struct bs_time t = { 0, 0 };
+	struct bs_buf path = BS_BUF_INIT, frame = BS_BUF_INIT, line = BS_BUF_INIT, time = BS_BUF_INIT;
+	struct bs_reader r;
+	struct bs_err e;
+	int fd, rc;
 
-	bs_buf_addf(&path, "%s/chunks", dir);
-	top = opendir(path.p);
-	if (!top)
-		return;
-	while ((d = readdir(top))) {
-		if (strlen(d->d_name) != 3)
-			continue;
-		bs_buf_reset(&path);
-		bs_buf_addf(&path, "%s/chunks/%s", dir, d->d_name);
-		sub = opendir(path.p);
-		if (!sub)
-			continue;
-		while ((f = readdir(sub))) {
-			unsigned char digest[BS_DIGEST_LEN];
-			if (strlen(f->d_name) != BS_HEX_LEN || bs_unhex(digest, f->d_name, BS_HEX_LEN) < 0)
-				continue;
-			if (fstatat(dirfd(sub), f->d_name, &st, 0) < 0 || st.st_mtim.tv_sec == 0)
-				continue;
-			/* one time for the lot: the latest, which bs-chunk
-			 * used for all (its start) */
-			if (st.st_mtim.tv_sec > t.sec || (st.st_mtim.tv_sec == t.sec && st.st_mtim.tv_nsec > (long)t.nsec)) {
-				t.sec = st.st_mtim.tv_sec;
-				t.nsec = (uint32_t)st.st_mtim.tv_nsec;
-			}
-			bs_buf_add(&b, digest, BS_DIGEST_LEN);
-		}
-		closedir(sub);
-	}
-	closedir(top);
-	if (b.len) {
-		struct bs_buf frame = BS_BUF_INIT;
-		bs_buf_addf(&frame, "%" PRId64 ".%09" PRIu32 "\n", t.sec, t.nsec);
-		bs_buf_add(&frame, b.p, b.len);
-		send_frame(p, 'T', frame.p, frame.len);
-		bs_buf_release(&frame);
-	}
-	bs_buf_release(&b);
+	bs_buf_addf(&path, "%s/mirror-touched", dir);
+	fd = open(path.p, O_RDONLY | O_CLOEXEC);
 	bs_buf_release(&path);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return;
+		tool_fail(BS_SYS, "cannot read '%s/mirror-touched': %s", dir, strerror(errno));
+	}
+	bs_reader_init(&r, fd, "mirror-touched");
+	while ((rc = bs_reader_until(&r, '\n', &line, &e)) == 1) {
+		char *sp = memchr(line.p, ' ', line.len);
+		unsigned char digest[BS_DIGEST_LEN];
+		if (!sp || line.p + line.len - (sp + 1) != BS_HEX_LEN || bs_unhex(digest, sp + 1, BS_HEX_LEN) < 0)
+			tool_fail(BS_INPUT, "'%s/mirror-touched' is damaged", dir);
+		if (time.len != (size_t)(sp - line.p) || memcmp(time.p, line.p, time.len)) {
+			if (frame.len > time.len + 1)
+				send_frame(p, 'T', frame.p, frame.len);
+			bs_buf_reset(&time);
+			bs_buf_add(&time, line.p, (size_t)(sp - line.p));
+			bs_buf_reset(&frame);
+			bs_buf_add(&frame, time.p, time.len);
+			bs_buf_addc(&frame, '\n');
+		}
+		bs_buf_add(&frame, digest, BS_DIGEST_LEN);
+		if (frame.len > (4u << 20)) {
+			send_frame(p, 'T', frame.p, frame.len);
+			bs_buf_setlen(&frame, time.len + 1);
+		}
+	}
+	if (rc < 0)
+		tool_die(&e);
+	if (frame.len > time.len + 1)
+		send_frame(p, 'T', frame.p, frame.len);
+	bs_reader_release(&r);
+	close(fd);
+	bs_buf_release(&frame);
+	bs_buf_release(&line);
+	bs_buf_release(&time);
 }
 
 static int cmd_push(const struct bs_remote_url *url, const char *host, const char *subset, const char *mirror,
@@ -365,7 +363,6 @@ static int cmd_mirror(const struct bs_remote_url *url, const char *host, const c
 	struct bs_buf payload = BS_BUF_INIT;
 	struct bs_err e;
 	char *args[2] = { (char *)host, (char *)subset }, name[512];
-	unsigned char made[4096 / 8] = { 0 };
 	uint64_t n, count;
 	int type, rc, dfd, status;
 
@@ -376,8 +373,6 @@ static int cmd_mirror(const struct bs_remote_url *url, const char *host, const c
 		tool_fail(BS_SYS, "cannot open '%s': %s", dir, strerror(errno));
 	if (mkdirat(dfd, "backups", 0700) < 0 && errno != EEXIST)
 		tool_fail(BS_SYS, "cannot create '%s/backups': %s", dir, strerror(errno));
-	if (mkdirat(dfd, "chunks", 0700) < 0 && errno != EEXIST)
-		tool_fail(BS_SYS, "cannot create '%s/chunks': %s", dir, strerror(errno));
 	if (bs_remote_start(url, &c, &e) < 0 || bs_remote_request(&c, "mirror", url->path, 2, args, &e) < 0)
 		tool_die(&e);
 	close(c.to);
@@ -401,26 +396,9 @@ static int cmd_mirror(const struct bs_remote_url *url, const char *host, const c
 			}
 			write_file(dfd, name, payload.p + count, (size_t)(n - count));
 		} else if (type == 'P') {
-			struct timespec zero[2] = { { 0, 0 }, { 0, 0 } };
-			char hex[BS_HEX_LEN + 1], rel[80];
 			if (n % BS_DIGEST_LEN)
 				tool_fail(BS_INPUT, "malformed P frame from the server");
-			for (size_t i = 0; i < n; i += BS_DIGEST_LEN) {
-				const unsigned char *d = (const unsigned char *)payload.p + i;
-				unsigned idx = (unsigned)(d[0] << 4 | d[1] >> 4);
-				int fd;
-				bs_hex(hex, d);
-				snprintf(rel, sizeof(rel), "chunks/%.3s", hex);
-				if (!(made[idx / 8] & (1u << (idx % 8)))) {
-					if (mkdirat(dfd, rel, 0700) < 0 && errno != EEXIST)
-						tool_fail(BS_SYS, "cannot create '%s': %s", rel, strerror(errno));
-					made[idx / 8] |= (unsigned char)(1u << (idx % 8));
-				}
-				snprintf(rel, sizeof(rel), "chunks/%.3s/%s", hex, hex);
-				fd = openat(dfd, rel, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-				if (fd < 0 || bs_write_full(fd, "r", 1) < 0 || futimens(fd, zero) < 0 || close(fd) < 0)
-					tool_fail(BS_SYS, "cannot write '%s' in the mirror: %s", rel, strerror(errno));
-			}
+			write_file(dfd, "mirror-chunks", payload.p, (size_t)n);
 		} else {
 			tool_fail(BS_INPUT, "unexpected frame '%c' from the server", type);
 		}

@@ -197,3 +197,19 @@ sent_bytes() {
 	run "$SSHD_RSH" 127.0.0.1 "cat /etc/hostname" </dev/null
 	[ "$status" -ne 0 ]
 }
+
+@test "ssh: chunk stamps that bs-chunk refreshes in the mirror are made on the server" {
+	make_tree "$T/src"
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	# 30 days on, the first backup's stamps are too old to trust
+	later=$(( $(date +%s) + 30 * 86400 ))
+	run env BS_NOW="$later" backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"bytes read:                          0"* ]]
+	old=$(find "$R/chunks" -type f -name '????????????????????????????????????????????????????????????????' \
+		! -newermt "@$((later - 1))" | wc -l)
+	[ "$old" -eq 0 ]
+	run bs-check -r "$R"
+	[ "$status" -eq 0 ]
+}
