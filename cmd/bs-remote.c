@@ -395,10 +395,10 @@ static int cmd_mirror(const struct bs_remote_url *url, const char *host, const c
 					tool_fail(BS_SYS, "cannot create '%s': %s", sub, strerror(errno));
 			}
 			write_file(dfd, name, payload.p + count, (size_t)(n - count));
-		} else if (type == 'P') {
+		} else if (type == 'M') {
 			if (n % BS_DIGEST_LEN)
-				tool_fail(BS_INPUT, "malformed P frame from the server");
-			write_file(dfd, "mirror-chunks", payload.p, (size_t)n);
+				tool_fail(BS_INPUT, "malformed M frame from the server");
+			write_file(dfd, "mirror-missing", payload.p, (size_t)n);
 		} else {
 			tool_fail(BS_INPUT, "unexpected frame '%c' from the server", type);
 		}

@@ -178,14 +178,14 @@ static int cmp_digest(const void *a, const void *b)
  * mirror HOST SUBSET: what bs-chunk reads of a repository, for a copy on
  * the client: the config, the expiry record, the summaries and metadata
  * of the earlier backups it takes unchanged files from, and which of the
- * chunks they refer to are here.  Read under the shared lock.
+ * chunks they refer to are not here any more.  Read under the shared lock.
  */
 static void do_mirror(const char *path, int argc, char **args)
 {
 	struct bs_repo repo;
 	struct bs_summary v[3];
 	struct bs_err e;
-	struct bs_buf digests = BS_BUF_INIT, present = BS_BUF_INIT;
+	struct bs_buf digests = BS_BUF_INIT, missing = BS_BUF_INIT;
 	size_t n = 0, nd;
 	char rel[sizeof(v[0].id) + 32];
 
@@ -224,13 +224,15 @@ static void do_mirror(const char *path, int argc, char **args)
 		const unsigned char *d = (const unsigned char *)digests.p + i * BS_DIGEST_LEN;
 		if (i && !memcmp(d, d - BS_DIGEST_LEN, BS_DIGEST_LEN))
 			continue;
-		if (bs_chunk_exists(&repo, d))
-			bs_buf_add(&present, d, BS_DIGEST_LEN);
+		if (!bs_chunk_exists(&repo, d))
+			bs_buf_add(&missing, d, BS_DIGEST_LEN);
 	}
-	reply('P', 0, present.p, present.len);
+	/* the ones that are gone: usually none, where the list of those
+	 * that are there would be as long as the backups are large */
+	reply('M', 0, missing.p, missing.len);
 	reply('E', 0, NULL, 0);
 	bs_buf_release(&digests);
-	bs_buf_release(&present);
+	bs_buf_release(&missing);
 	bs_repo_close(&repo);
 }
 

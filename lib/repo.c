@@ -152,7 +152,7 @@ int bs_repo_open(struct bs_repo *repo, const char *path, struct bs_err *e)
 	if (config_parse(&repo->cfg, text, path, e) < 0)
 		goto fail;
 	/* a client's mirror of a repository over ssh has a store of its own */
-	if (faccessat(repo->dirfd, "mirror-chunks", F_OK, 0) == 0
+	if (faccessat(repo->dirfd, "mirror-missing", F_OK, 0) == 0
 		    ? bs_store_mirror_open(&repo->store, repo->dirfd, path, e) < 0
 		    : bs_store_local_open(&repo->store, repo->dirfd, path, e) < 0)
 		goto fail;

@@ -12,17 +12,21 @@
 #include "store.h"
 
 /*
- * A mirror (bs-remote(1) mirror) holds no chunk: its file MIRROR/mirror-chunks
- * is the sorted digests (32 bytes each) of the chunks the server said it
- * has among those the earlier backups refer to.  has() looks a digest up
- * there; touch() appends "sec.nsec hex" LF to MIRROR/mirror-touched, which
+ * A mirror (bs-remote(1) mirror) holds no chunk: its file MIRROR/mirror-missing
+ * is the sorted digests (32 bytes each) of the chunks that the earlier
+ * backups in the mirror refer to and that the server no longer has.  The
+ * server checked every chunk those backups refer to, and bs-chunk asks
+ * only about those: has() is "not missing".  (Were it asked about another
+ * chunk, a wrong yes would make bs-store on the server refuse the R line
+ * or the stream's floor: an unfinished backup, never a wrong one.)
+ * touch() appends "sec.nsec hex" LF to MIRROR/mirror-touched, which
  * bs-remote push sends to the server before the stream's trailer.  What
  * would store or read a chunk is refused: bs-chunk never does.
  */
 struct mirror {
 	struct bs_store base;
 	int dirfd;
-	unsigned char *v;		/* sorted digests */
+	unsigned char *v;		/* sorted digests of missing chunks */
 	size_t n;
 	int touched;			/* fd of mirror-touched, or -1 */
 	pthread_mutex_t lock;
@@ -40,7 +44,7 @@ static int cmp(const void *a, const void *b)
 
 static int mirror_has(struct bs_store *s, const unsigned char *digest)
 {
-	return M(s)->n && bsearch(digest, M(s)->v, M(s)->n, BS_DIGEST_LEN, cmp) != NULL;
+	return !(M(s)->n && bsearch(digest, M(s)->v, M(s)->n, BS_DIGEST_LEN, cmp) != NULL);
 }
 
 static int mirror_stat(struct bs_store *s, const unsigned char *digest, uint64_t *size, struct bs_time *mtime,
@@ -142,14 +146,14 @@ int bs_store_mirror_open(struct bs_store **s, int dirfd, const char *path, struc
 {
 	struct mirror *m;
 	struct stat st;
-	int fd = openat(dirfd, "mirror-chunks", O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, "mirror-missing", O_RDONLY | O_CLOEXEC);
 	ssize_t got;
 
 	if (fd < 0)
-		return bs_err_sys(e, "cannot open '%s/mirror-chunks'", path);
+		return bs_err_sys(e, "cannot open '%s/mirror-missing'", path);
 	if (fstat(fd, &st) < 0 || st.st_size % BS_DIGEST_LEN) {
 		close(fd);
-		return bs_err_set(e, BS_INPUT, "'%s/mirror-chunks' is damaged", path);
+		return bs_err_set(e, BS_INPUT, "'%s/mirror-missing' is damaged", path);
 	}
 	m = bs_xcalloc(1, sizeof(*m));
 	m->base.ops = &mirror_ops;
@@ -162,7 +166,7 @@ int bs_store_mirror_open(struct bs_store **s, int dirfd, const char *path, struc
 	if (got != st.st_size) {
 		free(m->v);
 		free(m);
-		return bs_err_set(e, BS_INPUT, "cannot read '%s/mirror-chunks'", path);
+		return bs_err_set(e, BS_INPUT, "cannot read '%s/mirror-missing'", path);
 	}
 	/* sorted by the server; sorted again, cheaply, should it not be */
 	for (size_t i = 1; i < m->n; i++) {

@@ -213,3 +213,21 @@ sent_bytes() {
 	run bs-check -r "$R"
 	[ "$status" -eq 0 ]
 }
+
+@test "ssh: a file whose chunk has gone from the server is read again in full" {
+	mkdir -p "$T/src"
+	head -c 300000 /dev/urandom >"$T/src/a"
+	head -c 300000 /dev/urandom >"$T/src/b"
+	tick
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	# the chunks of a only
+	bs-ls -r "$R" --records latest | tr '\0' '\n' | awk '/^R / { r[n++] = $2 } /^f .*\/src\/a$/ { for (i = 0; i < n; i++) print r[i] } /^[a-z]/ { n = 0 }' >"$T/gone"
+	[ -s "$T/gone" ]
+	while read -r d; do rm "$R/chunks/${d:0:3}/$d"; done <"$T/gone"
+	run backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"bytes read:                     300000"* ]]
+	backshift restore -r "$U" -C "$T/out" latest
+	treecmp "$T/src" "$T/out$T/src"
+}
