@@ -231,3 +231,17 @@ sent_bytes() {
 	backshift restore -r "$U" -C "$T/out" latest
 	treecmp "$T/src" "$T/out$T/src"
 }
+
+@test "ssh: expiry over ssh with an unrestricted key runs on the server" {
+	mkdir -p "$T/src"
+	printf 'old\n' >"$T/src/f"
+	BS_NOW=$(( $(date +%s) - 100 * 86400 )) bs-walk "$T/src" | bs-chunk -r "$R" -H client -s data |
+		BS_NOW=$(( $(date +%s) - 100 * 86400 )) bs-store -r "$R" | bs-index -q -r "$R" -H client -s data
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	[ "$(bs-ls -r "$U" | wc -l)" -eq 2 ]
+	run backshift -v expire -r "$U" --max-age 30d -v
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed backup "* ]]
+	[ "$(bs-ls -r "$U" | wc -l)" -eq 1 ]
+}
