@@ -26,15 +26,17 @@ lib/libbackshift.a: $(LIBOBJ)
 lib/%.o: lib/%.c $(HEADERS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
-cmd/%.o: cmd/%.c $(HEADERS)
+cmd/%.o: cmd/%.c $(HEADERS) $(wildcard cmd/common/*.h)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
-cmd/common/%.o: cmd/common/%.c $(HEADERS) Makefile
+cmd/common/%.o: cmd/common/%.c $(HEADERS) $(wildcard cmd/common/*.h) Makefile
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
-bin/%: cmd/%.o cmd/common/tool.o cmd/common/progress.o lib/libbackshift.a
+COMMON = cmd/common/tool.o cmd/common/progress.o cmd/common/everyday.o
+
+bin/%: cmd/%.o $(COMMON) lib/libbackshift.a
 	@mkdir -p bin
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< cmd/common/tool.o cmd/common/progress.o lib/libbackshift.a $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON) lib/libbackshift.a $(LDLIBS)
 
 bin/backshift: cmd/backshift.sh Makefile
 	@mkdir -p bin
@@ -67,4 +69,4 @@ clean:
 	rm -rf build-asan
 
 .PHONY: all test check-asan install clean
-.SECONDARY: $(LIBOBJ) cmd/common/tool.o cmd/common/progress.o $(patsubst %,cmd/%.o,$(TOOLS))
+.SECONDARY: $(LIBOBJ) $(COMMON) $(patsubst %,cmd/%.o,$(TOOLS))
