@@ -7,6 +7,7 @@
 #include "record.h"
 #include "repo.h"
 #include "tool.h"
+#include "common/everyday.h"
 
 static const char usage[] =
 	"usage: bs-store -r repo < chunks > manifest\n";
@@ -42,13 +43,21 @@ int main(int argc, char **argv)
 	int c, rc, file_new = 0, has_chunks = 0;
 
 	tool_init("bs-store");
-	while ((c = getopt(argc, argv, "hr:")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((c = getopt_long(argc, argv, "hr:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
 		case 'h': tool_usage(usage, 1); break;
+		case 'V': tool_version();
 		default: tool_usage(usage, 2);
 		}
 	}
+	path = tool_repo(path);
 	if (!path || optind != argc)
 		tool_usage(usage, 2);
 	if (bs_repo_open(&repo, path, &e) < 0 || bs_repo_lock(&repo, BS_LOCK_SHARED, &e) < 0)
