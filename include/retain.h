@@ -38,7 +38,8 @@
  *       the chunk cut-off: chunks stamped before it may go.  It is the
  *       lower of now - max-age (now without one) and the floor of every
  *       backup kept with its data whose floor is within `refresh` of that
- *       time, or that is unfinished.  A kept backup whose floor is older
+ *       time (so that the next backup still trusts the newest one's
+ *       stamps).  A kept backup whose floor is older
  *       (kept by a yearly rule, say) does not hold the cut-off back: mark[i]
  *       is set, and its chunks must be kept by reference (bs_retain_mark).
  *

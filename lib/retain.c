@@ -9,6 +9,7 @@
 #include "retain.h"
 
 const char *const bs_keep_names[BS_KEEP_RULES] = { "last", "hourly", "daily", "weekly", "monthly", "yearly" };
+_Static_assert(BS_KEEP_RULES == BS_CONFIG_KEEP, "the keep rules of the config and of retain.h differ");
 
 int bs_policy_any_rule(const struct bs_policy *p)
 {
@@ -156,7 +157,7 @@ void bs_retain_cutoff(const struct bs_summary *v, size_t n, const struct bs_verd
 		mark[i] = 0;
 		if (verdicts[i].action != BS_RETAIN_KEEP || s->data_expired)
 			continue;
-		if (!s->finished || bs_time_cmp(f, low) >= 0) {
+		if (bs_time_cmp(f, low) >= 0) {
 			if (bs_time_cmp(f, *cutoff) < 0)
 				*cutoff = f;
 		} else {
