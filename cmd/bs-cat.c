@@ -9,10 +9,12 @@
 #include "meta.h"
 #include "repo.h"
 #include "tar.h"
+#include "select.h"
 #include "tool.h"
+#include "common/everyday.h"
 
 static const char usage[] =
-	"usage: bs-cat -r repo backup [path ...] > archive.tar\n"
+	"usage: bs-cat -r repo [-H host] [-s subset] backup [path ...] > archive.tar\n"
 	"       bs-cat -r repo --chunk digest > bytes\n";
 
 struct cat {
@@ -94,25 +96,30 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "chunk", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct cat c;
 	struct bs_summary sum;
 	struct bs_buf clean = BS_BUF_INIT;
 	struct bs_err e;
-	const char *path = NULL, *chunk = NULL;
+	const char *path = NULL, *chunk = NULL, *host = NULL, *subset = NULL;
 	int opt, nroots;
 	char **roots;
 
 	tool_init("bs-cat");
-	while ((opt = getopt_long(argc, argv, "hr:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hr:H:s:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
 		case 'C': chunk = optarg; break;
+		case 'H': host = optarg; break;
+		case 's': subset = optarg; break;
 		case 'h': tool_usage(usage, 1); break;
+		case 'V': tool_version();
 		default: tool_usage(usage, 2);
 		}
 	}
+	path = tool_repo(path);
 	if (!path || (chunk ? optind != argc : optind >= argc))
 		tool_usage(usage, 2);
 	/* shared, like a backup's: an expiry waits until the restore is done */
@@ -123,7 +130,7 @@ int main(int argc, char **argv)
 		cat_chunk(&c, chunk);
 		return 0;
 	}
-	if (bs_backup_resolve(&c.repo, argv[optind], &sum, &e) < 0)
+	if (bs_backup_resolve_in(&c.repo, argv[optind], host, subset, &sum, &e) < 0)
 		tool_die(&e);
 	if (sum.data_expired)
 		tool_fail(BS_INPUT, "the data of backup '%s' has expired; only its listing is kept", sum.id);
