@@ -9,10 +9,12 @@
 #include "meta.h"
 #include "record.h"
 #include "repo.h"
+#include "indexreport.h"
 #include "tool.h"
+#include "common/everyday.h"
 
 static const char usage[] =
-	"usage: bs-index -r repo -s subset [-H host] [-q] < manifest\n";
+	"usage: bs-index -r repo -s subset [-H host] [-q | --json] < manifest\n";
 
 #define CHECKPOINT_FILES 5000
 #define CHECKPOINT_SECONDS 300
@@ -162,29 +164,26 @@ static int take_listing(struct indexer *x, const struct bs_item *it, struct bs_b
 				   it->dirs.p, it->dirs.len, e);
 }
 
-static void report(struct indexer *x)
+/* The closing report: on stderr for people, or JSON on stdout. */
+static void report(struct indexer *x, int json)
 {
 	double elapsed = (double)(x->sum.finish.sec - x->sum.start.sec) +
 			 ((double)x->sum.finish.nsec - (double)x->sum.start.nsec) / 1e9;
+	struct bs_index_counts c;
+	struct bs_buf b = BS_BUF_INIT;
 
-	fprintf(stderr,
-		"bs-index: backup %s %s: %" PRIu64 " entries, %" PRIu64 " bytes\n"
-		"  unchanged, not read:      %12" PRIu64 " files\n"
-		"  read, new data stored:    %12" PRIu64 " files\n"
-		"  read, all chunks present: %12" PRIu64 " files\n"
-		"  not regular files:        %12" PRIu64 "\n"
-		"  could not be read:        %12" PRIu64 " (permission denied %" PRIu64 ", vanished %" PRIu64
-		", changed while read %" PRIu64 ", other %" PRIu64 ")\n"
-		"  sockets skipped:          %12" PRIu64 "\n"
-		"  bytes read:               %12" PRIu64 "\n"
-		"  bytes new:                %12" PRIu64 " in %" PRIu64 " chunks\n"
-		"  bytes stored, compressed: %12" PRIu64 "\n"
-		"  elapsed:                  %12.1f s\n",
-		x->sum.id, x->sum.finished ? "finished" : "unfinished", x->sum.files, x->sum.bytes,
-		count(x, "unchanged"), count(x, "new-files"), count(x, "present-files"), x->others,
-		problems(x), count(x, "denied"), count(x, "vanished"), count(x, "changed"), count(x, "unreadable"),
-		count(x, "sockets"), count(x, "read-bytes"), count(x, "new-bytes"), count(x, "new-chunks"),
-		count(x, "stored-bytes"), elapsed);
+	memset(&c, 0, sizeof(c));
+	for (size_t i = 0; i < NCOUNTED; i++)
+		*bs_index_count(&c, counted[i]) = x->counts[i];
+	c.not_regular = x->others;
+	if (json) {
+		bs_index_report_json(&b, &x->sum, &c, elapsed);
+		tool_json_line(&b);
+	} else {
+		bs_index_report_text(&b, &x->sum, &c, elapsed);
+		fprintf(stderr, "bs-index: %s", b.p);
+	}
+	bs_buf_release(&b);
 }
 
 int main(int argc, char **argv)
@@ -199,19 +198,28 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	const char *path = NULL, *subset = NULL;
 	char host[128] = "";
-	int c, rc, quiet = 0, status;
+	int c, rc, quiet = 0, json = 0, status;
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 
 	tool_init("bs-index");
-	while ((c = getopt(argc, argv, "hr:s:H:q")) != -1) {
+	while ((c = getopt_long(argc, argv, "hr:s:H:q", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
 		case 's': subset = optarg; break;
 		case 'H': snprintf(host, sizeof(host), "%s", optarg); break;
 		case 'q': quiet = 1; break;
+		case 'J': json = 1; break;
+		case 'V': tool_version();
 		case 'h': tool_usage(usage, 1); break;
 		default: tool_usage(usage, 2);
 		}
 	}
+	path = tool_repo(path);
 	if (!path || !subset || optind != argc)
 		tool_usage(usage, 2);
 	if (!bs_name_ok(subset))
@@ -337,14 +345,17 @@ int main(int argc, char **argv)
 		x.sum.finished = 1;
 	if (bs_summary_write(&x.repo, &x.sum, &e) < 0)
 		tool_die(&e);
-	if (!quiet || !x.sum.finished)
-		report(&x);
+	if (!x.sum.finished || (!quiet && !json))
+		report(&x, 0);
 	if (!x.sum.finished) {
 		if (stop)
 			bs_err_set(&why, BS_SYS, "interrupted");
 		tool_fail(why.code ? why.code : BS_INPUT, "backup '%s' is unfinished: %s", x.sum.id, why.msg);
 	}
-	printf("%s\n", x.sum.id);
+	if (json)
+		report(&x, 1);
+	else
+		printf("%s\n", x.sum.id);
 	tool_close_stdout();
 	status = x.sum.problems ? BS_PARTIAL : BS_OK;
 	if (status)
