@@ -13,7 +13,7 @@
 #include "repo.h"
 #include "tool.h"
 #include "units.h"
-#include "common/everyday.h"
+#include "everyday.h"
 
 static const char usage[] =
 	"usage: bs-check -r repo [--read-data[=percent]] [--json] [backup ...]\n";

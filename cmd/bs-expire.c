@@ -14,7 +14,7 @@
 #include "retain.h"
 #include "tool.h"
 #include "units.h"
-#include "common/everyday.h"
+#include "everyday.h"
 
 static const char usage[] =
 	"usage: bs-expire -r repo [--max-age age] [--metadata-max-age age] [--keep-period n]...\n"

@@ -7,7 +7,7 @@
 #include "chunker.h"
 #include "repo.h"
 #include "tool.h"
-#include "common/everyday.h"
+#include "everyday.h"
 
 static const char usage[] =
 	"usage: bs-init [-c avg-chunk-size] [-z xz-preset] [--max-age age] [--metadata-max-age age]\n"

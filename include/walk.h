@@ -20,6 +20,9 @@
  *       ops->exclude is set, what it excludes (exclude.h) is neither
  *       recorded nor entered, `path` itself included; ops->excluded counts
  *       what was left out.
+ *
+ * Owner and group names are cached per thread: these functions may run in
+ * several threads at once.
  */
 #ifndef BS_WALK_H
 #define BS_WALK_H

@@ -1,0 +1,155 @@
+/* fileread.c - read one regular file into chunks and their digests. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "buf.h"
+#include "fileread.h"
+#include "walk.h"
+
+#define READ_SIZE (1u << 20)
+
+void bs_fileread_init(struct bs_fileread *r, struct bs_chunker *ck)
+{
+	memset(r, 0, sizeof(*r));
+	r->ck = ck;
+	r->bufcap = ck->max + READ_SIZE;
+	r->buf = bs_xmalloc(r->bufcap);
+	bs_hash_init(&r->hash);
+}
+
+void bs_fileread_release(struct bs_fileread *r)
+{
+	bs_hash_release(&r->hash);
+	free(r->buf);
+	r->buf = NULL;
+}
+
+static void emit_chunk(struct bs_fileread *r, const unsigned char *p, size_t n, struct bs_fileread_result *res)
+{
+	unsigned char digest[BS_DIGEST_LEN];
+
+	bs_hash_final(&r->hash, digest);
+	if (r->chunk)
+		r->chunk(r->arg, digest, p, n);
+	res->chunks++;
+}
+
+/* Open without following a symlink and without blocking: only once fstat
+ * shows a regular file is the descriptor made blocking again. */
+static int open_file(const char *path, struct stat *st, struct bs_fileread_result *res)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOATIME | O_NONBLOCK);
+
+	if (fd < 0 && errno == EPERM)
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		res->err = errno;
+		return errno == ELOOP ? -BS_FILEREAD_SYMLINK : -BS_FILEREAD_OPEN;
+	}
+	if (fstat(fd, st) < 0) {
+		res->err = errno;
+		close(fd);
+		return -BS_FILEREAD_STAT;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		close(fd);
+		return -BS_FILEREAD_NOTREG;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		res->err = errno;
+		close(fd);
+		return -BS_FILEREAD_OPEN;
+	}
+	return fd;
+}
+
+static int same_stat(const struct stat *a, const struct stat *b)
+{
+	return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+	       a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+int bs_fileread_file(struct bs_fileread *r, struct bs_rec *rec, struct bs_fileread_result *res)
+{
+	struct stat before, after;
+	struct timespec opened;
+	size_t start = 0, len = 0, scanned = 0;
+	uint64_t total = 0;
+	int fd, status = BS_FILEREAD_OK;
+
+	res->err = 0;
+	res->chunks = 0;
+	clock_gettime(CLOCK_REALTIME_COARSE, &opened);
+	fd = open_file(rec->path.p, &before, res);
+	if (fd < 0)
+		return -fd;
+	bs_rec_fill(rec, &before);
+	bs_chunker_reset(r->ck);
+	/* buf[start, len) holds the current chunk's bytes, of which the first
+	 * `scanned` have been through the chunker and the hash; the buffer is
+	 * compacted only when a read would not fit, not after every cut */
+	for (;;) {
+		ssize_t n, k;
+
+		if (r->bufcap - len < READ_SIZE) {
+			memmove(r->buf, r->buf + start, len - start);
+			len -= start;
+			start = 0;
+		}
+		n = read(fd, r->buf + len, READ_SIZE);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			res->err = errno;
+			bs_hash_final(&r->hash, (unsigned char[BS_DIGEST_LEN]){ 0 });
+			if (!res->chunks && scanned)
+				res->chunks = 1;	/* bytes hashed: abandon all the same */
+			close(fd);
+			return BS_FILEREAD_READ;
+		}
+		if (n == 0) {
+			if (len > start)
+				emit_chunk(r, r->buf + start, len - start, res);
+			total += len - start;
+			break;
+		}
+		len += (size_t)n;
+		if (r->bytes)
+			r->bytes(r->arg, (uint64_t)n);
+		while (start + scanned < len) {
+			unsigned char *p = r->buf + start + scanned;
+			k = bs_chunker_find(r->ck, p, len - start - scanned);
+			if (k < 0) {
+				bs_hash_update(&r->hash, p, len - start - scanned);
+				scanned = len - start;
+				break;
+			}
+			bs_hash_update(&r->hash, p, (size_t)k);
+			emit_chunk(r, r->buf + start, scanned + (size_t)k, res);
+			total += scanned + (size_t)k;
+			start += scanned + (size_t)k;
+			scanned = 0;
+		}
+	}
+	if (fstat(fd, &after) == 0 && (!same_stat(&before, &after) || (uint64_t)before.st_size != total))
+		status = BS_FILEREAD_CHANGED;
+	close(fd);
+	/* "Racily clean": a file changed in the same clock tick as it was
+	 * opened could change again after the read without its times telling.
+	 * Its recorded ctime (used only to spot unchanged files, never
+	 * restored) is zeroed, so the next backup reads it again.  The ctime,
+	 * not the mtime: only the kernel sets it, so a file dated in the
+	 * future is not read again every time. */
+	if (before.st_ctim.tv_sec > opened.tv_sec ||
+	    (before.st_ctim.tv_sec == opened.tv_sec && before.st_ctim.tv_nsec >= opened.tv_nsec)) {
+		rec->ctime.sec = 0;
+		rec->ctime.nsec = 0;
+	}
+	rec->size = total;
+	return status;
+}
