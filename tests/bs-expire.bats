@@ -743,3 +743,39 @@ stamps() { find "$R/chunks" -type f ! -name '.tmp-*' -printf '%T@\n' | cut -d. -
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "${stderr_lines[0]}" == bs-expire:* ]]
 }
+
+@test "a policy that keeps an old backup but not a newer one: the old one's chunks stay, the other's go" {
+	now=$(date -d '2026-06-01 12:00:00 UTC' +%s)
+	mini_tree "$T/a"; mini_tree "$T/b"; mini_tree "$T/c"
+	old=$(BS_NOW=$(date -d '2025-03-01 UTC' +%s) save "$T/a")
+	mid=$(BS_NOW=$(date -d '2026-02-01 UTC' +%s) save "$T/b")
+	new=$(BS_NOW=$(date -d '2026-05-31 UTC' +%s) save "$T/c")
+	refs "$mid" > "$T/mid-refs"
+	refs "$old" > "$T/old-refs"
+	[ -n "$(comm -23 "$T/mid-refs" "$T/old-refs")" ]
+	run -0 env BS_NOW=$now bs-expire -r "$R" -v --keep-yearly 2
+	echo "$output"
+	grep -qxF "keep backup $old (yearly 2025)" <<< "$output"
+	grep -qxF "keep backup $new (yearly 2026)" <<< "$output"
+	grep -qxF "removed backup $mid (not kept by any rule)" <<< "$output"
+	# the kept backups' chunks, stamped long before the cut-off, stay
+	restores "$old" "$T/a"
+	restores "$new" "$T/c"
+	run -0 bs-check -r "$R"
+	# the removed one's own chunks went
+	chunk_names > "$T/left"
+	[ -z "$(comm -12 "$T/left" <(comm -23 "$T/mid-refs" "$T/old-refs"))" ]
+}
+
+@test "--keep-*: given on the command line, they replace the config's rules; with -n nothing changes" {
+	mini_tree "$T/a"
+	t=$(date -d '2026-01-01 UTC' +%s)
+	a=$(BS_NOW=$t save "$T/a")
+	b=$(BS_NOW=$((t + 86400)) save "$T/a")
+	bs-init --set --keep-last 5 "$R"
+	run -0 env BS_NOW=$((t + 2 * 86400)) bs-expire -r "$R" -n -v
+	grep -qxF "keep backup $a (last 2)" <<< "$output"
+	run -0 env BS_NOW=$((t + 2 * 86400)) bs-expire -r "$R" -n -v --keep-last 1
+	grep -qxF "would remove backup $a (not kept by any rule)" <<< "$output"
+	[ "$(bs-ls -r "$R" | wc -l)" -eq 2 ]
+}

@@ -572,3 +572,25 @@ for p in paths:
 	[ -f "$c/backshift" ]
 	for t in $TOOLS; do [ -e "$c/$t" ]; done
 }
+
+@test "progress: a percentage when the total is known, and the path fitted to the terminal's width" {
+	command -v script > /dev/null || skip "script(1) is not installed"
+	d="$T/src/a-rather-long-directory-name/another-long-one"
+	mkdir -p "$d"
+	truncate -s 600M "$d/big"
+	find "$T/src" -printf '%s %p\0' > "$T/list"
+	script -qec "COLUMNS=70 bs-chunk -P < '$T/list' > /dev/null" /dev/null > "$T/tty"
+	tr '\r' '\n' < "$T/tty" | sed 's/\x1b\[K//g' | grep -a . > "$T/lines"
+	cat "$T/lines"
+	grep -aq '^ *[0-9]*% [0-9]* files, .*  \.\.\..*/big$' "$T/lines"
+	[ "$(awk '{ print length($0) }' "$T/lines" | sort -n | tail -n 1)" -le 69 ]
+}
+
+@test "human output: the list of backups shows the zone of times that are not UTC" {
+	mkdir -p "$T/src"; printf 'x\n' > "$T/src/f"
+	A=$(BS_NOW=1767225600 save "$T/src" testhost z)
+	run -0 env TZ=XYZ-9 bs-ls -r "$R"
+	[[ "$output" == "$A  2026-01-01 09:00:00 +0900  "* ]]
+	run -0 env TZ=UTC bs-ls -r "$R"
+	[[ "$output" == "$A  2026-01-01 00:00:00  "* ]]
+}
