@@ -24,6 +24,7 @@ CMDFLAGS = -Icmd/common
 all: $(addprefix bin/,$(TOOLS)) bin/backshift
 
 lib/libbackshift.a: $(LIBOBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 lib/%.o: lib/%.c $(HEADERS)
@@ -101,6 +102,7 @@ build-fuzz/lib/%.o: lib/%.c $(HEADERS)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 
 build-fuzz/libbackshift.a: $(FUZZLIBOBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libbackshift.a
