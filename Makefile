@@ -8,7 +8,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
-LDLIBS = -lgdbm -llzma -lcrypto -lpthread
+LDLIBS = -lgdbm -llzma -lzstd -lcrypto -lpthread
 
 TOOLS = bs-walk bs-chunk bs-store bs-index bs-cat bs-ls bs-expire bs-init bs-check
 LIBSRC = $(wildcard lib/*.c)
