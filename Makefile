@@ -55,6 +55,16 @@ check-asan:
 		LDFLAGS='-fsanitize=address,undefined' all
 	cd build-asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 bats --tap tests
 
+# The threaded code once under ThreadSanitizer: a few bats files that run
+# bs-store with several threads, in a separate tree.
+TSAN_TESTS = tests/bs-store.bats tests/codecs.bats tests/roundtrip-smoke.bats
+check-tsan:
+	rm -rf build-tsan && mkdir -p build-tsan
+	cp -r Makefile lib cmd include tests man build-tsan/
+	find build-tsan -name '*.o' -o -name '*.a' | xargs rm -f
+	$(MAKE) -C build-tsan CFLAGS='-O1 -g -fsanitize=thread -fno-omit-frame-pointer' LDFLAGS='-fsanitize=thread' all
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:exitcode=66 bats --tap $(TSAN_TESTS)
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	for t in $(TOOLS) backshift; do install -m 755 bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
@@ -63,9 +73,9 @@ install: all
 
 clean:
 	rm -f lib/*.o lib/*.a cmd/*.o cmd/common/*.o bin/bs-* bin/backshift
-	rm -rf build-asan
+	rm -rf build-asan build-tsan
 
-.PHONY: all test check-asan install clean
+.PHONY: all test check-asan check-tsan install clean
 .SECONDARY: $(LIBOBJ) cmd/common/tool.o cmd/common/progress.o $(patsubst %,cmd/%.o,$(TOOLS))
 
 # ---- torture and fuzzing (not part of `make test`) ----

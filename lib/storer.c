@@ -51,6 +51,7 @@ struct job {
 
 struct event {
 	int kind, state, stored;
+	unsigned char digest[BS_DIGEST_LEN];	/* chunks */
 	uint64_t size, disk_bytes;
 	uint64_t out_pos;		/* where its R line starts in the manifest */
 	struct bs_store_staged st;
@@ -345,6 +346,7 @@ static void submit(struct bs_storer_pool *p, const struct bs_item *it, struct bs
 	*data = tmp;
 	ev = add_event(p, EV_CHUNK);
 	ev->size = it->size;
+	memcpy(ev->digest, it->digest, BS_DIGEST_LEN);
 	j->ev = p->ev_base + p->nev - 1;
 	j->rc = j->staged = 0;
 	j->st.tmp[0] = '\0';
@@ -353,6 +355,40 @@ static void submit(struct bs_storer_pool *p, const struct bs_item *it, struct bs
 	p->next++;
 	pthread_cond_signal(&p->work);
 	pthread_mutex_unlock(&p->mu);
+}
+
+/* Is a chunk on its way into the store: an earlier C item of this run,
+ * not committed yet?  An R line that refers to it (a hard link's, or a
+ * file's that repeats one) needs no more, since the manifest is passed on
+ * only once the chunks before it are durable; should that chunk fail, the
+ * R line is never passed on. */
+static int in_flight(struct bs_storer_pool *p, const unsigned char *digest)
+{
+	for (size_t i = 0; i < p->nev; i++)
+		if (p->ev[i].kind == EV_CHUNK && p->ev[i].state != CH_FAILED &&
+		    !memcmp(p->ev[i].digest, digest, BS_DIGEST_LEN))
+			return 1;
+	return 0;
+}
+
+/* R: stamp the chunk (or, after an F line, check it is there). */
+static int pass_ref(struct bs_storer *s, struct bs_storer_pool *p, const struct bs_stream *st,
+		    const struct bs_item *it, struct bs_err *e)
+{
+	char hex[BS_HEX_LEN + 1];
+	int rc;
+
+	if (st->has_floor)
+		rc = bs_chunk_exists(s->repo, it->digest) ? 0 : BS_STORE_MISSING;
+	else
+		rc = s->repo->store->ops->touch(s->repo->store, it->digest, s->now, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0 || in_flight(p, it->digest))
+		return 0;
+	bs_hex(hex, it->digest);
+	return bs_err_set(e, BS_INPUT, "chunk '%s' is %s", hex,
+			  rc == BS_STORE_EMPTY ? "empty in the repository" : "missing from the repository");
 }
 
 /* One item of the input, into the held manifest. */
@@ -370,13 +406,8 @@ static int store_item(struct bs_storer *s, struct bs_storer_pool *p, const struc
 		bs_stream_ref(out, it->digest, it->size);
 		break;
 	case BS_ITEM_REF:
-		if (!st->has_floor && bs_chunk_touch(s->repo, it->digest, s->now, e) < 0)
+		if (pass_ref(s, p, st, it, e) < 0)
 			return -1;
-		if (st->has_floor && !bs_chunk_exists(s->repo, it->digest)) {
-			char hex[BS_HEX_LEN + 1];
-			bs_hex(hex, it->digest);
-			return bs_err_set(e, BS_INPUT, "chunk '%s' is missing from the repository", hex);
-		}
 		bs_stream_ref(out, it->digest, it->size);
 		break;
 	case BS_ITEM_ABANDON:
