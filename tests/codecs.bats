@@ -30,17 +30,17 @@ tag_of() {
 	R="$T/r"
 	[ "$(config_value "$R" codec)" = zstd ]
 	mkdir -p "$T/a" "$T/b" "$T/c"
-	yes 'zstd text line' | head -c 300000 > "$T/a/text"
-	head -c 300000 /dev/urandom > "$T/a/random"
+	yes 'zstd text line' | head -c 200000 > "$T/a/text"
+	head -c 200000 /dev/urandom > "$T/a/random"
 	id1=$(backup "$T/a" a)
 	bs-init --set --codec xz --level 1 "$R"
 	[ "$(config_value "$R" codec)" = xz ]
 	[ "$(config_value "$R" level)" = 1 ]
-	yes 'xz text line' | head -c 300000 > "$T/b/text"
+	yes 'xz text line' | head -c 200000 > "$T/b/text"
 	cp "$T/a/text" "$T/b/same-as-a"
 	id2=$(backup "$T/b" b)
 	bs-init --set --codec none "$R"
-	yes 'raw text line' | head -c 300000 > "$T/c/text"
+	yes 'raw text line' | head -c 200000 > "$T/c/text"
 	id3=$(backup "$T/c" c)
 	bs-init --set --codec zstd --level 19 "$R"
 	make_tree "$T/d"
@@ -64,13 +64,16 @@ tag_of() {
 
 @test "codecs: incompressible data is stored raw (tag 'r'), text compressed (tag 'z'), at every zstd level" {
 	for level in 1 3 19; do
-		bs-init -c 64K --codec zstd --level "$level" "$T/r$level"
+		# 1M chunks: each file (over the 64 KiB probe) is one chunk
+		bs-init -c 1M --codec zstd --level "$level" "$T/r$level"
 		R="$T/r$level"
 		mkdir -p "$T/s$level"
-		head -c 50000 /dev/urandom > "$T/s$level/random"
-		yes "line $level" | head -c 50000 > "$T/s$level/text"
+		head -c 200000 /dev/urandom > "$T/s$level/random"
+		head -c 20000 /dev/urandom > "$T/s$level/small-random"
+		yes "line $level" | head -c 200000 > "$T/s$level/text"
 		backup "$T/s$level" >/dev/null
 		[ "$(tag_of "$R" "$T/s$level/random")" = r ]
+		[ "$(tag_of "$R" "$T/s$level/small-random")" = r ]
 		[ "$(tag_of "$R" "$T/s$level/text")" = z ]
 		hex=$(sha256sum "$T/s$level/text" | cut -c1-64)
 		bs-cat -r "$R" --chunk "$hex" | cmp - "$T/s$level/text"
@@ -178,7 +181,7 @@ tag_of() {
 	sed -i -e '/^codec /d' -e '/^level /d' "$R/config"
 	printf 'xz-preset 2\n' >> "$R/config"
 	mkdir -p "$T/src"
-	yes 'some text' | head -c 100000 > "$T/src/t"
+	yes 'some text' | head -c 10000 > "$T/src/t"	# one chunk: under 16K, the least
 	backup "$T/src" >/dev/null
 	[ "$(tag_of "$R" "$T/src/t")" = x ]
 	# --set writes the new keys
