@@ -374,7 +374,7 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 @test "bs-store: a repository of another version is refused: exit 3, one line, untouched" {
 	printf 'x' > "$T/src/x"
 	bs-walk "$T/src/x" | bs-chunk > "$T/chunks"
-	sed -i 's/^backshift-repository 2$/backshift-repository 3/' "$R/config"
+	sed -i 's/^backshift-repository 3$/backshift-repository 2/' "$R/config"
 	snapshot "$R" > "$T/before"
 	run_out "$T/out" bs-store -r "$R" < "$T/chunks"
 	[ "$status" -eq 3 ]
