@@ -128,6 +128,31 @@ static int chunk_ok(struct chunker_state *s, size_t p, const unsigned char *dige
 	return bs_chunk_touch(&s->repo, digest, s->start, &ignored) == 0;
 }
 
+static int same_buf(const struct bs_buf *a, const struct bs_buf *b)
+{
+	return a->len == b->len && !memcmp(a->p, b->p, a->len);
+}
+
+/*
+ * Does the inode change time say the content is as the earlier record's?
+ * Yes when it is the same, and the extents are.  When only it differs, the
+ * content is taken as unchanged if the metadata it also covers (mode,
+ * owner, xattrs, flags) differs from the earlier record: that explains the
+ * change (a chmod, a setfattr), and the new record carries the new values.
+ * Otherwise something unseen changed, and the file is read again.
+ */
+static int same_content_times(const struct bs_rec *old, const struct bs_rec *rec)
+{
+	if (!same_buf(&old->extents, &rec->extents))
+		return 0;
+	if (same_time(old->ctime, rec->ctime))
+		return 1;
+	if (!old->ctime.sec && !old->ctime.nsec)
+		return 0;	/* racily clean when read: read it again */
+	return old->mode != rec->mode || old->uid != rec->uid || old->gid != rec->gid ||
+	       old->flags != rec->flags || !same_buf(&old->xattrs, &rec->xattrs);
+}
+
 /* An earlier backup's entry for this file, when the file has not changed
  * since and all its chunks are still in the repository. */
 static const struct bs_entry *unchanged(struct chunker_state *s, const struct bs_rec *rec)
@@ -145,7 +170,7 @@ static const struct bs_entry *unchanged(struct chunker_state *s, const struct bs
 			continue;
 		}
 		if (rc == 0 || ent->rec.kind != 'f' || ent->rec.size != rec->size ||
-		    !same_time(ent->rec.mtime, rec->mtime) || !same_time(ent->rec.ctime, rec->ctime) ||
+		    !same_time(ent->rec.mtime, rec->mtime) || !same_content_times(&ent->rec, rec) ||
 		    (ent->rec.dev == rec->dev && ent->rec.ino != rec->ino))
 			continue;
 		for (i = 0; i < ent->nrefs; i++) {
@@ -153,7 +178,7 @@ static const struct bs_entry *unchanged(struct chunker_state *s, const struct bs
 			if (!chunk_ok(s, p, ent->refs[i].digest))
 				break;
 		}
-		if (i == ent->nrefs && sum == rec->size)
+		if (i == ent->nrefs && sum == bs_rec_datasize(rec))
 			return ent;
 	}
 	return NULL;
@@ -169,10 +194,79 @@ static void emit_chunk(struct chunker_state *s, const unsigned char *p, size_t n
 		bs_entry_addref(keep, digest, n);
 }
 
+/*
+ * Reading a file extent by extent: a sparse file (fewer blocks than its
+ * size says) is read only where it holds data, found with SEEK_DATA and
+ * SEEK_HOLE when it is opened; its record's extents say where that is.
+ * A file that is all data is one extent, read as it comes.
+ */
+struct extent_reader {
+	int fd;
+	const struct bs_rec *rec;
+	size_t ext;		/* the extent being read */
+	uint64_t left;		/* bytes of it still to read */
+	int sparse;
+};
+
+static int extents_open(struct extent_reader *x, int fd, struct bs_rec *rec, const struct stat *st)
+{
+	memset(x, 0, sizeof(*x));
+	x->fd = fd;
+	x->rec = rec;
+	bs_buf_reset(&rec->extents);
+	if ((uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size &&
+	    bs_rec_extents(rec, fd, (uint64_t)st->st_size) < 0)
+		return -1;
+	x->sparse = rec->extents.len > 0;
+	x->ext = (size_t)-1;
+	return 0;
+}
+
+/* Like read(2): the next bytes of the current extent, moving to the next
+ * one when it is done; 0 after the last. */
+static ssize_t extents_read(struct extent_reader *x, void *buf, size_t n)
+{
+	ssize_t k;
+
+	if (!x->sparse)
+		return read(x->fd, buf, n);
+	while (x->left == 0) {
+		uint64_t off;
+		if (++x->ext >= bs_rec_nextents(x->rec))
+			return 0;
+		bs_rec_extent(x->rec, x->ext, &off, &x->left);
+		if (x->left && lseek(x->fd, (off_t)off, SEEK_SET) < 0)
+			return -1;
+	}
+	k = read(x->fd, buf, x->left < n ? (size_t)x->left : n);
+	if (k > 0)
+		x->left -= (uint64_t)k;
+	return k;
+}
+
+/* A sparse file that ended early (it shrank while read): its extents end
+ * where the data did, and so does its size. */
+static void extents_cut(struct extent_reader *x, struct bs_rec *rec)
+{
+	uint64_t off, len;
+
+	if (!x->sparse || x->ext >= bs_rec_nextents(rec))
+		return;
+	bs_rec_extent(rec, x->ext, &off, &len);
+	len -= x->left;
+	bs_buf_setlen(&rec->extents, x->ext * 2 * sizeof(uint64_t));
+	if (len)
+		bs_rec_extent_add(rec, off, len);
+	rec->size = off + len;
+	if (!rec->extents.len && rec->size)
+		bs_rec_extent_add(rec, rec->size, 0);
+}
+
 /* Read and chunk one regular file; returns 0, or -1 when it was skipped. */
 static int read_file(struct chunker_state *s, struct bs_rec *rec, struct bs_entry *keep)
 {
 	struct stat before, after;
+	struct extent_reader xr;
 	struct timespec opened;
 	size_t start = 0, len = 0, scanned = 0;
 	uint64_t total = 0;
@@ -207,6 +301,12 @@ static int read_file(struct chunker_state *s, struct bs_rec *rec, struct bs_entr
 		return -1;
 	}
 	bs_rec_fill(rec, &before);
+	if (extents_open(&xr, fd, rec, &before) < 0) {
+		tool_warn("cannot find the data in '%s': %s", q, strerror(errno));
+		count_error(s, errno);
+		close(fd);
+		return -1;
+	}
 	bs_chunker_reset(&s->ck);
 	/* buf[start, len) holds the current chunk's bytes, of which the first
 	 * `scanned` have been through the chunker and the hash; the buffer is
@@ -219,7 +319,7 @@ static int read_file(struct chunker_state *s, struct bs_rec *rec, struct bs_entr
 			len -= start;
 			start = 0;
 		}
-		n = read(fd, s->buf + len, READ_SIZE);
+		n = extents_read(&xr, s->buf + len, READ_SIZE);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -257,7 +357,7 @@ static int read_file(struct chunker_state *s, struct bs_rec *rec, struct bs_entr
 	if (fstat(fd, &after) == 0 &&
 	    (after.st_size != before.st_size || after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
 	     after.st_mtim.tv_nsec != before.st_mtim.tv_nsec || after.st_ctim.tv_sec != before.st_ctim.tv_sec ||
-	     after.st_ctim.tv_nsec != before.st_ctim.tv_nsec || (uint64_t)before.st_size != total)) {
+	     after.st_ctim.tv_nsec != before.st_ctim.tv_nsec || bs_rec_datasize(rec) != total)) {
 		tool_warn("'%s' changed while being read; saved as read", q);
 		s->changed++;
 	}
@@ -273,7 +373,10 @@ static int read_file(struct chunker_state *s, struct bs_rec *rec, struct bs_entr
 		rec->ctime.sec = 0;
 		rec->ctime.nsec = 0;
 	}
-	rec->size = total;
+	if (xr.sparse)
+		extents_cut(&xr, rec);
+	else
+		rec->size = total;
 	s->read_files++;
 	s->read_bytes += total;
 	return 0;

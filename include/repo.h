@@ -64,7 +64,7 @@
 #include "io.h"
 #include "record.h"
 
-#define BS_REPO_VERSION 2
+#define BS_REPO_VERSION 3
 
 struct bs_config {
 	unsigned version;

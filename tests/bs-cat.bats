@@ -492,9 +492,9 @@ full() {
 	n=131073	# 131073 * 65536 = 8590000128 > 8 GiB = 8589934592 > 8^11 - 1
 	size=$((n * 65536))
 	{
-		printf 'B manifest 2\nT 1700000000.000000000\n'
+		printf 'B manifest 3\nT 1700000000.000000000\n'
 		yes "R $digest 65536" | head -n "$n"
-		printf 'f 0644 0 0 root root %d 1700000000.000000000 1700000000.000000000 1 2 1 0,0 0: /big\0' "$size"
+		printf 'f 0644 0 0 root root %d 1700000000.000000000 1700000000.000000000 1 2 1 0,0 0: 0 - - /big\0' "$size"
 		printf 'E 1\n'
 	} >"$T/manifest"
 	bs-index -q -r "$R" -H testhost -s big <"$T/manifest" >"$T/id"

@@ -65,7 +65,7 @@ make_socket() {
 	[ -z "$stderr" ]
 	run bsparse "$T/walk"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "B walk 1" ]
+	[ "${lines[0]}" = "B walk 2" ]
 	[ "${lines[-1]}" = "E 18" ]
 	stream_paths "$T/walk" > "$T/got"
 	preorder "$T/src" > "$T/want"
@@ -226,7 +226,7 @@ make_socket() {
 	for l in "${stderr_lines[@]}"; do [[ "$l" == "bs-walk: "* ]]; done
 	run bsparse "$T/walk"
 	[ "$status" -eq 0 ]
-	[ "${lines[*]}" = "B walk 1 S vanished 3 E 0" ]
+	[ "${lines[*]}" = "B walk 2 S vanished 3 E 0" ]
 }
 
 @test "bs-walk: binary garbage without a NUL is input cut short: exit 3, one line, no trailer" {
@@ -242,7 +242,7 @@ make_socket() {
 	run_out "$T/walk" bs-walk < /dev/null
 	[ "$status" -eq 0 ]
 	[ -z "$stderr" ]
-	printf 'B walk 1\nE 0\n' > "$T/want"
+	printf 'B walk 2\nE 0\n' > "$T/want"
 	cmp "$T/want" "$T/walk"
 }
 
