@@ -146,8 +146,11 @@ full() {
 	bs-cat -r "$R" latest "$T/src/sub" >"$T/sub.tar"
 	tar -tf "$T/sub.tar" >"$T/names"
 	cat "$T/names"
-	[ "$(wc -l <"$T/names")" -eq 5 ]	# sub/ deeper/ hard1 random.bin text.txt
-	none -v "^$rel/src/sub/" "$T/names"
+	# src/ (the recorded parent) sub/ deeper/ hard1 random.bin text.txt
+	[ "$(wc -l <"$T/names")" -eq 6 ]
+	[ "$(head -1 "$T/names")" = "$rel/src/" ]
+	sed 1d "$T/names" > "$T/below"
+	none -v "^$rel/src/sub/" "$T/below"
 	run tarcheck check "$T/sub.tar"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -168,7 +171,8 @@ full() {
 	full
 	bs-cat -r "$R" "$id" "$T/src/other" "$T/src/plain" "$T/src/sub/deeper" >"$T/some.tar"
 	tar -tf "$T/some.tar" | sort >"$T/got"
-	printf '%s\n' "$rel/src/other/" "$rel/src/other/hard2" "$rel/src/plain" "$rel/src/sub/deeper/" | sort >"$T/want"
+	printf '%s\n' "$rel/src/" "$rel/src/other/" "$rel/src/other/hard2" "$rel/src/plain" "$rel/src/sub/" \
+		"$rel/src/sub/deeper/" | sort >"$T/want"
 	diff "$T/want" "$T/got"
 	mkdir "$T/dest"
 	tar -xpf "$T/some.tar" -C "$T/dest"
@@ -310,7 +314,7 @@ full() {
 	mv "$T/f" "$T/d/a"
 	printf 'next' >"$T/d/b"
 	id="$(save "$T/d" d)"
-	bs-cat -r "$R" "$id" >"$T/d.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/d.tar"
 	# d/ at 0, d/a at 512, its data at 1024, d/b at 1024 + 1536
 	cmp <(bytes "$T/d.tar" 512 100) <(printf '%s' "$rel/d/a"; zeros $((100 - ${#rel} - 4)))
 	cmp <(bytes "$T/d.tar" $((512 + 124)) 12) <(printf '00000002001\0')
@@ -329,7 +333,7 @@ full() {
 	base="$(printf '%0101d' 7)"
 	printf 'n101' >"$T/d/$base"
 	id="$(save "$T/d/$base" long)"
-	bs-cat -r "$R" "$id" >"$T/l.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/l.tar"
 	name="$rel/d/$base"
 	n=${#name}
 	[ "$n" -gt 100 ]
@@ -356,7 +360,7 @@ full() {
 	target="$(printf 'target%0300d' 0)"
 	ln -s "$target" "$T/d/ln"
 	id="$(save "$T/d/ln" link)"
-	bs-cat -r "$R" "$id" >"$T/k.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/k.tar"
 	n=${#target}
 	cmp <(bytes "$T/k.tar" 0 100) <(printf '././@LongLink'; zeros 87)
 	cmp <(bytes "$T/k.tar" 156 1) <(printf K)
@@ -384,7 +388,7 @@ full() {
 	target="$(printf '%0100d' 3)"
 	ln -s "$target" "$T/e/l"
 	id="$(save "$T/e" e)"
-	bs-cat -r "$R" "$id" >"$T/e.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/e.tar"
 	tarcheck list "$T/e.tar" >"$T/list"
 	cat "$T/list"
 	none -P '\t[LK]\t' "$T/list"
@@ -410,7 +414,7 @@ full() {
 	ln "$T/h/$first" "$T/h/$(printf 'b\nc')"
 	ln "$T/h/$first" "$T/h/d"
 	id="$(save "$T/h" h)"
-	bs-cat -r "$R" "$id" >"$T/h.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/h.tar"
 	tarcheck check "$T/h.tar"
 	tarcheck list "$T/h.tar" >"$T/list"
 	cat "$T/list"
@@ -435,7 +439,7 @@ full() {
 	# and so is the stream of an empty directory: its header and the end
 	mkdir "$T/empty"
 	id="$(save "$T/empty" empty)"
-	bs-cat -r "$R" "$id" >"$T/e.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/e.tar"
 	[ "$(stat -c %s "$T/e.tar")" -eq 10240 ]
 	cmp <(bytes "$T/e.tar" 156 1) <(printf 5)
 	cmp <(bytes "$T/e.tar" 512 9728) <(zeros 9728)
@@ -443,7 +447,7 @@ full() {
 	# 10240 alone would leave a single zero block, so a second record is due
 	head -c 9216 /dev/urandom >"$T/fill"
 	id="$(save "$T/fill" fill)"
-	bs-cat -r "$R" "$id" >"$T/f.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/f.tar"
 	cmp <(bytes "$T/f.tar" 512 9216) "$T/fill"
 	[ "$(stat -c %s "$T/f.tar")" -eq 20480 ]
 	cmp <(bytes "$T/f.tar" 9728 10752) <(zeros 10752)
@@ -456,7 +460,7 @@ full() {
 	printf 'b' >"$T/big-ids"
 	chown 3000000:3000001 "$T/big-ids"
 	id="$(save "$T/big-ids" ids)"
-	bs-cat -r "$R" "$id" >"$T/i.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/i.tar"
 	# 3000000 = 0x2dc6c0, 3000001 = 0x2dc6c1
 	[ "$(hexat "$T/i.tar" 108 8)" = 80000000002dc6c0 ]
 	[ "$(hexat "$T/i.tar" 116 8)" = 80000000002dc6c1 ]
@@ -745,7 +749,7 @@ damage_and_cat() {
 	remove) rm "$file" ;;
 	esac
 	damaged="$digest"
-	capture bs-cat -r "$R" "$id"
+	capture bs-cat --format=gnu -r "$R" "$id"
 }
 
 # after damage_and_cat: bs-cat failed with one line naming the chunk or the
