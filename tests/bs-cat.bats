@@ -812,3 +812,41 @@ text_data() { seq 1 100000 | head -c 400000; }
 	want="$(python3 -c 'import os, sys; n = os.lstat(sys.argv[1]).st_mtime_ns; print("%d.%09d" % divmod(n, 10**9))' "$T/src/sub/random.bin")"
 	[ "$(cut -d' ' -f8 "$T/rec")" = "$want" ]
 }
+
+@test "the pax headers carry nanoseconds, xattrs, the ACL as text and a sparse map; --fflags the flags" {
+	[ "$(id -u)" = 0 ] || skip "needs root for trusted xattrs and chattr"
+	mkdir -p "$T/d"
+	printf 'x' > "$T/d/f"
+	setfattr -n user.v -v 0x00ff "$T/d/f"
+	setfattr -n trusted.t -v tt "$T/d/f"
+	setfacl -m u:1000:r-x "$T/d/f"
+	touch -d '2020-01-01 00:00:00.000000042' "$T/d/f"
+	truncate -s 2M "$T/d/s"
+	printf 'y' | dd of="$T/d/s" bs=1 seek=1048576 conv=notrunc status=none
+	chattr +d "$T/d/s"
+	id="$(save "$T/d")"
+	bs-cat --fflags -r "$R" "$id" > "$T/p.tar"
+	chattr -d "$T/d/s"
+	python3 - "$T/p.tar" > "$T/pax" <<'PY'
+import sys, tarfile
+for m in tarfile.open(sys.argv[1], encoding="utf-8", errors="surrogateescape"):
+    for k in sorted(m.pax_headers):
+        v = m.pax_headers[k]
+        print(m.name.split("/")[-1], k, v.encode("utf-8", "surrogateescape").hex() if "xattr" in k else v)
+PY
+	cat "$T/pax"
+	grep -qx "f mtime 1577836800.000000042" "$T/pax"
+	grep -qx "f SCHILY.xattr.user.v 00ff" "$T/pax"
+	grep -qx "f SCHILY.xattr.trusted.t 7474" "$T/pax"
+	grep -qx "f SCHILY.acl.access user::rw-,user:1000:r-x,group::r--,mask::r-x,other::r--" "$T/pax"
+	! grep -q "posix_acl" "$T/pax"
+	grep -qx "s GNU.sparse.major 1" "$T/pax"
+	grep -qx "s GNU.sparse.minor 0" "$T/pax"
+	grep -qx "s GNU.sparse.realsize 2097152" "$T/pax"
+	grep -qx "s SCHILY.fflags nodump" "$T/pax"
+	# the stream carries the data, not the holes
+	[ "$(stat -c %s "$T/p.tar")" -lt 100000 ]
+	run python3 "$BS_ROOT/tests/lib/tarcheck.py" check "$T/p.tar"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}

@@ -302,3 +302,22 @@ make_socket() {
 	one_error bs-walk
 	[ ! -s "$T/walk" ]
 }
+
+@test "bs-walk: xattrs (sorted, hex, any bytes), inode flags and a sparse file's extents are in the record" {
+	[ "$(id -u)" = 0 ] || skip "needs root for chattr"
+	printf 'x' > "$T/src/x"
+	setfattr -n user.zz -v 0x000a20ff "$T/src/x"
+	setfattr -n user.aa -v '' "$T/src/x"
+	printf 'y' > "$T/src/nodump"
+	chattr +d "$T/src/nodump"
+	truncate -s 3M "$T/src/sparse"
+	printf 'data' | dd of="$T/src/sparse" bs=1 seek=1048576 conv=notrunc status=none
+	bs-walk "$T/src/x" "$T/src/nodump" "$T/src/sparse" > "$T/walk"
+	bsparse "$T/walk" > "$T/items"
+	cat "$T/items"
+	grep -qx "X 0 757365722e6161=,757365722e7a7a=000a20ff -" "$T/items"
+	[ $(( $(sed -n 's/^X \([0-9]*\) - -$/\1/p' "$T/items") & 64 )) -eq 64 ]
+	# one extent of data where the bytes were written, the holes around it
+	grep -qx "X 0 - 1048576+[0-9]*" "$T/items"
+	chattr -d "$T/src/nodump"
+}
