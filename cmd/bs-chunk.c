@@ -29,6 +29,7 @@ static const char usage[] =
 
 struct linked {
 	uint64_t size;
+	struct bs_buf extents;	/* the first name's, as read */
 	struct bs_entry ent;
 };
 
@@ -385,6 +386,7 @@ static int read_file(struct chunker_state *s, struct bs_rec *rec, struct bs_entr
 static void linked_free(void *v)
 {
 	struct linked *l = v;
+	bs_buf_release(&l->extents);
 	bs_entry_release(&l->ent);
 	free(l);
 }
@@ -401,7 +403,7 @@ static void process(struct chunker_state *s, struct bs_rec *rec)
 	}
 	if (rec->nlink > 1) {
 		hl = bs_linkmap_get(&s->links, rec->dev, rec->ino);
-		if (hl && hl->size == rec->size) {
+		if (hl && hl->size == rec->size && same_buf(&hl->extents, &rec->extents)) {
 			emit_refs(s, &hl->ent);
 			emit_record(s, rec);
 			s->linked++;
@@ -417,6 +419,7 @@ static void process(struct chunker_state *s, struct bs_rec *rec)
 	}
 	if (rec->nlink > 1 && !hl) {
 		hl = bs_xcalloc(1, sizeof(*hl));
+		bs_buf_init(&hl->extents);
 		bs_entry_init(&hl->ent);
 		bs_linkmap_put(&s->links, rec->dev, rec->ino, hl);
 	} else {
@@ -429,8 +432,11 @@ static void process(struct chunker_state *s, struct bs_rec *rec)
 			hl->size = UINT64_MAX;
 		return;
 	}
-	if (hl)
+	if (hl) {
 		hl->size = rec->size;
+		bs_buf_reset(&hl->extents);
+		bs_buf_add(&hl->extents, rec->extents.p, rec->extents.len);
+	}
 	emit_record(s, rec);
 }
 
