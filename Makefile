@@ -39,6 +39,7 @@ bin/backshift: cmd/backshift.sh
 	chmod 755 $@
 
 test: all
+	sh tests/lint-bang.sh
 	bats --tap tests
 
 # The whole suite again under AddressSanitizer and UBSan, in a separate tree.
@@ -62,3 +63,45 @@ clean:
 
 .PHONY: all test check-asan install clean
 .SECONDARY: $(LIBOBJ) cmd/common/tool.o cmd/common/progress.o $(patsubst %,cmd/%.o,$(TOOLS))
+
+# ---- torture and fuzzing (not part of `make test`) ----
+
+# The torture scripts, each bounded by TORTURE_SECONDS (and TORTURE_ROUNDS).
+TORTURE_SECONDS ?= 40
+torture: all
+	@st=0 n=0; for t in tests/torture/*.sh; do \
+		case $$t in */lib.sh) continue;; esac; \
+		n=$$((n + 1)); \
+		if TORTURE_SECONDS=$(TORTURE_SECONDS) bash $$t; then echo "ok $$n torture $$t"; \
+		else echo "not ok $$n torture $$t"; st=1; fi; \
+	done; exit $$st
+
+# libFuzzer harnesses (tests/fuzz/fuzz_*.c) against the library built with
+# clang and the sanitizers in build-fuzz/; `make fuzz FUZZ_SECONDS=60`
+# runs each for that long from its seed corpus, tests/fuzz/corpus/NAME/.
+FUZZ_CC = clang
+FUZZ_CFLAGS = -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_SECONDS ?= 20
+FUZZERS = $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZLIBOBJ = $(patsubst lib/%.c,build-fuzz/lib/%.o,$(LIBSRC))
+
+build-fuzz/lib/%.o: lib/%.c $(HEADERS)
+	@mkdir -p build-fuzz/lib
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build-fuzz/libbackshift.a: $(FUZZLIBOBJ)
+	$(AR) rcs $@ $^
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libbackshift.a
+	$(FUZZ_CC) $(CPPFLAGS) -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+		-o $@ $< build-fuzz/libbackshift.a $(LDLIBS)
+
+fuzz-build: $(patsubst %,build-fuzz/fuzz_%,$(FUZZERS))
+
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+fuzz-clean:
+	rm -rf build-fuzz
+
+.PHONY: torture fuzz fuzz-build fuzz-clean

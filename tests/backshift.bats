@@ -263,5 +263,5 @@ subset_of_src() {
 	script -qec "backshift save -r '$R' -H testhost '$T/src' > /dev/null" /dev/null > "$T/tty"
 	grep -aq 'files, ' "$T/tty"
 	backshift save -r "$R" -H testhost "$T/src" > /dev/null 2> "$T/err"
-	! grep -q 'files, .*/s' "$T/err"
+	run ! grep -q 'files, .*/s' "$T/err"
 }

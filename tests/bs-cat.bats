@@ -664,9 +664,13 @@ full() {
 
 @test "an id prefix: a unique one is enough, an ambiguous one exits 3 with one line" {
 	printf a >"$T/a"
-	id1="$(save "$T/a" one)"
-	id2="$(save "$T/a" two)"
+	# a fixed clock (2023-11-14 22:13:20 UTC): both ids share their date,
+	# however near midnight the test runs
+	id1="$(BS_NOW=1700000000 save "$T/a" one)"
+	id2="$(BS_NOW=1700000001 save "$T/a" two)"
 	[ "$id1" != "$id2" ]
+	[ "${id1:0:15}" = 20231114-221320 ]
+	[ "${id2:0:15}" = 20231114-221321 ]
 	bs-cat -r "$R" "$id1" >"$T/want"
 	bs-cat -r "$R" "${id1%one}o" >"$T/got"
 	cmp "$T/want" "$T/got"

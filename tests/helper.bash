@@ -13,6 +13,11 @@
 #   restore ID DEST [PATH...]  bs-cat | tar x into DEST
 #   treecmp A B         compare trees byte for byte and stat for stat
 
+# "run ! cmd" (a command that must fail, inside a test) needs bats 1.5
+if type bats_require_minimum_version >/dev/null 2>&1; then
+	bats_require_minimum_version 1.5.0
+fi
+
 BS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$BS_ROOT/bin:$PATH"
 export LC_ALL=C

@@ -45,11 +45,11 @@ small_tree() {
 	save "$T/src"
 	bs-walk "$T/src" > "$T/walk"
 	strace -f -e trace=open,openat -o "$T/trace" bs-chunk -r "$R" -H testhost -s inc < "$T/walk" > "$T/chunks"
-	! grep -F "$T/src/a/one" "$T/trace"
+	run ! grep -F "$T/src/a/one" "$T/trace"
 	# each unchanged directory's listing is taken whole
 	bsparse "$T/chunks" > "$T/items"
 	grep -q "^L [0-9a-f]* 2 1 300000 1 [^ ]* $(esc "$T/src/a") b\$" "$T/items"
-	! grep -q '^C ' "$T/items"
+	run ! grep -q '^C ' "$T/items"
 }
 
 @test "content changed with the mtime set back is read again (ctime)" {
@@ -164,7 +164,7 @@ items() { bsparse "$1" > "$T/items.txt"; cat "$T/items.txt"; }
 	grep -q "^L [0-9a-f]\{64\} 2 1 300000 1 $first $(esc "$T/src/a") b\$" "$T/items"
 	grep -q "^L [0-9a-f]\{64\} 1 1 200000 0 $first $(esc "$T/src/a/b")\$" "$T/items"
 	grep -q "^L [0-9a-f]\{64\} 1 1 6 0 $first $(esc "$T/src/c")\$" "$T/items"
-	! grep -q '^[CR] ' "$T/items"
+	run ! grep -q '^[CR] ' "$T/items"
 	grep -qx 'S unchanged 3' "$T/items"
 	bs-store -r "$R" < "$T/chunks" > "$T/manifest"
 	grep '^L ' "$T/items" > "$T/l.chunks"
@@ -189,7 +189,7 @@ items() { bsparse "$1" > "$T/items.txt"; cat "$T/items.txt"; }
 	bs-walk "$T/src" | bs-chunk -r "$R" -H testhost -s inc > "$T/chunks"
 	items "$T/chunks" > "$T/items"
 	grep -q "^L .* $(esc "$T/src/a") b\$" "$T/items"
-	! grep -q "^L .* $(esc "$T/src/c")\$" "$T/items"
+	run ! grep -q "^L .* $(esc "$T/src/c")\$" "$T/items"
 	grep -q "^F f .* $(esc "$T/src/c/three")\$" "$T/items"
 	grep -qx 'S read-files 1' "$T/items"
 	bs-store -r "$R" < "$T/chunks" | bs-index -q -r "$R" -H testhost -s inc > /dev/null
@@ -205,7 +205,7 @@ items() { bsparse "$1" > "$T/items.txt"; cat "$T/items.txt"; }
 	[ "$(report 'bytes read')" -eq 0 ]
 	bs-walk "$T/src" | bs-chunk -r "$R" -H testhost -s inc > "$T/chunks"
 	items "$T/chunks" > "$T/items"
-	! grep -q "^L .* $(esc "$T/src/other")\$" "$T/items"
+	run ! grep -q "^L .* $(esc "$T/src/other")\$" "$T/items"
 	grep -q "^F f .* $(esc "$T/src/other/hard2")\$" "$T/items"
 	restore latest "$T/out"
 	run treecmp "$T/src" "$T/out$T/src"
