@@ -843,7 +843,7 @@ PY
 	grep -qx "f SCHILY.xattr.user.v 00ff" "$T/pax"
 	grep -qx "f SCHILY.xattr.trusted.t 7474" "$T/pax"
 	grep -qx "f SCHILY.acl.access user::rw-,user:1000:r-x,group::r--,mask::r-x,other::r--" "$T/pax"
-	! grep -q "posix_acl" "$T/pax"
+	run ! grep -q "posix_acl" "$T/pax"
 	grep -qx "s GNU.sparse.major 1" "$T/pax"
 	grep -qx "s GNU.sparse.minor 0" "$T/pax"
 	grep -qx "s GNU.sparse.realsize 2097152" "$T/pax"
