@@ -14,20 +14,24 @@ TOOLS = bs-walk bs-chunk bs-store bs-index bs-cat bs-ls bs-expire bs-init bs-che
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(LIBSRC:.c=.o)
 HEADERS = $(wildcard include/*.h)
+# the tools' own headers (tool.h, progress.h): never seen by lib/
+CMDHEADERS = $(wildcard cmd/common/*.h)
+CMDFLAGS = -Icmd/common
 
 all: $(addprefix bin/,$(TOOLS)) bin/backshift
 
 lib/libbackshift.a: $(LIBOBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 lib/%.o: lib/%.c $(HEADERS)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
-cmd/%.o: cmd/%.c $(HEADERS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+cmd/%.o: cmd/%.c $(HEADERS) $(CMDHEADERS)
+	$(CC) $(CMDFLAGS) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
-cmd/common/%.o: cmd/common/%.c $(HEADERS)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+cmd/common/%.o: cmd/common/%.c $(HEADERS) $(CMDHEADERS)
+	$(CC) $(CMDFLAGS) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
 bin/%: cmd/%.o cmd/common/tool.o cmd/common/progress.o lib/libbackshift.a
 	@mkdir -p bin
@@ -90,6 +94,7 @@ build-fuzz/lib/%.o: lib/%.c $(HEADERS)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -c -o $@ $<
 
 build-fuzz/libbackshift.a: $(FUZZLIBOBJ)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c build-fuzz/libbackshift.a

@@ -1,10 +1,9 @@
 /* bs-walk - stat records of the paths given, or of NUL-delimited paths on stdin. */
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
-#include "meta.h"
+#include "findin.h"
 #include "record.h"
 #include "tool.h"
 #include "walk.h"
@@ -44,6 +43,36 @@ static void warn(void *arg, const char *msg, int kind)
 		s->unreadable++;
 }
 
+/* NUL-delimited paths on stdin (find -print0); returns the sockets skipped. */
+static unsigned long read_find(struct state *s)
+{
+	struct bs_reader in;
+	struct bs_findin f;
+	struct bs_rec rec;
+	struct bs_err e;
+	int r;
+
+	bs_rec_init(&rec);
+	bs_reader_init(&in, 0, "standard input");
+	bs_findin_init(&f, &in, 0);
+	f.warn = warn;
+	f.arg = s;
+	while ((r = bs_findin_next(&f, &rec, &e)) > 0)
+		if (emit(s, &rec, &e) < 0)
+			tool_die(&e);
+	if (r < 0) {
+		/* what came before the bad input is passed on, without a
+		 * trailer: the stages after keep it as unfinished */
+		struct bs_err ignored;
+		bs_writer_flush(&s->out, &ignored);
+		tool_die(&e);
+	}
+	bs_rec_release(&rec);
+	bs_findin_release(&f);
+	bs_reader_release(&in);
+	return (unsigned long)f.sockets;
+}
+
 int main(int argc, char **argv)
 {
 	struct state s;
@@ -71,46 +100,9 @@ int main(int argc, char **argv)
 			if (bs_walk(argv[i], flags, &ops, &e) < 0)
 				tool_die(&e);
 	} else {
-		struct bs_reader in;
-		struct bs_buf path = BS_BUF_INIT, clean = BS_BUF_INIT;
-		struct bs_rec rec;
-		int r;
-
 		if (flags & BS_WALK_XDEV)
 			tool_fail(BS_USAGE, "-x needs paths to walk; with find, use find -xdev");
-		bs_rec_init(&rec);
-		bs_reader_init(&in, 0, "standard input");
-		in.max_record = 1u << 20;
-		while ((r = bs_reader_until(&in, '\0', &path, &e)) > 0) {
-			if (path.len == 0)
-				continue;
-			if (bs_path_clean(path.p, path.len, &clean, &e) < 0)
-				tool_die(&e);
-			r = bs_rec_stat(&rec, clean.p, &e);
-			if (r == 1) {
-				ops.sockets++;
-				continue;
-			}
-			if (r < 0) {
-				if (e.code != BS_PARTIAL)
-					tool_die(&e);
-				warn(&s, e.msg, bs_warn_kind(errno));
-				continue;
-			}
-			if (emit(&s, &rec, &e) < 0)
-				tool_die(&e);
-		}
-		if (r < 0) {
-			/* what came before the bad input is passed on, without a
-			 * trailer: the stages after keep it as unfinished */
-			struct bs_err ignored;
-			bs_writer_flush(&s.out, &ignored);
-			tool_die(&e);
-		}
-		bs_rec_release(&rec);
-		bs_buf_release(&path);
-		bs_buf_release(&clean);
-		bs_reader_release(&in);
+		ops.sockets += read_find(&s);
 	}
 	if (ops.sockets)
 		bs_stream_stat(&s.out, "sockets", ops.sockets);

@@ -61,9 +61,9 @@
  *       -1 to stop.  Returns 1, 0 when the backup does not hold path, or -1.
  *   bs_meta_release(m)
  *
- * bs_path_clean(in, n, out) makes an absolute, clean path: the current
- * directory is put before a relative one; "//", "." and ".." are folded
- * lexically.  bs_path_split() gives the directory and the last component.
+ * Files: metawrite.c (the writer), metaread.c (the reader and its cache);
+ * a listing's entries are listing.h, a stored value value.h, paths path.h.
+ * A writer or a reader belongs to one thread at a time.
  */
 #ifndef BS_META_H
 #define BS_META_H
@@ -72,53 +72,12 @@
 #include "buf.h"
 #include "err.h"
 #include "hash.h"
+#include "codec.h"
+#include "listing.h"
+#include "path.h"
 #include "record.h"
 #include "repo.h"
-
-struct bs_ref {
-	unsigned char digest[BS_DIGEST_LEN];
-	uint64_t size;
-};
-
-struct bs_entry {
-	struct bs_rec rec;
-	struct bs_ref *refs;
-	size_t nrefs, refcap;
-};
-
-void bs_entry_init(struct bs_entry *ent);
-void bs_entry_release(struct bs_entry *ent);
-void bs_entry_addref(struct bs_entry *ent, const unsigned char *digest, uint64_t size);
-void bs_entry_copy(struct bs_entry *dst, const struct bs_entry *src);
-
-struct bs_listing {
-	struct bs_entry *v;
-	size_t n, cap;
-};
-
-void bs_listing_init(struct bs_listing *l);
-void bs_listing_release(struct bs_listing *l);
-void bs_listing_clear(struct bs_listing *l);
-struct bs_entry *bs_listing_find(struct bs_listing *l, const char *name, size_t n);
-void bs_listing_encode(struct bs_listing *l, struct bs_buf *out);
-int bs_listing_decode(struct bs_listing *l, const char *p, size_t n, struct bs_err *e);
-
-/* What a stored listing says of itself without being decompressed (see
- * the value's layout in meta.c and bs-formats.5).  Pointers into the value,
- * valid until the reader's next call. */
-struct bs_meta_head {
-	const char *value;		/* the stored value, whole */
-	size_t len;
-	const unsigned char *digest;	/* SHA-256 of the head after it and the text */
-	const unsigned char *stat;	/* SHA-256 of the listing's records alone */
-	const unsigned char *refs;	/* nrefs chunk digests, sorted, each once */
-	size_t nrefs;
-};
-
-/* Add one record, under the bare name `name`, to the SHA-256 `h` that,
- * over a directory's records in name order, gives its listing's `stat`. */
-void bs_stat_digest_add(struct bs_hash *h, const struct bs_rec *rec, const char *name, size_t n,
-			struct bs_buf *scratch);
+#include "value.h"
 
 struct bs_meta_frame;
 
@@ -128,6 +87,7 @@ struct bs_meta_writer {
 	struct bs_meta_frame *stack;
 	size_t depth, cap;
 	struct bs_buf scratch, packed;
+	struct bs_codec_ctx codec;	/* compresses its listings */
 	char *file;
 	struct bs_meta_reader **reuse;	/* earlier backups whose identical */
 	size_t nreuse;			/* listings are copied, not compressed */
@@ -159,6 +119,7 @@ struct bs_meta_reader {
 	} cache[BS_META_CACHE];
 	unsigned long clock;
 	struct bs_entry root;
+	struct bs_codec_ctx codec;	/* decompresses its listings */
 };
 
 int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id, struct bs_err *e);
@@ -172,11 +133,7 @@ int bs_meta_walk(struct bs_meta_reader *m, const char *path, size_t len, bs_meta
 		 struct bs_err *e);
 void bs_meta_release(struct bs_meta_reader *m);
 
-int bs_path_clean(const char *in, size_t n, struct bs_buf *out, struct bs_err *e);
-/* Is the directory a[0, an) the same as d[0, dn) or above it? */
-int bs_path_covers(const char *a, size_t an, const char *d, size_t dn);
-/* Names in byte order, a shorter name before one it begins: <0, 0, >0. */
-int bs_name_cmp(const char *a, size_t an, const char *b, size_t bn);
-void bs_path_split(const char *p, size_t n, size_t *dirlen, const char **base, size_t *baselen);
+/* used by metawrite.c and metaread.c: a gdbm failure as an error */
+int bs_meta_fail(struct bs_err *e, const char *what, const char *id);
 
 #endif

@@ -23,36 +23,23 @@
  *                                 a lock on a read-only repository
  *   bs_config_save(repo, e)       rewrite the config (temp file + rename)
  *
- * Chunks:
- *   bs_chunk_path(repo, digest, buf)     "chunks/abc/<hex>" (relative)
- *   bs_chunk_exists(repo, digest)        1 yes, 0 no
- *   bs_chunk_touch(repo, digest, t, e)   set its last-referenced time to t;
- *                                        0, or -1 (BS_INPUT "missing" when it
- *                                        does not exist)
- *   bs_chunk_put(repo, digest, p, n, t, info, e)
- *       store n bytes under digest, compressed when that makes them smaller,
- *       atomically: temporary file, fsync, link into place (never replacing),
- *       unlink.  An existing chunk is only touched.  The digest is recomputed
- *       first and a mismatch is refused (BS_INPUT).  `info`, if not NULL,
- *       says whether it was new and how many bytes it took on disk.
- *   bs_chunk_get(repo, digest, out, e)   read, decompress and verify a chunk;
- *                                        its bytes are appended to out
- *   bs_chunk_decode(file, n, digest, out, e)
- *                                        the same on a chunk file's bytes
- *   bs_repo_sync(repo, e)                make the new chunks' names and the
- *                                        refreshed times durable (syncfs);
- *                                        call before a backup can be
- *                                        recorded as complete
+ *   bs_repo_sync(repo, e)         make the new chunks' names and the
+ *                                 refreshed times durable; call before a
+ *                                 backup can be recorded as complete
+ *   bs_repo_unlink(repo, relpath, e)  remove a file (ENOENT is fine): one a
+ *                                 chunk scan showed, or one under the top
+ *   bs_expiry_read/write/check    REPO/expiry, the last expiry's cut-off
  *
- * Scanning (bs-expire, bs-check):
- *   bs_chunks_each(repo, fn, arg, e)
- *       call fn(arg, ent, e) for every file under chunks/, directory by
- *       directory; ent says its relative path, whether its name is a chunk
- *       name (then ent->digest is set) or a temporary file, and its stat.
- *       fn returns 0 to go on, -1 to stop.  After each directory,
- *       ent->dir_done is called with the directory's name so a caller can
- *       try to remove it when empty.
- *   bs_repo_unlink(repo, relpath, e)     remove a file (ENOENT is fine)
+ * What the repository owns:
+ *   repo->store     its chunk store (store.h); the chunk functions in
+ *                   chunk.h go through it
+ *   repo->codec     coders for single-threaded callers of chunk.h
+ *   repo->chunk_cfg how its chunks are compressed (codec.h)
+ *   repo->dirfd     its top directory: for the library only (backup.c,
+ *                   the metadata files); tools never use it
+ *
+ * Files: repo.c (open, create, config), lock.c, expiry.c, chunk.c,
+ * store_local.c, parse.c (bs_parse_size, bs_parse_age).
  */
 #ifndef BS_REPO_H
 #define BS_REPO_H
@@ -62,7 +49,11 @@
 #include "buf.h"
 #include "err.h"
 #include "io.h"
+#include "chunk.h"
+#include "codec.h"
+#include "parse.h"
 #include "record.h"
+#include "store.h"
 
 #define BS_REPO_VERSION 3
 
@@ -84,9 +75,10 @@ struct bs_repo {
 	char *path;
 	int dirfd;
 	int lockfd;
-	int chunksfd;			/* chunks/, opened when first needed */
 	struct bs_config cfg;
-	unsigned char made[4096 / 8];	/* chunk dirs known to exist */
+	struct bs_store *store;		/* its chunks (store.h) */
+	struct bs_codec_ctx codec;	/* coders for chunk.h's functions */
+	struct bs_codec_cfg chunk_cfg;	/* how its chunks are compressed */
 	struct bs_buf scratch;
 };
 
@@ -107,36 +99,6 @@ int bs_expiry_write(struct bs_repo *repo, struct bs_time t, struct bs_err *e);
 int bs_expiry_check(struct bs_repo *repo, struct bs_time floor, struct bs_time now, struct bs_err *e);
 int bs_repo_sync(struct bs_repo *repo, struct bs_err *e);
 
-struct bs_chunk_info {
-	int stored;			/* 1 when this call wrote it */
-	uint64_t disk_bytes;		/* its size in the repository */
-};
-
-void bs_chunk_path(const unsigned char *digest, char *out);	/* 75 bytes */
-int bs_chunk_exists(struct bs_repo *repo, const unsigned char *digest);
-int bs_chunk_touch(struct bs_repo *repo, const unsigned char *digest, struct bs_time t, struct bs_err *e);
-int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *p, size_t n,
-		 struct bs_time t, struct bs_chunk_info *info, struct bs_err *e);
-int bs_chunk_get(struct bs_repo *repo, const unsigned char *digest, struct bs_buf *out, struct bs_err *e);
-int bs_chunk_decode(const void *file, size_t n, const unsigned char *digest, size_t limit,
-		    struct bs_buf *out, struct bs_err *e);
-
-struct bs_chunk_file {
-	char path[16 + 256];		/* chunks/abc/<name> */
-	const char *name;		/* the last component */
-	int is_chunk, is_temp;
-	unsigned char digest[BS_DIGEST_LEN];
-	uint64_t size;
-	struct bs_time mtime;
-};
-
-typedef int bs_chunk_visit(void *arg, const struct bs_chunk_file *f, struct bs_err *e);
-int bs_chunks_each(struct bs_repo *repo, bs_chunk_visit *fn, void (*dir_done)(void *arg, const char *dir),
-		   void *arg, struct bs_err *e);
 int bs_repo_unlink(struct bs_repo *repo, const char *relpath, struct bs_err *e);
-
-/* Parse a size ("1048576", "1M", "64K") or an age ("90d", "2y", "12h", "3600"). */
-int bs_parse_size(const char *s, uint64_t *out);
-int bs_parse_age(const char *s, int64_t *out);
 
 #endif

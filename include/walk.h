@@ -29,6 +29,9 @@
  *       stop the walk (which then returns -1 with fn's error).  A path that
  *       cannot be read is passed to warn(arg, msg, code) and skipped.
  *       BS_WALK_XDEV stays on the file system of `path`.
+ *
+ * Owner and group names are cached per thread: these functions may run in
+ * several threads at once.
  */
 #ifndef BS_WALK_H
 #define BS_WALK_H

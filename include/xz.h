@@ -1,16 +1,22 @@
 /*
- * xz.h - whole-buffer xz compression through liblzma.
+ * xz.h - whole-buffer xz compression through liblzma; used by codec.c only.
  *
- *   bs_xz_compress(in, n, preset, dict, out, e)
+ * struct bs_xz holds reusable liblzma coders: one decoder and two encoders,
+ * each kept with its settings (liblzma reuses an encoder's buffers across
+ * streams only while the settings stay the same, and bs-store alternates
+ * two: a quick probe, then the repository's preset).  It belongs to one
+ * thread at a time; several threads each use their own.
+ *
+ *   bs_xz_new()                 an empty set of coders (allocated lazily)
+ *   bs_xz_free(x)               free them (NULL is fine)
+ *   bs_xz_compress(x, in, n, preset, dict, out, e)
  *       append the .xz stream of in to out; 0 or -1.  dict, when not 0,
  *       caps the preset's dictionary size: buffers no larger than it
  *       compress as well, and faster and in less memory, since the encoder
- *       clears tables sized by it for every buffer.  The encoders of the
- *       last two settings are kept for reuse.
- *   bs_xz_decompress(in, n, limit, out, e)   append the decompressed bytes to
- *                                             out; fails (BS_INPUT) on corrupt
- *                                             data, trailing garbage, or more
- *                                             than `limit` bytes of output
+ *       clears tables sized by it for every buffer.
+ *   bs_xz_decompress(x, in, n, limit, out, e)
+ *       append the decompressed bytes to out; fails (BS_INPUT) on corrupt
+ *       data, trailing garbage, or more than `limit` bytes of output
  * Compression uses CRC32 checks; the preset is 0..9.
  */
 #ifndef BS_XZ_H
@@ -21,7 +27,13 @@
 #include "buf.h"
 #include "err.h"
 
-int bs_xz_compress(const void *in, size_t n, int preset, uint32_t dict, struct bs_buf *out, struct bs_err *e);
-int bs_xz_decompress(const void *in, size_t n, size_t limit, struct bs_buf *out, struct bs_err *e);
+struct bs_xz;
+
+struct bs_xz *bs_xz_new(void);
+void bs_xz_free(struct bs_xz *x);
+int bs_xz_compress(struct bs_xz *x, const void *in, size_t n, int preset, uint32_t dict, struct bs_buf *out,
+		   struct bs_err *e);
+int bs_xz_decompress(struct bs_xz *x, const void *in, size_t n, size_t limit, struct bs_buf *out,
+		     struct bs_err *e);
 
 #endif

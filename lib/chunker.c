@@ -1,4 +1,5 @@
 /* chunker.c - a FastCDC-style gear-hash chunker with normalised chunking. */
+#include <pthread.h>
 #include <string.h>
 #include "chunker.h"
 
@@ -6,10 +7,11 @@
  * The gear table: 256 fixed pseudo-random 64-bit values.  They are part of
  * the repository format in effect: other values would cut files elsewhere
  * and so defeat deduplication against existing chunks.  Made by splitmix64
- * from a fixed seed, once.
+ * from a fixed seed, once (pthread_once: safe when several threads set
+ * up chunkers), then only read.
  */
 static uint64_t gear[256];
-static int gear_ready;
+static pthread_once_t gear_once = PTHREAD_ONCE_INIT;
 
 static void gear_init(void)
 {
@@ -21,7 +23,6 @@ static void gear_init(void)
 		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
 		gear[i] = z ^ (z >> 31);
 	}
-	gear_ready = 1;
 }
 
 /* A mask of the top `bits` bits: h & mask is zero with odds 2^-bits and
@@ -35,8 +36,7 @@ int bs_chunker_init(struct bs_chunker *c, size_t min, size_t avg, size_t max)
 {
 	unsigned bits = 0;
 
-	if (!gear_ready)
-		gear_init();
+	pthread_once(&gear_once, gear_init);
 	if (avg < 64 || (avg & (avg - 1)) || min > avg || avg > max || max > BS_CHUNK_MAX_LIMIT || min < 64)
 		return -1;
 	while ((1ull << bits) < avg)

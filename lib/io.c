@@ -339,10 +339,20 @@ int bs_time_cmp(struct bs_time a, struct bs_time b)
 int bs_write_atomic(int dirfd, const char *name, const void *text, size_t n, const char *what,
 		    struct bs_err *e)
 {
-	char tmp[512];
+	static unsigned long seq;	/* atomic: __atomic_fetch_add */
+	char tmp[512], host[25];
 	int fd;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", name, (long)getpid());
+	/* host, pid and sequence: a repository on a network file system is
+	 * shared by several hosts, and a process may have threads */
+	if (gethostname(host, sizeof(host)) < 0)
+		strcpy(host, "host");
+	host[sizeof(host) - 1] = '\0';
+	for (char *p = host; *p; p++)
+		if (*p == '/' || *p == '.')
+			*p = '_';
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%s-%ld-%lu", name, host, (long)getpid(),
+		 __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED));
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return bs_err_sys(e, "cannot create '%s'", what);

@@ -7,15 +7,6 @@
 
 static const char hexdigits[] = "0123456789abcdef";
 
-void bs_hex(char *out, const unsigned char *d)
-{
-	for (int i = 0; i < BS_DIGEST_LEN; i++) {
-		out[2 * i] = hexdigits[d[i] >> 4];
-		out[2 * i + 1] = hexdigits[d[i] & 15];
-	}
-	out[BS_HEX_LEN] = '\0';
-}
-
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -23,19 +14,6 @@ static int hexval(int c)
 	if (c >= 'a' && c <= 'f')
 		return c - 'a' + 10;
 	return -1;
-}
-
-int bs_unhex(unsigned char *d, const char *hex, size_t n)
-{
-	if (n != BS_HEX_LEN)
-		return -1;
-	for (int i = 0; i < BS_DIGEST_LEN; i++) {
-		int hi = hexval((unsigned char)hex[2 * i]), lo = hexval((unsigned char)hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		d[i] = (unsigned char)(hi << 4 | lo);
-	}
-	return 0;
 }
 
 void bs_rec_init(struct bs_rec *r)
@@ -319,46 +297,6 @@ static int field(struct cursor *c, const char **f, size_t *n)
 	return 0;
 }
 
-int bs_parse_u64(const char *p, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (n == 0 || n > 20)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d = (unsigned char)p[i] - '0';
-		if (d > 9)
-			return -1;
-		if (v > (UINT64_MAX - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return 0;
-}
-
-int bs_time_parse(struct bs_time *t, const char *p, size_t n)
-{
-	const char *dot = memchr(p, '.', n);
-	uint64_t sec, nsec;
-	int neg = 0;
-
-	if (!dot || (size_t)(p + n - dot - 1) != 9)
-		return -1;
-	if (*p == '-') {
-		neg = 1;
-		p++;
-	}
-	if (bs_parse_u64(p, (size_t)(dot - p), &sec) < 0 || sec > INT64_MAX)
-		return -1;
-	if (bs_parse_u64(dot + 1, 9, &nsec) < 0)
-		return -1;
-	t->sec = neg ? -(int64_t)sec : (int64_t)sec;
-	t->nsec = (uint32_t)nsec;
-	return 0;
-}
-
-/* hexname=hexvalue,... with names strictly ascending, or "-" */
 static int parse_xattrs(struct bs_rec *r, const char *f, size_t n)
 {
 	const char *p = f, *end = f + n, *prev = NULL;

@@ -29,9 +29,11 @@ int bs_kind_of(mode_t mode)
 	return '?';
 }
 
-/* uid and gid to name, cached: NSS lookups are slow. */
+/* uid and gid to name, cached: NSS lookups are slow.  The caches are
+ * per thread (__thread), so bs_rec_fill() and bs_rec_stat() may run in
+ * several threads at once without a lock. */
 #define NAME_SLOTS 1024
-static struct name_slot {
+static __thread struct name_slot {
 	int used;
 	uint64_t id;
 	char name[33];

@@ -1,5 +1,6 @@
-/* xz.c - whole-buffer xz compression and decompression with liblzma. */
+/* xz.c - whole-buffer xz compression and decompression with liblzma, caller-owned coders. */
 #include <lzma.h>
+#include <stdlib.h>
 #include <string.h>
 #include "xz.h"
 
@@ -17,38 +18,61 @@ static const char *lzma_msg(lzma_ret r)
 }
 
 /*
- * One encoder and one decoder for the process, set up again for each
- * buffer: liblzma then reuses their memory, where a fresh coder each time
- * would allocate (and fault in) its dictionary and hash tables for every
- * small directory listing.  The tools compress on one thread only.
+ * A decoder and two encoders, set up again for each buffer: liblzma then
+ * reuses their memory, where a fresh coder each time would allocate (and
+ * fault in) its dictionary and hash tables for every small listing.  Each
+ * encoder is kept with its settings; the least recently used one is
+ * taken for new settings.
  */
-static lzma_stream dec = LZMA_STREAM_INIT;
+struct bs_xz {
+	lzma_stream dec;
+	struct {
+		lzma_stream s;
+		int preset;
+		uint32_t dict;
+		unsigned long used;
+	} enc[2];
+	unsigned long clock;
+};
 
-/* Two encoders, each kept with its settings: liblzma keeps an encoder's
- * buffers across streams only while the settings stay the same, and
- * bs-store alternates two (a quick probe, then the repository's preset). */
-static struct {
-	lzma_stream s;
-	int preset;
-	uint32_t dict;
-	unsigned long used;
-} encoders[2] = { { LZMA_STREAM_INIT, -1, 0, 0 }, { LZMA_STREAM_INIT, -1, 0, 0 } };
-
-static lzma_stream *encoder(int preset, uint32_t dict)
+struct bs_xz *bs_xz_new(void)
 {
-	static unsigned long clock;
-	int k = encoders[0].used <= encoders[1].used ? 0 : 1;
+	static const lzma_stream init = LZMA_STREAM_INIT;
+	struct bs_xz *x = bs_xcalloc(1, sizeof(*x));
 
-	for (int i = 0; i < 2; i++)
-		if (encoders[i].preset == preset && encoders[i].dict == dict)
-			k = i;
-	encoders[k].preset = preset;
-	encoders[k].dict = dict;
-	encoders[k].used = ++clock;
-	return &encoders[k].s;
+	x->dec = init;
+	for (int i = 0; i < 2; i++) {
+		x->enc[i].s = init;
+		x->enc[i].preset = -1;
+	}
+	return x;
 }
 
-int bs_xz_compress(const void *in, size_t n, int preset, uint32_t dict, struct bs_buf *out, struct bs_err *e)
+void bs_xz_free(struct bs_xz *x)
+{
+	if (!x)
+		return;
+	lzma_end(&x->dec);
+	lzma_end(&x->enc[0].s);
+	lzma_end(&x->enc[1].s);
+	free(x);
+}
+
+static lzma_stream *encoder(struct bs_xz *x, int preset, uint32_t dict)
+{
+	int k = x->enc[0].used <= x->enc[1].used ? 0 : 1;
+
+	for (int i = 0; i < 2; i++)
+		if (x->enc[i].preset == preset && x->enc[i].dict == dict)
+			k = i;
+	x->enc[k].preset = preset;
+	x->enc[k].dict = dict;
+	x->enc[k].used = ++x->clock;
+	return &x->enc[k].s;
+}
+
+int bs_xz_compress(struct bs_xz *x, const void *in, size_t n, int preset, uint32_t dict, struct bs_buf *out,
+		   struct bs_err *e)
 {
 	size_t bound = lzma_stream_buffer_bound(n);
 	lzma_options_lzma opt;
@@ -65,7 +89,7 @@ int bs_xz_compress(const void *in, size_t n, int preset, uint32_t dict, struct b
 	filters[0].options = &opt;
 	filters[1].id = LZMA_VLI_UNKNOWN;
 	filters[1].options = NULL;
-	enc = encoder(preset, dict);
+	enc = encoder(x, preset, dict);
 	r = lzma_stream_encoder(enc, filters, LZMA_CHECK_CRC32);
 	if (r != LZMA_OK)
 		return bs_err_set(e, BS_SYS, "cannot compress: %s", lzma_msg(r));
@@ -81,33 +105,35 @@ int bs_xz_compress(const void *in, size_t n, int preset, uint32_t dict, struct b
 	return 0;
 }
 
-int bs_xz_decompress(const void *in, size_t n, size_t limit, struct bs_buf *out, struct bs_err *e)
+int bs_xz_decompress(struct bs_xz *x, const void *in, size_t n, size_t limit, struct bs_buf *out,
+		     struct bs_err *e)
 {
+	lzma_stream *dec = &x->dec;
 	size_t start = out->len;
 	lzma_ret r;
 
-	r = lzma_stream_decoder(&dec, 1u << 30, 0);
+	r = lzma_stream_decoder(dec, 1u << 30, 0);
 	if (r != LZMA_OK)
 		return bs_err_set(e, BS_SYS, "cannot decompress: %s", lzma_msg(r));
-	dec.next_in = in;
-	dec.avail_in = n;
+	dec->next_in = in;
+	dec->avail_in = n;
 	for (;;) {
 		if (out->len - start >= limit + 1)
 			return bs_err_set(e, BS_INPUT, "decompressed data is larger than %zu bytes", limit);
 		bs_buf_grow(out, 64 * 1024);
-		dec.next_out = (uint8_t *)out->p + out->len;
-		dec.avail_out = out->cap - out->len - 1;
-		if (dec.avail_out > limit + 1 - (out->len - start))
-			dec.avail_out = limit + 1 - (out->len - start);
-		r = lzma_code(&dec, LZMA_FINISH);
-		out->len = (size_t)((char *)dec.next_out - out->p);
+		dec->next_out = (uint8_t *)out->p + out->len;
+		dec->avail_out = out->cap - out->len - 1;
+		if (dec->avail_out > limit + 1 - (out->len - start))
+			dec->avail_out = limit + 1 - (out->len - start);
+		r = lzma_code(dec, LZMA_FINISH);
+		out->len = (size_t)((char *)dec->next_out - out->p);
 		out->p[out->len] = '\0';
 		if (r == LZMA_STREAM_END)
 			break;
 		if (r != LZMA_OK)
 			return bs_err_set(e, BS_INPUT, "cannot decompress: %s", lzma_msg(r));
 	}
-	if (dec.avail_in != 0)
+	if (dec->avail_in != 0)
 		return bs_err_set(e, BS_INPUT, "cannot decompress: garbage after xz data");
 	if (out->len - start > limit)
 		return bs_err_set(e, BS_INPUT, "decompressed data is larger than %zu bytes", limit);

@@ -230,6 +230,22 @@ PY
 	[[ "${lines[2]}" == "F f "*" 16 "* ]]
 }
 
+@test "bs-chunk: a file replaced by a FIFO after the walk is skipped without blocking; exit 1" {
+	printf 'a' > "$T/src/a"
+	printf 'b' > "$T/src/b"
+	bs-walk "$T/src" > "$T/walk"
+	rm "$T/src/b"
+	mkfifo "$T/src/b"
+	run_out "$T/chunks" timeout 10 bs-chunk < "$T/walk"
+	[ "$status" -eq 1 ]
+	one_error bs-chunk
+	[[ "$stderr" == *"'$T/src/b' is no longer a regular file; skipped"* ]]
+	run bsparse_contents "$T/chunks"
+	[ "$status" -eq 0 ]
+	[ "${lines[-2]}" = "S changed 1" ]
+	[ "${lines[-1]}" = "E 2" ]
+}
+
 # --- bad input ---------------------------------------------------------------
 
 @test "bs-chunk: find -printf '%s %p\\0' output with a record that has no size: exit 3, one line" {

@@ -13,6 +13,9 @@
  * largest earlier backup; p->total_fn, when set, gives the total of a
  * spooled input, final once the input has ended).  It is redrawn at most four times a second on a
  * terminal (with \r), and every ten seconds as plain lines elsewhere.
+ * The library never calls it: a tool passes these functions to the
+ * library's hooks (struct bs_backupread_hooks).  One bs_progress belongs
+ * to one thread.
  */
 #ifndef BS_PROGRESS_H
 #define BS_PROGRESS_H

@@ -10,6 +10,9 @@
  *   tool_close_stdout()   flush and close stdout, dying if that fails
  *   tool_hostname(buf, n) the canonical name of this machine, lowercase;
  *                         dies when it is localhost (ask for -H)
+ *
+ * tool_name is set once, by tool_init() at the start of main, before any
+ * thread is started; after that it is only read.
  */
 #ifndef BS_TOOL_H
 #define BS_TOOL_H

@@ -1,0 +1,64 @@
+/*
+ * restore.h - a backup, or some of its paths, as a GNU tar stream.
+ *
+ * bs-cat's work: each entry under the paths asked for becomes a tar member
+ * (bs_tar_member), a regular file followed by its chunks' bytes, each
+ * chunk's size and the file's total checked against the metadata (the
+ * header's size is exactly what follows, or the restore fails); a file,
+ * FIFO or device with other hard links is written once, its later names
+ * as links to the first.  When paths are given, the directories above
+ * each that the backup recorded ("/" aside) come first, once each, so that
+ * tar gives them their recorded mode, owner and times.  Not shared between
+ * threads.
+ *
+ * r->opts, set after bs_restore_init(): BS_TAR_PAX (the default: pax
+ * extended headers for nanoseconds, xattrs, ACLs, sparse files; 0 for
+ * plain GNU tar), BS_TAR_FFLAGS (inode flags as SCHILY.fflags), and
+ * BS_RESTORE_DIRONLY (each path itself, without what is below it).
+ *
+ *   bs_restore_init(r, repo, meta, out)
+ *       meta: the backup, open; out: where the archive goes.
+ *   bs_restore_tar(r, paths, n, e)
+ *       Write the members under paths[0..n) (all of the backup when n is
+ *       0) and the end of the archive.  Every path must be absolute
+ *       ("'%s': paths in a backup are absolute", BS_USAGE) and in the
+ *       backup ("'%s' is not in backup '%s'", BS_INPUT), checked before
+ *       a byte is written; a path inside another one given is written
+ *       once.  Returns 0, or -1 with e.
+ *   bs_restore_chunk(repo, hex, out, e)
+ *       One chunk's bytes, named by its digest in hex.
+ *   bs_restore_release(r)
+ *   r->members: the members written.
+ */
+#ifndef BS_RESTORE_H
+#define BS_RESTORE_H
+
+#include <stdint.h>
+#include "buf.h"
+#include "io.h"
+#include "linkmap.h"
+#include "meta.h"
+#include "repo.h"
+#include "tar.h"
+
+enum { BS_RESTORE_DIRONLY = 0x100 };
+
+struct bs_restore {
+	struct bs_repo *repo;
+	struct bs_meta_reader *meta;
+	struct bs_writer *out;
+	struct bs_linkmap links;
+	struct bs_buf name, data;
+	uint64_t members;
+	int opts;		/* BS_TAR_PAX, BS_TAR_FFLAGS, BS_RESTORE_DIRONLY */
+	char **done;		/* ancestors (and -d paths) written */
+	size_t ndone;
+};
+
+void bs_restore_init(struct bs_restore *r, struct bs_repo *repo, struct bs_meta_reader *meta,
+		     struct bs_writer *out);
+int bs_restore_tar(struct bs_restore *r, char *const *paths, int n, struct bs_err *e);
+int bs_restore_chunk(struct bs_repo *repo, const char *hex, struct bs_writer *out, struct bs_err *e);
+void bs_restore_release(struct bs_restore *r);
+
+#endif

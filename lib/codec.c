@@ -1,0 +1,179 @@
+/* codec.c - the stored forms of chunks and listings: tag bytes, probe, compress, decompress. */
+#include <string.h>
+#include "codec.h"
+#include "xz.h"
+
+/* ---- the codecs ---- */
+
+static int raw_enc(struct bs_codec_ctx *ctx, int level, uint32_t window, const void *in, size_t n,
+		   struct bs_buf *out, struct bs_err *e)
+{
+	bs_buf_add(out, in, n);
+	return 0;
+}
+
+static int raw_dec(struct bs_codec_ctx *ctx, const void *in, size_t n, size_t limit, struct bs_buf *out,
+		   struct bs_err *e)
+{
+	if (n > limit)
+		return bs_err_set(e, BS_INPUT, "too large");
+	bs_buf_add(out, in, n);
+	return 0;
+}
+
+static struct bs_xz *xz_of(struct bs_codec_ctx *ctx)
+{
+	if (!ctx->xz)
+		ctx->xz = bs_xz_new();
+	return ctx->xz;
+}
+
+static int xz_enc(struct bs_codec_ctx *ctx, int level, uint32_t window, const void *in, size_t n,
+		  struct bs_buf *out, struct bs_err *e)
+{
+	return bs_xz_compress(xz_of(ctx), in, n, level, window, out, e);
+}
+
+static int xz_dec(struct bs_codec_ctx *ctx, const void *in, size_t n, size_t limit, struct bs_buf *out,
+		  struct bs_err *e)
+{
+	return bs_xz_decompress(xz_of(ctx), in, n, limit, out, e);
+}
+
+static const struct codec {
+	int tag;
+	int fastest;	/* the level the probe uses */
+	int (*enc)(struct bs_codec_ctx *ctx, int level, uint32_t window, const void *in, size_t n,
+		   struct bs_buf *out, struct bs_err *e);
+	int (*dec)(struct bs_codec_ctx *ctx, const void *in, size_t n, size_t limit, struct bs_buf *out,
+		   struct bs_err *e);
+} codecs[] = {
+	{ BS_CODEC_RAW, 0, raw_enc, raw_dec },
+	{ BS_CODEC_XZ, 0, xz_enc, xz_dec },
+};
+
+static const struct codec *find(int tag)
+{
+	for (size_t i = 0; i < sizeof(codecs) / sizeof(codecs[0]); i++)
+		if (codecs[i].tag == tag)
+			return &codecs[i];
+	return NULL;
+}
+
+int bs_codec_known(int tag)
+{
+	return find(tag) != NULL;
+}
+
+void bs_codec_ctx_init(struct bs_codec_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+void bs_codec_ctx_release(struct bs_codec_ctx *ctx)
+{
+	bs_xz_free(ctx->xz);
+	ctx->xz = NULL;
+}
+
+#define CHUNK_PROBE (64u * 1024)
+#define LISTING_XZ_PRESET 1
+#define LISTING_XZ_DICT (64u * 1024)
+#define LISTING_RAW_MAX 256	/* smaller listings are not worth compressing */
+
+void bs_codec_cfg_chunks(struct bs_codec_cfg *cfg, int preset, size_t chunk_max)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->tag = BS_CODEC_XZ;
+	cfg->level = preset;
+	/* no chunk is larger than chunk-max: a larger dictionary (8 MiB at
+	 * preset 6) would be memory for nothing */
+	cfg->window = (uint32_t)chunk_max;
+	cfg->probe = CHUNK_PROBE;
+	cfg->keep_smaller = 1;
+}
+
+void bs_codec_cfg_listing(struct bs_codec_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->tag = BS_CODEC_XZ;
+	cfg->level = LISTING_XZ_PRESET;
+	cfg->window = LISTING_XZ_DICT;
+	cfg->raw_max = LISTING_RAW_MAX;
+}
+
+int bs_codec_encode_body(struct bs_codec_ctx *ctx, const struct bs_codec_cfg *cfg, const void *in, size_t n,
+			 struct bs_buf *out, struct bs_err *e)
+{
+	const struct codec *c = find(cfg->tag);
+	size_t start = out->len;
+
+	if (!c)
+		return bs_err_set(e, BS_SYS, "cannot compress: unknown codec '%c'", cfg->tag);
+	if (c->tag == BS_CODEC_RAW || n <= cfg->raw_max)
+		goto raw;
+	/* A buffer larger than the probe whose first bytes do not shrink
+	 * (already compressed data: archives, media) is stored raw without
+	 * compressing the whole of it, which would cost its full time for
+	 * nothing. */
+	if (cfg->probe && n > cfg->probe) {
+		int rc = c->enc(ctx, c->fastest, (uint32_t)cfg->probe, in, cfg->probe, out, e);
+		size_t got = out->len - start;
+		bs_buf_setlen(out, start);
+		if (rc < 0)
+			return -1;
+		if (got >= cfg->probe - cfg->probe / 64)
+			goto raw;
+	}
+	if (c->enc(ctx, cfg->level, cfg->window, in, n, out, e) < 0) {
+		bs_buf_setlen(out, start);
+		return -1;
+	}
+	if (!cfg->keep_smaller || out->len - start < n)
+		return c->tag;
+	bs_buf_setlen(out, start);
+raw:
+	bs_buf_add(out, in, n);
+	return BS_CODEC_RAW;
+}
+
+int bs_codec_encode(struct bs_codec_ctx *ctx, const struct bs_codec_cfg *cfg, const void *in, size_t n,
+		    struct bs_buf *out, struct bs_err *e)
+{
+	size_t start = out->len;
+	int tag;
+
+	bs_buf_addc(out, 0);
+	tag = bs_codec_encode_body(ctx, cfg, in, n, out, e);
+	if (tag < 0) {
+		bs_buf_setlen(out, start);
+		return -1;
+	}
+	out->p[start] = (char)tag;
+	return 0;
+}
+
+int bs_codec_decode_body(struct bs_codec_ctx *ctx, int tag, const void *body, size_t n, size_t limit,
+			 struct bs_buf *out, struct bs_err *e)
+{
+	const struct codec *c = find(tag);
+	size_t start = out->len;
+
+	if (!c)
+		return bs_err_set(e, BS_INPUT, "unknown header byte");
+	if (c->dec(ctx, body, n, limit, out, e) < 0) {
+		bs_buf_setlen(out, start);
+		return -1;
+	}
+	return 0;
+}
+
+int bs_codec_decode(struct bs_codec_ctx *ctx, const void *stored, size_t n, size_t limit, struct bs_buf *out,
+		    struct bs_err *e)
+{
+	const unsigned char *p = stored;
+
+	if (n < 1)
+		return bs_err_set(e, BS_INPUT, "empty");
+	return bs_codec_decode_body(ctx, p[0], p + 1, n - 1, limit, out, e);
+}

@@ -1,0 +1,140 @@
+/* listing.c - a directory's entries (records with their chunks) and their text. */
+#include <stdlib.h>
+#include <string.h>
+#include "listing.h"
+
+void bs_entry_init(struct bs_entry *ent)
+{
+	memset(ent, 0, sizeof(*ent));
+	bs_rec_init(&ent->rec);
+}
+
+void bs_entry_release(struct bs_entry *ent)
+{
+	bs_rec_release(&ent->rec);
+	free(ent->refs);
+	ent->refs = NULL;
+	ent->nrefs = ent->refcap = 0;
+}
+
+void bs_entry_addref(struct bs_entry *ent, const unsigned char *digest, uint64_t size)
+{
+	if (ent->nrefs == ent->refcap) {
+		ent->refcap = ent->refcap ? ent->refcap * 2 : 4;
+		ent->refs = bs_xrealloc(ent->refs, ent->refcap * sizeof(*ent->refs));
+	}
+	memcpy(ent->refs[ent->nrefs].digest, digest, BS_DIGEST_LEN);
+	ent->refs[ent->nrefs].size = size;
+	ent->nrefs++;
+}
+
+void bs_entry_copy(struct bs_entry *dst, const struct bs_entry *src)
+{
+	bs_rec_copy(&dst->rec, &src->rec);
+	dst->nrefs = 0;
+	for (size_t i = 0; i < src->nrefs; i++)
+		bs_entry_addref(dst, src->refs[i].digest, src->refs[i].size);
+}
+
+void bs_listing_init(struct bs_listing *l)
+{
+	memset(l, 0, sizeof(*l));
+}
+
+void bs_listing_clear(struct bs_listing *l)
+{
+	/* entries keep their allocations for reuse */
+	l->n = 0;
+}
+
+void bs_listing_release(struct bs_listing *l)
+{
+	for (size_t i = 0; i < l->cap; i++)
+		bs_entry_release(&l->v[i]);
+	free(l->v);
+	bs_listing_init(l);
+}
+
+struct bs_entry *bs_listing_push(struct bs_listing *l)
+{
+	if (l->n == l->cap) {
+		size_t old = l->cap;
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->v = bs_xrealloc(l->v, l->cap * sizeof(*l->v));
+		for (size_t i = old; i < l->cap; i++)
+			bs_entry_init(&l->v[i]);
+	}
+	l->v[l->n].nrefs = 0;
+	return &l->v[l->n++];
+}
+
+int bs_name_cmp(const char *a, size_t an, const char *b, size_t bn)
+{
+	int c = memcmp(a, b, an < bn ? an : bn);
+	if (c)
+		return c;
+	return an < bn ? -1 : an > bn;
+}
+
+struct bs_entry *bs_listing_find(struct bs_listing *l, const char *name, size_t n)
+{
+	size_t lo = 0, hi = l->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = bs_name_cmp(l->v[mid].rec.path.p, l->v[mid].rec.path.len, name, n);
+		if (c == 0)
+			return &l->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+void bs_listing_encode(struct bs_listing *l, struct bs_buf *out)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct bs_entry *ent = &l->v[i];
+		for (size_t j = 0; j < ent->nrefs; j++)
+			bs_ref_format(out, 'R', ent->refs[j].digest, ent->refs[j].size);
+		bs_rec_format(out, &ent->rec);
+	}
+}
+
+int bs_listing_decode(struct bs_listing *l, const char *p, size_t n, struct bs_err *e)
+{
+	const char *end = p + n;
+	struct bs_entry *ent = NULL;
+
+	bs_listing_clear(l);
+	while (p < end) {
+		if (!ent)
+			ent = bs_listing_push(l);
+		if (*p == 'R') {
+			const char *nl = memchr(p, '\n', (size_t)(end - p));
+			unsigned char d[BS_DIGEST_LEN];
+			uint64_t size;
+			if (!nl || nl - p < 3 + BS_HEX_LEN + 1 || p[1] != ' ' || p[2 + BS_HEX_LEN] != ' ' ||
+			    bs_unhex(d, p + 2, BS_HEX_LEN) < 0 ||
+			    bs_parse_u64(p + 3 + BS_HEX_LEN, (size_t)(nl - p) - 3 - BS_HEX_LEN, &size) < 0 ||
+			    size == 0 || size > (1ull << 40))
+				goto bad;
+			bs_entry_addref(ent, d, size);
+			p = nl + 1;
+		} else {
+			const char *nul = memchr(p, '\0', (size_t)(end - p));
+			if (!nul || bs_rec_parse(&ent->rec, p, (size_t)(nul - p), e) < 0)
+				goto bad;
+			p = nul + 1;
+			ent = NULL;
+		}
+	}
+	if (ent)
+		goto bad;
+	return 0;
+bad:
+	l->n = 0;
+	return bs_err_set(e, BS_INPUT, "malformed directory listing");
+}

@@ -1,0 +1,247 @@
+/* restore.c - a backup's entries as tar members: hard links, chunks, size checks. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include "record.h"
+#include "restore.h"
+#include "tar.h"
+
+void bs_restore_init(struct bs_restore *r, struct bs_repo *repo, struct bs_meta_reader *meta,
+		     struct bs_writer *out)
+{
+	memset(r, 0, sizeof(*r));
+	r->repo = repo;
+	r->meta = meta;
+	r->out = out;
+	r->opts = BS_TAR_PAX;
+	bs_linkmap_init(&r->links);
+}
+
+void bs_restore_release(struct bs_restore *r)
+{
+	bs_linkmap_release(&r->links, free);
+	for (size_t i = 0; i < r->ndone; i++)
+		free(r->done[i]);
+	free(r->done);
+	bs_buf_release(&r->name);
+	bs_buf_release(&r->data);
+}
+
+/* A regular file's bytes, chunk by chunk, each checked against its size;
+ * a sparse file's extents, written sparse or with its holes as zeros. */
+static int write_data(struct bs_restore *r, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
+{
+	struct bs_tar_data data;
+	struct bs_err why;
+
+	bs_tar_data_begin(&data, r->out, &ent->rec, r->opts);
+	for (size_t i = 0; i < ent->nrefs; i++) {
+		bs_buf_reset(&r->data);
+		if (bs_chunk_get(r->repo, ent->refs[i].digest, &r->data, &why) < 0)
+			return bs_err_set(e, why.code, "'%.200s': %s", path->p, why.msg);
+		if (r->data.len != ent->refs[i].size)
+			return bs_err_set(e, BS_INPUT, "'%.200s': chunk %zu holds %zu bytes, not %" PRIu64, path->p, i,
+					  r->data.len, ent->refs[i].size);
+		bs_tar_data_add(&data, r->data.p, r->data.len);
+	}
+	if (bs_tar_data_end(&data, &why) < 0)
+		return bs_err_set(e, why.code, "'%.200s': %s", path->p, why.msg);
+	return 0;
+}
+
+/* Can this record be one name of a file with several (a hard link)? */
+static int linkable(const struct bs_rec *rec)
+{
+	return rec->nlink > 1 && strchr("fpcb", rec->kind);
+}
+
+static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
+{
+	struct bs_restore *r = arg;
+	const struct bs_rec *rec = &ent->rec;
+	const char *link = NULL;
+	char *first;
+
+	if (rec->kind == 'i')
+		return 0;	/* tar makes the directories above a member */
+	if (bs_tar_name(path->p, path->len, &r->name, e) < 0)
+		return -1;
+	if (linkable(rec)) {
+		first = bs_linkmap_get(&r->links, rec->dev, rec->ino);
+		if (first && strcmp(first, r->name.p))
+			link = first;
+		else if (first)
+			return 0;	/* this very member was written already */
+		else
+			bs_linkmap_put(&r->links, rec->dev, rec->ino, bs_xstrdup(r->name.p));
+	}
+	if (bs_tar_member(r->out, rec, r->name.p, r->name.len, link, link ? strlen(link) : 0, r->opts, e) < 0)
+		return -1;
+	r->members++;
+	if (rec->kind == 'f' && !link && write_data(r, ent, path, e) < 0)
+		return -1;
+	if (r->out->err)
+		return bs_writer_flush(r->out, e);
+	return 0;
+}
+
+/* Note that `path` was written (or need not be): each once. */
+static int done_before(struct bs_restore *r, const char *path, size_t n, int add)
+{
+	for (size_t j = 0; j < r->ndone; j++)
+		if (strlen(r->done[j]) == n && !memcmp(r->done[j], path, n))
+			return 1;
+	if (add) {
+		r->done = bs_xrealloc(r->done, (r->ndone + 1) * sizeof(*r->done));
+		r->done[r->ndone++] = bs_xstrndup(path, n);
+	}
+	return 0;
+}
+
+/*
+ * The directories above a path given, from the backup's listings, so that
+ * a partial restore gives them their recorded mode, owner and times rather
+ * than tar's defaults; each once, the top first.  "/" itself is left out
+ * (it would be the directory restored into), and so are directories the
+ * backup did not record (implicit ones).
+ */
+static int ancestors(struct bs_restore *r, const char *path, struct bs_err *e)
+{
+	size_t n = strlen(path);
+	struct bs_buf p = BS_BUF_INIT;
+	struct bs_entry copy;
+	int rc = 0;
+
+	bs_entry_init(&copy);
+	for (size_t i = 1; i < n && rc == 0; i++) {
+		struct bs_entry *ent;
+		if (path[i] != '/' || done_before(r, path, i, 1))
+			continue;
+		if (bs_meta_lookup(r->meta, path, i, &ent, e) < 0) {
+			rc = -1;
+			break;
+		}
+		if (!ent || ent->rec.kind != 'd')
+			continue;
+		bs_entry_copy(&copy, ent);
+		bs_buf_reset(&p);
+		bs_buf_add(&p, path, i);
+		rc = visit(r, &copy, &p, e);
+	}
+	bs_entry_release(&copy);
+	bs_buf_release(&p);
+	return rc;
+}
+
+/* BS_RESTORE_DIRONLY: the path itself, without what is below it */
+static int visit_one(struct bs_restore *r, const char *path, struct bs_err *e)
+{
+	struct bs_entry copy, *ent;
+	struct bs_buf p = BS_BUF_INIT;
+	int rc;
+
+	bs_entry_init(&copy);
+	if (!strcmp(path, "/"))
+		rc = bs_meta_root(r->meta, &copy, e);
+	else if ((rc = bs_meta_lookup(r->meta, path, strlen(path), &ent, e)) > 0)
+		bs_entry_copy(&copy, ent);
+	if (rc > 0) {
+		bs_buf_adds(&p, path);
+		rc = visit(r, &copy, &p, e);
+	}
+	bs_entry_release(&copy);
+	bs_buf_release(&p);
+	return rc < 0 ? -1 : 0;
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The paths asked for, cleaned, each checked to be in the backup. */
+static char **roots_of(struct bs_restore *r, char *const *paths, int n, struct bs_err *e)
+{
+	struct bs_buf clean = BS_BUF_INIT;
+	char **roots = bs_xcalloc((size_t)(n ? n : 1), sizeof(*roots));
+	int i;
+
+	if (n == 0)
+		roots[0] = bs_xstrdup("/");
+	for (i = 0; i < n; i++) {
+		struct bs_entry *ent;
+		if (paths[i][0] != '/') {
+			bs_err_set(e, BS_USAGE, "'%s': paths in a backup are absolute", paths[i]);
+			break;
+		}
+		if (bs_path_clean(paths[i], strlen(paths[i]), &clean, e) < 0 ||
+		    bs_meta_lookup(r->meta, clean.p, clean.len, &ent, e) < 0)
+			break;
+		if (!ent && !(clean.len == 1)) {
+			bs_err_set(e, BS_INPUT, "'%s' is not in backup '%s'", paths[i], r->meta->id);
+			break;
+		}
+		roots[i] = bs_xstrdup(clean.p);
+	}
+	bs_buf_release(&clean);
+	if (i < n) {
+		for (int j = 0; j < i; j++)
+			free(roots[j]);
+		free(roots);
+		return NULL;
+	}
+	return roots;
+}
+
+int bs_restore_tar(struct bs_restore *r, char *const *paths, int n, struct bs_err *e)
+{
+	char **roots = roots_of(r, paths, n, e);
+	int nroots = n ? n : 1, rc = 0;
+
+	if (!roots)
+		return -1;
+	/* a path inside another one given is already in that one's subtree;
+	 * sorted, a path's ancestors among them come before it */
+	qsort(roots, (size_t)nroots, sizeof(*roots), by_path);
+	for (int i = 0; i < nroots && rc == 0; i++) {
+		int inside = 0;
+		for (int j = 0; j < i && !inside; j++)
+			inside = roots[j][0] && bs_path_covers(roots[j], strlen(roots[j]), roots[i], strlen(roots[i]));
+		if (inside && !(r->opts & BS_RESTORE_DIRONLY)) {
+			roots[i][0] = '\0';	/* not a root any more */
+			continue;
+		}
+		if (!inside && ancestors(r, roots[i], e) < 0) {
+			rc = -1;
+			break;
+		}
+		if (r->opts & BS_RESTORE_DIRONLY) {
+			if (done_before(r, roots[i], strlen(roots[i]), 1))
+				continue;
+			rc = visit_one(r, roots[i], e);
+		} else if (bs_meta_walk(r->meta, roots[i], strlen(roots[i]), visit, r, e) < 0) {
+			rc = -1;
+		}
+	}
+	for (int i = 0; i < nroots; i++)
+		free(roots[i]);
+	free(roots);
+	if (rc == 0)
+		bs_tar_end(r->out);
+	return rc;
+}
+
+int bs_restore_chunk(struct bs_repo *repo, const char *hex, struct bs_writer *out, struct bs_err *e)
+{
+	unsigned char digest[BS_DIGEST_LEN];
+	struct bs_buf data = BS_BUF_INIT;
+	int rc;
+
+	if (bs_unhex(digest, hex, strlen(hex)) < 0)
+		return bs_err_set(e, BS_USAGE, "'%s' is not a chunk digest (64 lowercase hex digits)", hex);
+	rc = bs_chunk_get(repo, digest, &data, e);
+	if (rc == 0)
+		bs_writer_add(out, data.p, data.len);
+	bs_buf_release(&data);
+	return rc;
+}
