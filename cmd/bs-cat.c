@@ -1,6 +1,7 @@
 /* bs-cat - write a backup, or part of it, as a GNU tar stream; or one chunk. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 #include "backup.h"
 #include "restore.h"
 #include "select.h"
@@ -8,13 +9,15 @@
 #include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-cat -r repo [-H host] [-s subset] backup [path ...] > archive.tar\n"
+	"usage: bs-cat -r repo [-H host] [-s subset] [-d] [--format=pax|gnu] [--fflags] backup [path ...] > archive.tar\n"
 	"       bs-cat -r repo --chunk digest > bytes\n";
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "chunk", required_argument, NULL, 'C' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "fflags", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -26,12 +29,20 @@ int main(int argc, char **argv)
 	struct bs_summary sum;
 	struct bs_err e;
 	const char *path = NULL, *chunk = NULL, *host = NULL, *subset = NULL;
-	int opt;
+	int opt, opts = BS_TAR_PAX;
 
 	tool_init("bs-cat");
-	while ((opt = getopt_long(argc, argv, "hr:H:s:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "dhr:H:s:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
+		case 'd': opts |= BS_RESTORE_DIRONLY; break;
+		case 'f': opts |= BS_TAR_FFLAGS; break;
+		case 'F':
+			if (!strcmp(optarg, "gnu"))
+				opts &= ~BS_TAR_PAX;
+			else if (strcmp(optarg, "pax"))
+				tool_fail(BS_USAGE, "unknown format '%s': pax or gnu", optarg);
+			break;
 		case 'C': chunk = optarg; break;
 		case 'H': host = optarg; break;
 		case 's': subset = optarg; break;
@@ -43,6 +54,8 @@ int main(int argc, char **argv)
 	path = tool_repo(path);
 	if (!path || (chunk ? optind != argc : optind >= argc))
 		tool_usage(usage, 2);
+	if ((opts & BS_TAR_FFLAGS) && !(opts & BS_TAR_PAX))
+		tool_fail(BS_USAGE, "--fflags needs the pax format");
 	/* shared, like a backup's: an expiry waits until the restore is done */
 	if (bs_repo_open(&repo, path, &e) < 0 || bs_repo_lock(&repo, BS_LOCK_SHARED | BS_LOCK_READER, &e) < 0)
 		tool_die(&e);
@@ -59,6 +72,7 @@ int main(int argc, char **argv)
 	if (bs_meta_open(&meta, &repo, sum.id, &e) < 0)
 		tool_die(&e);
 	bs_restore_init(&r, &repo, &meta, &out);
+	r.opts = opts;
 	if (bs_restore_tar(&r, argv + optind + 1, argc - optind - 1, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);
 	bs_restore_release(&r);

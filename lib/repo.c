@@ -58,7 +58,7 @@ static int config_parse(struct bs_config *c, char *text, const char *path, struc
 			if (sscanf(line, "backshift-repository %u", &c->version) != 1)
 				return bs_err_set(e, BS_INPUT, "'%s' is not a backshift repository", path);
 			if (c->version != BS_REPO_VERSION)
-				return bs_err_set(e, BS_INPUT, "'%s' is a repository of version %u; this tool knows version %u",
+				return bs_err_set(e, BS_INPUT, "'%s': repository version %u is not supported: this tool knows version %u",
 						  path, c->version, BS_REPO_VERSION);
 			first = 0;
 			continue;

@@ -252,12 +252,12 @@ print(d.index(b"/sub/random\0") + len(b"/sub/random\0"))' "$T/manifest")
 	printf 'hello world\n' > "$T/g2"
 	printf 'B\n' > "$T/g3"
 	printf 'B manifest\n' > "$T/g4"
-	printf 'B manifest 2' > "$T/g5"
+	printf 'B manifest 3' > "$T/g5"
 	: > "$T/empty"
 	bs-walk "$T/src" > "$T/walk"
 	bs-walk "$T/src" | bs-chunk > "$T/chunks"
-	bytes_replace "$T/manifest" "$T/v2" 'B manifest 2' 'B manifest 3'
-	bytes_replace "$T/manifest" "$T/v0" 'B manifest 2' 'B manifest 0'
+	bytes_replace "$T/manifest" "$T/v2" 'B manifest 3' 'B manifest 2'
+	bytes_replace "$T/manifest" "$T/v0" 'B manifest 3' 'B manifest 0'
 	bytes_replace "$T/manifest" "$T/no-t" $'\nT ' $'\nX '
 	python3 -c '
 import sys

@@ -224,7 +224,7 @@ for p in sys.stdin.buffer.read().split(b"\0")[:-1]:
 	[ "$status" -eq 0 ]
 	run bsparse "$T/records"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "B manifest 2" ]
+	[ "${lines[0]}" = "B manifest 3" ]
 	[ "${lines[-1]}" = "E 11" ]
 	bsparse "$T/manifest" | grep -E '^[RF] ' > "$T/want"
 	bsparse "$T/records" | grep -E '^[RF] ' > "$T/got"
