@@ -1,20 +1,26 @@
 /* bs-cat - write a backup, or part of it, as a GNU tar stream; or one chunk. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 #include "backup.h"
 #include "remote.h"
 #include "restore.h"
+#include "select.h"
 #include "tool.h"
+#include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-cat -r repo backup [path ...] > archive.tar\n"
+	"usage: bs-cat -r repo [-H host] [-s subset] [-d] [--format=pax|gnu] [--fflags] backup [path ...] > archive.tar\n"
 	"       bs-cat -r repo --chunk digest > bytes\n";
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "chunk", required_argument, NULL, 'C' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "fflags", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bs_repo repo;
@@ -23,8 +29,8 @@ int main(int argc, char **argv)
 	struct bs_restore r;
 	struct bs_summary sum;
 	struct bs_err e;
-	const char *path = NULL, *chunk = NULL;
-	int opt;
+	const char *path = NULL, *chunk = NULL, *host = NULL, *subset = NULL;
+	int opt, opts = BS_TAR_PAX;
 
 	tool_init("bs-cat");
 	/* a repository over ssh: the same tool runs there (bs-serve.1) */
@@ -35,16 +41,30 @@ int main(int argc, char **argv)
 		if (remote >= 0)
 			return remote;
 	}
-	while ((opt = getopt_long(argc, argv, "hr:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "dhr:H:s:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
+		case 'd': opts |= BS_RESTORE_DIRONLY; break;
+		case 'f': opts |= BS_TAR_FFLAGS; break;
+		case 'F':
+			if (!strcmp(optarg, "gnu"))
+				opts &= ~BS_TAR_PAX;
+			else if (strcmp(optarg, "pax"))
+				tool_fail(BS_USAGE, "unknown format '%s': pax or gnu", optarg);
+			break;
 		case 'C': chunk = optarg; break;
+		case 'H': host = optarg; break;
+		case 's': subset = optarg; break;
 		case 'h': tool_usage(usage, 1); break;
+		case 'V': tool_version();
 		default: tool_usage(usage, 2);
 		}
 	}
+	path = tool_repo(path);
 	if (!path || (chunk ? optind != argc : optind >= argc))
 		tool_usage(usage, 2);
+	if ((opts & BS_TAR_FFLAGS) && !(opts & BS_TAR_PAX))
+		tool_fail(BS_USAGE, "--fflags needs the pax format");
 	/* shared, like a backup's: an expiry waits until the restore is done */
 	if (bs_repo_open(&repo, path, &e) < 0 || bs_repo_lock(&repo, BS_LOCK_SHARED | BS_LOCK_READER, &e) < 0)
 		tool_die(&e);
@@ -54,13 +74,14 @@ int main(int argc, char **argv)
 			tool_die(&e);
 		return 0;
 	}
-	if (bs_backup_resolve(&repo, argv[optind], &sum, &e) < 0)
+	if (bs_backup_resolve_in(&repo, argv[optind], host, subset, &sum, &e) < 0)
 		tool_die(&e);
 	if (sum.data_expired)
 		tool_fail(BS_INPUT, "the data of backup '%s' has expired; only its listing is kept", sum.id);
 	if (bs_meta_open(&meta, &repo, sum.id, &e) < 0)
 		tool_die(&e);
 	bs_restore_init(&r, &repo, &meta, &out);
+	r.opts = opts;
 	if (bs_restore_tar(&r, argv + optind + 1, argc - optind - 1, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);
 	bs_restore_release(&r);

@@ -2,9 +2,14 @@
  * lister.h - a backup's entries as names, tar tv lines or a manifest stream.
  *
  * bs-ls's listing modes, written to a bs_writer:
- *   BS_LIST_NAMES    one name a line, C escapes (as GNU tar prints them)
+ *   BS_LIST_NAMES    one name a line, C escapes (as GNU tar prints them;
+ *                    with l->utf8 set, printable UTF-8 characters as
+ *                    themselves, tarname.h)
  *   BS_LIST_LONG     as `tar tv` shows them: mode, owner/group, size (or
- *                    major,minor), mtime, name, "-> target", "link to first"
+ *                    major,minor; 0 for a hard link), mtime, name,
+ *                    "-> target", "link to first" (for a second name of a
+ *                    file, FIFO or device); with full_time set, the mtime
+ *                    to the nanosecond with its zone, as ls --full-time
  *   BS_LIST_NUL      NUL-terminated names, bytes as they are
  *   BS_LIST_RECORDS  the manifest stream bs-index reads: R lines, then each
  *                    entry's record; header and trailer included
@@ -31,10 +36,13 @@ enum { BS_LIST_NAMES, BS_LIST_LONG, BS_LIST_NUL, BS_LIST_RECORDS };
 
 struct bs_lister {
 	int mode;
+	int full_time;		/* BS_LIST_LONG: "%Y-%m-%d %H:%M:%S.nnnnnnnnn %z" */
 	struct bs_writer *out;
 	struct bs_linkmap links;
 	struct bs_buf scratch;
 	uint64_t records;
+	int utf8;		/* the locale is UTF-8 (tarname.h) */
+	struct bs_buf name;
 };
 
 void bs_lister_init(struct bs_lister *l, int mode, struct bs_writer *out);

@@ -6,6 +6,7 @@
 #include <time.h>
 #include "lister.h"
 #include "record.h"
+#include "tarname.h"
 
 void bs_lister_init(struct bs_lister *l, int mode, struct bs_writer *out)
 {
@@ -19,25 +20,15 @@ void bs_lister_release(struct bs_lister *l)
 {
 	bs_linkmap_release(&l->links, free);
 	bs_buf_release(&l->scratch);
+	bs_buf_release(&l->name);
 }
 
-/* A name as GNU tar prints it: C escapes for what is not printable. */
-static void escaped(struct bs_writer *w, const char *p, size_t n)
+/* A name as GNU tar prints it in this locale: C escapes for what is not printable. */
+static void escape(struct bs_lister *l, const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		switch (ch) {
-		case '\\': bs_writer_adds(w, "\\\\"); break;
-		case '\n': bs_writer_adds(w, "\\n"); break;
-		case '\t': bs_writer_adds(w, "\\t"); break;
-		case '\r': bs_writer_adds(w, "\\r"); break;
-		default:
-			if (ch < 0x20 || ch >= 0x7f)
-				bs_writer_addf(w, "\\%03o", ch);
-			else
-				bs_writer_addc(w, ch);
-		}
-	}
+	bs_buf_reset(&l->name);
+	bs_name_escape(&l->name, p, n, l->utf8);
+	bs_writer_add(l->out, l->name.p, l->name.len);
 }
 
 static void mode_string(char *m, const struct bs_rec *r)
@@ -57,6 +48,16 @@ static void mode_string(char *m, const struct bs_rec *r)
 	m[10] = '\0';
 }
 
+/* As GNU ls --full-time: "2025-03-01 12:00:00.123456789 +0100" */
+static void full_time(char *out, size_t n, const struct tm *tm, uint32_t nsec)
+{
+	char date[32], zone[16];
+
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", tm);
+	strftime(zone, sizeof(zone), "%z", tm);
+	snprintf(out, n, "%s.%09" PRIu32 " %s", date, nsec, zone);
+}
+
 static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
 {
 	struct bs_lister *l = arg;
@@ -66,7 +67,7 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		return 0;
 	switch (l->mode) {
 	case BS_LIST_NAMES:
-		escaped(l->out, path->p, path->len);
+		escape(l, path->p, path->len);
 		bs_writer_addc(l->out, '\n');
 		break;
 	case BS_LIST_NUL:
@@ -84,7 +85,7 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		break;
 	}
 	case BS_LIST_LONG: {
-		char m[12], owner[80], size[48], when[32];
+		char m[12], owner[80], size[48], when[64];
 		time_t t = (time_t)r->mtime.sec;
 		struct tm tm;
 		const char *first = NULL;
@@ -104,23 +105,27 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 			snprintf(size, sizeof(size), "%" PRIu64, r->size);
 		if (!localtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm))
 			snprintf(when, sizeof(when), "%" PRId64, r->mtime.sec);
-		if (r->kind == 'f' && r->nlink > 1) {
+		else if (l->full_time)
+			full_time(when, sizeof(when), &tm, r->mtime.nsec);
+		if (r->nlink > 1 && strchr("fpcb", r->kind)) {
 			first = bs_linkmap_get(&l->links, r->dev, r->ino);
 			if (first)
 				m[0] = 'h';
 			else
 				bs_linkmap_put(&l->links, r->dev, r->ino, bs_xstrndup(path->p, path->len));
 		}
+		if (first)
+			snprintf(size, sizeof(size), "0");	/* as tar tv shows a link */
 		bs_writer_addf(l->out, "%s %s %8s %s ", m, owner, size, when);
-		escaped(l->out, path->p, path->len);
+		escape(l, path->p, path->len);
 		if (r->kind == 'd' && path->len > 1)
 			bs_writer_addc(l->out, '/');
 		if (r->kind == 'l') {
 			bs_writer_adds(l->out, " -> ");
-			escaped(l->out, r->target.p, r->target.len);
+			escape(l, r->target.p, r->target.len);
 		} else if (first) {
 			bs_writer_adds(l->out, " link to ");
-			escaped(l->out, first, strlen(first));
+			escape(l, first, strlen(first));
 		}
 		bs_writer_addc(l->out, '\n');
 		break;
