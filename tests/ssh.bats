@@ -77,7 +77,8 @@ sent_bytes() {
 	run backshift save -r "$U" -H client -s data "$T/src"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"bytes read:                          0"* ]]
+	[[ "$output" == *"unchanged, not read:"* ]]
+	[[ ! "$output" =~ bytes\ read:\ +[1-9] ]]
 	# and no open(2) of a file of the tree on the client
 	if command -v strace >/dev/null; then
 		strace -f -e trace=open,openat -o "$T/trace" backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
@@ -206,7 +207,8 @@ sent_bytes() {
 	run env BS_NOW="$later" backshift save -r "$U" -H client -s data "$T/src"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"bytes read:                          0"* ]]
+	[[ "$output" == *"unchanged, not read:"* ]]
+	[[ ! "$output" =~ bytes\ read:\ +[1-9] ]]
 	old=$(find "$R/chunks" -type f -name '????????????????????????????????????????????????????????????????' \
 		! -newermt "@$((later - 1))" | wc -l)
 	[ "$old" -eq 0 ]
@@ -227,7 +229,8 @@ sent_bytes() {
 	run backshift save -r "$U" -H client -s data "$T/src"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == *"bytes read:                     300000"* ]]
+	[[ "$output" =~ bytes\ read:\ +293\ KiB ]]
+	[[ "$output" =~ unchanged,\ not\ read:\ +1\ file ]]
 	backshift restore -r "$U" -C "$T/out" latest
 	treecmp "$T/src" "$T/out$T/src"
 }
