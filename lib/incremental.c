@@ -115,9 +115,12 @@ static int same_buf(const struct bs_buf *a, const struct bs_buf *b)
 /*
  * Does the inode change time say the content is as the earlier record's?
  * Yes when it is the same, and the extents are.  When only it differs, the
- * content is taken as unchanged if the metadata it also covers (mode,
- * owner, xattrs, flags) differs from the earlier record: that explains the
- * change (a chmod, a setfattr), and the new record carries the new values.
+ * content is taken as unchanged if the xattrs or the inode flags differ
+ * from the earlier record: that explains the change (a setfattr, a
+ * setfacl, a chattr), and the new record carries the new values.  A change
+ * of mode or owner does not: `cp -p` or `rsync --inplace -t` over a file
+ * rewrites its content, sets its mtime back and may change its mode too,
+ * so a chmod or chown is followed by a read, as in git and borg.
  * Otherwise something unseen changed, and the file is read again.
  */
 static int same_content_times(const struct bs_rec *old, const struct bs_rec *rec)
@@ -128,8 +131,7 @@ static int same_content_times(const struct bs_rec *old, const struct bs_rec *rec
 		return 1;
 	if (!old->ctime.sec && !old->ctime.nsec)
 		return 0;	/* racily clean when read: read it again */
-	return old->mode != rec->mode || old->uid != rec->uid || old->gid != rec->gid ||
-	       old->flags != rec->flags || !same_buf(&old->xattrs, &rec->xattrs);
+	return old->flags != rec->flags || !same_buf(&old->xattrs, &rec->xattrs);
 }
 
 const struct bs_entry *bs_priors_unchanged(struct bs_priors *p, const struct bs_rec *rec)

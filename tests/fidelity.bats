@@ -308,7 +308,7 @@ tarcheck_ok() {
 	grep -q "repository version 2 is not supported" "$T/err"
 }
 
-@test "setfattr alone makes the next backup record the new xattr, without reading the file again" {
+@test "setfattr alone makes the next backup record the new xattr, without reading the file again; a chmod is read again" {
 	mkdir "$T/src"
 	head -c 100000 /dev/urandom > "$T/src/f"
 	printf 'other' > "$T/src/g"
@@ -320,8 +320,10 @@ tarcheck_ok() {
 	bs-walk "$T/src" | bs-chunk -r "$R" -H testhost -s test > "$T/chunks"
 	bsparse "$T/chunks" > "$T/items"
 	grep -q "^X 0 757365722e6e6577=76616c7565 -\$" "$T/items"
-	grep -q "^S unchanged 2\$" "$T/items"
-	none_read "$T/items"
+	# f's new ctime is explained by its xattr; g's chmod could hide a
+	# rewrite with the mtime set back (cp -p), so g is read again
+	grep -q "^S unchanged 1\$" "$T/items"
+	grep -q "^S read-files 1\$" "$T/items"
 	bs-store -r "$R" < "$T/chunks" | bs-index -q -r "$R" -H testhost -s test > "$T/id"
 	bs-ls -r "$R" --records "$(cat "$T/id")" > "$T/manifest"
 	bsparse "$T/manifest" | grep -q "^X 0 757365722e6e6577=76616c7565 -\$"

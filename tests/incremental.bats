@@ -78,6 +78,20 @@ small_tree() {
 	cmp "$T/src/a/one" "$T/out$T/src/a/one"
 }
 
+@test "content rewritten in place with its mtime set back and its mode changed is read again (cp -p)" {
+	small_tree
+	save "$T/src"
+	stamp=$(stat -c %y "$T/src/a/one")
+	head -c 300000 /dev/urandom > "$T/src/a/one"
+	touch -d "$stamp" "$T/src/a/one"
+	chmod 0600 "$T/src/a/one"
+	tick
+	save "$T/src"
+	[ "$(report 'bytes read')" -eq 300000 ]
+	restore latest "$T/out"
+	cmp "$T/src/a/one" "$T/out$T/src/a/one"
+}
+
 @test "a file whose chunk has gone is read in full, never a mix" {
 	small_tree
 	save "$T/src"
