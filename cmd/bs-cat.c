@@ -1,12 +1,13 @@
 /* bs-cat - write a backup, or part of it, as a GNU tar stream; or one chunk. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include "backup.h"
 #include "restore.h"
 #include "tool.h"
 
 static const char usage[] =
-	"usage: bs-cat -r repo backup [path ...] > archive.tar\n"
+	"usage: bs-cat -r repo [-j threads] backup [path ...] > archive.tar\n"
 	"       bs-cat -r repo --chunk digest > bytes\n";
 
 int main(int argc, char **argv)
@@ -24,11 +25,18 @@ int main(int argc, char **argv)
 	struct bs_err e;
 	const char *path = NULL, *chunk = NULL;
 	int opt;
+	size_t threads = bs_ncpus();
+	char *end;
 
 	tool_init("bs-cat");
-	while ((opt = getopt_long(argc, argv, "hr:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hr:j:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
+		case 'j':
+			threads = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || threads < 1 || threads > 1024)
+				tool_fail(BS_USAGE, "-j: a number of threads from 1 to 1024, not '%s'", optarg);
+			break;
 		case 'C': chunk = optarg; break;
 		case 'h': tool_usage(usage, 1); break;
 		default: tool_usage(usage, 2);
@@ -52,6 +60,7 @@ int main(int argc, char **argv)
 	if (bs_meta_open(&meta, &repo, sum.id, &e) < 0)
 		tool_die(&e);
 	bs_restore_init(&r, &repo, &meta, &out);
+	r.threads = threads;
 	if (bs_restore_tar(&r, argv + optind + 1, argc - optind - 1, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);
 	bs_restore_release(&r);

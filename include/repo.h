@@ -55,7 +55,7 @@
 #include "record.h"
 #include "store.h"
 
-#define BS_REPO_VERSION 2
+#define BS_REPO_VERSION 3
 
 struct bs_config {
 	unsigned version;

@@ -6,7 +6,14 @@
  * chunk's size and the file's total checked against the metadata (the
  * header's size is exactly what follows, or the restore fails); a file
  * with other hard links is written once, its later names as links to the
- * first.  Not shared between threads.
+ * first.  A file's content is whole chunks (R) or pieces of chunks (P:
+ * packed small files); the last few chunks decoded are kept
+ * (BS_RESTORE_CACHE), so a chunk that holds many small files is decoded
+ * once.  With r->threads > 1 (set it after init), chunks are read and
+ * decoded ahead, in order, on that many worker threads (readahead.h): a
+ * second reader of the backup walks the same paths on a thread of its
+ * own and names the chunks that will be wanted.  A bs_restore itself
+ * belongs to one thread.
  *
  *   bs_restore_init(r, repo, meta, out)
  *       meta: the backup, open; out: where the archive goes.
@@ -30,15 +37,39 @@
 #include "io.h"
 #include "linkmap.h"
 #include "meta.h"
+#include "readahead.h"
 #include "repo.h"
+
+#define BS_RESTORE_CACHE 8
+
+/* The last chunks used, by digest, least recently used first out. */
+struct bs_restore_lru {
+	unsigned char digest[BS_RESTORE_CACHE][BS_DIGEST_LEN];
+	unsigned long stamp[BS_RESTORE_CACHE];
+	int used[BS_RESTORE_CACHE];
+	unsigned long clock;
+};
 
 struct bs_restore {
 	struct bs_repo *repo;
 	struct bs_meta_reader *meta;
 	struct bs_writer *out;
 	struct bs_linkmap links;
-	struct bs_buf name, data;
+	struct bs_buf name;
 	uint64_t members;
+	size_t threads;			/* > 1: read ahead on that many */
+	struct bs_restore_lru lru;	/* the chunks in data[] */
+	struct bs_buf data[BS_RESTORE_CACHE];
+	struct {			/* reading ahead */
+		int on;
+		struct bs_readahead ra;
+		struct bs_meta_reader meta;	/* the producer's own reader */
+		struct bs_linkmap links;
+		struct bs_restore_lru lru;
+		char **roots;
+		int nroots;
+		pthread_t thread;
+	} ahead;
 };
 
 void bs_restore_init(struct bs_restore *r, struct bs_repo *repo, struct bs_meta_reader *meta,

@@ -1,5 +1,8 @@
 /* storer.c - the chunk stream in, chunks into the repository, the manifest out. */
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
+#include "chunk.h"
 #include "chunker.h"
 #include "storer.h"
 
@@ -12,11 +15,92 @@ void bs_storer_init(struct bs_storer *s, struct bs_repo *repo, struct bs_writer 
 	 * than this one, which the manifest carries to bs-index as the
 	 * backup's start: backups and chunks expire on one clock. */
 	s->now = bs_now();
+	bs_linkmap_init(&s->packs);
 }
 
 void bs_storer_release(struct bs_storer *s)
 {
 	bs_buf_release(&s->scratch);
+	bs_linkmap_release(&s->packs, free);
+	free(s->recent);
+	s->recent = NULL;
+}
+
+static uint64_t half(const unsigned char *d, int i)
+{
+	uint64_t v;
+	memcpy(&v, d + 8 * i, 8);
+	return v;
+}
+
+static struct bs_storer_pack *pack_of(struct bs_storer *s, const unsigned char *digest)
+{
+	struct bs_storer_pack *p = bs_linkmap_get(&s->packs, half(digest, 0), half(digest, 1));
+
+	return p && !memcmp(p->digest, digest, BS_DIGEST_LEN) ? p : NULL;
+}
+
+static struct bs_storer_pack *pack_put(struct bs_storer *s, const struct bs_storer_pack *v)
+{
+	struct bs_storer_pack *p = pack_of(s, v->digest);
+
+	if (!p) {
+		p = bs_xmalloc(sizeof(*p));
+		bs_linkmap_put(&s->packs, half(v->digest, 0), half(v->digest, 1), p);
+	}
+	*p = *v;
+	return p;
+}
+
+/* A C or R item: remembered until the next record, in case P items
+ * follow it (then it is a pack chunk). */
+static void remember(struct bs_storer *s, const unsigned char *digest, uint64_t size, int stored)
+{
+	if (s->nrecent == s->caprecent) {
+		s->caprecent = s->caprecent ? 2 * s->caprecent : 8;
+		s->recent = bs_xrealloc(s->recent, s->caprecent * sizeof(*s->recent));
+	}
+	memcpy(s->recent[s->nrecent].digest, digest, BS_DIGEST_LEN);
+	s->recent[s->nrecent].size = size;
+	s->recent[s->nrecent].stored = stored;
+	s->nrecent++;
+}
+
+/* A P item: its chunk came earlier in this stream (then the piece must lie
+ * within it) or is in the repository (checked, or stamped without an F
+ * line, like an R's: once a chunk). */
+static int take_piece(struct bs_storer *s, const struct bs_stream *st, const struct bs_item *it, int *file_new,
+		      struct bs_err *e)
+{
+	struct bs_storer_pack *p;
+	char hex[BS_HEX_LEN + 1];
+
+	if (it->packed) {
+		for (size_t i = 0; i < s->nrecent; i++)
+			pack_put(s, &s->recent[i]);
+		s->nrecent = 0;
+		*file_new = 0;
+	}
+	if (!(p = pack_of(s, it->digest))) {
+		struct bs_storer_pack v = { .size = 0, .stored = 0 };
+		memcpy(v.digest, it->digest, BS_DIGEST_LEN);
+		if (!st->has_floor && bs_chunk_touch(s->repo, it->digest, s->now, e) < 0)
+			return -1;
+		if (st->has_floor && !bs_chunk_exists(s->repo, it->digest)) {
+			bs_hex(hex, it->digest);
+			return bs_err_set(e, BS_INPUT, "chunk '%s' is missing from the repository", hex);
+		}
+		p = pack_put(s, &v);
+	}
+	if (p->size && it->offset + it->size > p->size) {
+		bs_hex(hex, it->digest);
+		return bs_err_set(e, BS_INPUT, "standard input: a piece at %" PRIu64 " of %" PRIu64
+				  " bytes lies beyond the end of chunk '%s' (%" PRIu64 " bytes)", it->offset, it->size,
+				  hex, p->size);
+	}
+	if (p->stored)
+		*file_new = 1;
+	return 0;
 }
 
 /* Bad input: pass on what was complete before it (its chunks made durable
@@ -52,7 +136,14 @@ static int store_item(struct bs_storer *s, const struct bs_stream *st, const str
 			*file_new = 1;
 		}
 		*has_chunks = 1;
+		remember(s, it->digest, it->size, info.stored);
 		bs_stream_ref(out, it->digest, it->size);
+		break;
+	case BS_ITEM_PIECE:
+		if (take_piece(s, st, it, file_new, e) < 0)
+			return -1;
+		*has_chunks = 1;
+		bs_stream_piece(out, it->digest, it->offset, it->size);
 		break;
 	case BS_ITEM_REF:
 		if (!st->has_floor && bs_chunk_touch(s->repo, it->digest, s->now, e) < 0)
@@ -62,10 +153,12 @@ static int store_item(struct bs_storer *s, const struct bs_stream *st, const str
 			bs_hex(hex, it->digest);
 			return bs_err_set(e, BS_INPUT, "chunk '%s' is missing from the repository", hex);
 		}
+		remember(s, it->digest, it->size, 0);
 		bs_stream_ref(out, it->digest, it->size);
 		break;
 	case BS_ITEM_ABANDON:
 		*file_new = *has_chunks = 0;
+		s->nrecent = 0;
 		bs_stream_abandon(out);
 		break;
 	case BS_ITEM_STAT:
@@ -85,6 +178,7 @@ static int store_item(struct bs_storer *s, const struct bs_stream *st, const str
 		bs_stream_record(out, &it->rec, &s->scratch);
 		s->n.records++;
 		*file_new = *has_chunks = 0;
+		s->nrecent = 0;
 		break;
 	}
 	if (out->err && bs_writer_flush(out, e) < 0)
