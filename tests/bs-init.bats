@@ -24,7 +24,7 @@ config_value() {
 	[ "$(stat -c %a "$T/new/config")" = 600 ]
 	[ "$(find "$T/new" -type f -perm /077 | wc -l)" -eq 0 ]
 	[ "$(find "$T/new" -type d -perm /077 | wc -l)" -eq 0 ]
-	[ "$(sed -n 1p "$T/new/config")" = "backshift-repository 2" ]
+	[ "$(sed -n 1p "$T/new/config")" = "backshift-repository 3" ]
 	[ -z "$(ls -A "$T/new/chunks")" ]
 	[ -z "$(ls -A "$T/new/backups")" ]
 	# and the tools take it: no backups yet
@@ -163,7 +163,7 @@ config_value() {
 }
 
 @test "bs-init --set on a repository of another version or with a damaged config: exit 3, config untouched" {
-	sed -i 's/^backshift-repository 2$/backshift-repository 3/' "$R/config"
+	sed -i 's/^backshift-repository 3$/backshift-repository 2/' "$R/config"
 	cp "$R/config" "$T/v2"
 	run_out "$T/out" bs-init --set --max-age 9d "$R"
 	[ "$status" -eq 3 ]
