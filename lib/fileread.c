@@ -123,14 +123,15 @@ int bs_fileread_small(struct bs_fileread *r, struct bs_rec *rec, size_t limit, s
 		if (n == 0)
 			break;
 		out->len += (size_t)n;
-		if (r->bytes)
-			r->bytes(r->arg, (uint64_t)n);
 		if (out->len >= limit) {
 			close(fd);
 			bs_buf_reset(out);
 			return BS_FILEREAD_BIG;	/* it grew */
 		}
 	}
+	/* counted once whole: a file that turned out big is read again */
+	if (r->bytes && out->len)
+		r->bytes(r->arg, out->len);
 	if (fstat(fd, &after) == 0 && (!same_stat(&before, &after) || (uint64_t)before.st_size != out->len))
 		status = BS_FILEREAD_CHANGED;
 	close(fd);
