@@ -13,9 +13,11 @@
 #include "readahead.h"
 #include "repo.h"
 #include "tool.h"
+#include "units.h"
+#include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-check -r repo [--read-data[=percent]] [-j threads] [backup ...]\n";
+	"usage: bs-check -r repo [--read-data[=percent]] [--json] [-j threads] [backup ...]\n";
 
 struct check {
 	struct bs_repo repo;
@@ -29,9 +31,38 @@ struct check {
 	const char *id;
 	uint64_t entries, bytes, problems, chunks_read, refs;
 	double percent;
-	int read_data, listing_only;
-	struct bs_buf data;
+	int read_data, listing_only, json;
+	struct bs_buf data, jb;
 };
+
+/* A finding as a JSON line (--json): what it is about, and what. */
+static void json_finding(struct check *c, const char *backup, const struct bs_buf *path, const char *chunk,
+			 const char *kind, const char *text)
+{
+	const char *sep = "";
+
+	bs_buf_adds(&c->jb, "{");
+	if (backup) {
+		bs_json_field(&c->jb, "backup", backup, strlen(backup));
+		sep = ",";
+	}
+	if (path) {
+		bs_buf_adds(&c->jb, sep);
+		bs_json_field(&c->jb, "path", path->p, path->len);
+		sep = ",";
+	}
+	if (chunk) {
+		bs_buf_adds(&c->jb, sep);
+		bs_json_field(&c->jb, "chunk", chunk, strlen(chunk));
+		sep = ",";
+	}
+	bs_buf_adds(&c->jb, sep);
+	bs_json_field(&c->jb, kind, text, strlen(text));
+	bs_buf_adds(&c->jb, "}");
+	tool_json_line(&c->jb);
+	if (!strcmp(kind, "problem"))
+		c->problems++;
+}
 
 static void problem(struct check *c, const char *fmt, const char *a, const char *b)
 {
@@ -75,13 +106,21 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		if (!bs_chunk_exists(&c->repo, d)) {
 			char where[700];
 			bs_hex(hex, d);
+			if (c->json) {
+				char what[200];
+				snprintf(what, sizeof(what), "chunk %s is missing or empty", hex);
+				json_finding(c, c->id, path, hex, "problem", what);
+				continue;
+			}
 			snprintf(where, sizeof(where), "%s: '%s'", c->id, bs_quote(path->p, path->len, q, sizeof(q)));
 			problem(c, "%s refers to chunk %s, which is missing or empty", where, hex);
 			continue;
 		}
 		bs_linkmap_put(&c->seen, half(d, 0), half(d, 1), (void *)(end + 1));
 	}
-	if (sum != ent->rec.size) {
+	if (sum != ent->rec.size && c->json) {
+		json_finding(c, c->id, path, NULL, "problem", "its chunks do not add up to its size");
+	} else if (sum != ent->rec.size) {
 		problem(c, "%s: the chunks of '%s' do not add up to its size", c->id,
 			bs_quote(path->p, path->len, q, sizeof(q)));
 	}
@@ -95,10 +134,15 @@ static void check_backup(struct check *c, const struct bs_summary *s)
 	char n1[32], n2[32];
 
 	c->id = s->id;
-	if (!s->finished)
+	if (!s->finished && c->json)
+		json_finding(c, s->id, NULL, NULL, "note", "unfinished");
+	else if (!s->finished)
 		printf("%s: unfinished (files so far: %" PRIu64 ")\n", s->id, s->files);
 	if (bs_meta_open(&m, &c->repo, s->id, &e) < 0) {
-		problem(c, "%s: %s", s->id, e.msg);
+		if (c->json)
+			json_finding(c, s->id, NULL, NULL, "problem", e.msg);
+		else
+			problem(c, "%s: %s", s->id, e.msg);
 		return;
 	}
 	m.strict = 1;	/* heads too: bs-chunk trusts them without the text */
@@ -106,13 +150,27 @@ static void check_backup(struct check *c, const struct bs_summary *s)
 	/* a backup whose data expired keeps its listing; its chunks may be
 	 * gone by design, so only the listing is read */
 	c->listing_only = s->data_expired;
-	if (s->data_expired)
+	if (s->data_expired && c->json)
+		json_finding(c, s->id, NULL, NULL, "note", "data expired; only its listing is kept");
+	else if (s->data_expired)
 		printf("%s: data expired; only its listing is kept\n", s->id);
-	if (bs_meta_walk(&m, "/", 1, visit, c, &e) < 0)
-		problem(c, "%s: %s", s->id, e.msg);
+	if (bs_meta_walk(&m, "/", 1, visit, c, &e) < 0) {
+		if (c->json)
+			json_finding(c, s->id, NULL, NULL, "problem", e.msg);
+		else
+			problem(c, "%s: %s", s->id, e.msg);
+	}
 	if (s->finished && !s->data_expired && (c->entries != s->files || c->bytes != s->bytes)) {
 		snprintf(n1, sizeof(n1), "%" PRIu64, c->entries);
 		snprintf(n2, sizeof(n2), "%" PRIu64, s->files);
+		if (c->json) {
+			char what[300];
+			snprintf(what, sizeof(what), "the summary says %s entries and %" PRIu64
+				 " bytes, the metadata holds %s and %" PRIu64, n2, s->bytes, n1, c->bytes);
+			json_finding(c, s->id, NULL, NULL, "problem", what);
+			bs_meta_release(&m);
+			return;
+		}
 		printf("%s: the summary says %s entries and %" PRIu64 " bytes, the metadata holds %s and %" PRIu64 "\n",
 		       s->id, n2, s->bytes, n1, c->bytes);
 		c->problems++;
@@ -129,9 +187,16 @@ static int chunk_read(struct check *c, const unsigned char *digest, int rc, cons
 	uintptr_t need;
 	char hex[BS_HEX_LEN + 1];
 
+	char where[80], msg[200];
+
 	if (rc < 0) {
 		if (why->code != BS_INPUT)
 			return bs_err_set(e, why->code, "%s", why->msg);
+		if (c->json) {
+			bs_chunk_path(digest, where);
+			json_finding(c, NULL, NULL, where, "problem", why->msg);
+			return 0;
+		}
 		printf("%s\n", why->msg);
 		c->problems++;
 		return 0;
@@ -139,8 +204,14 @@ static int chunk_read(struct check *c, const unsigned char *digest, int rc, cons
 	need = (uintptr_t)bs_linkmap_get(&c->seen, half(digest, 0), half(digest, 1));
 	if (need > 1 && need - 1 > data->len) {
 		bs_hex(hex, digest);
-		printf("chunk %s holds %zu bytes, but the backups refer to its bytes up to %" PRIu64 "\n", hex,
-		       data->len, (uint64_t)(need - 1));
+		snprintf(msg, sizeof(msg), "holds %zu bytes, but the backups refer to its bytes up to %" PRIu64,
+			 data->len, (uint64_t)(need - 1));
+		if (c->json) {
+			bs_chunk_path(digest, where);
+			json_finding(c, NULL, NULL, where, "problem", msg);
+			return 0;
+		}
+		printf("chunk %s %s\n", hex, msg);
 		c->problems++;
 	}
 	return 0;
@@ -170,6 +241,10 @@ static int read_chunk(void *arg, const struct bs_chunk_file *f, struct bs_err *e
 	if (c->percent < 100 && (double)random() / RAND_MAX * 100.0 >= c->percent)
 		return 0;
 	c->chunks_read++;
+	if (f->size == 0 && c->json) {
+		json_finding(c, NULL, NULL, f->path, "problem", "empty");
+		return 0;
+	}
 	if (f->size == 0) {
 		problem(c, "chunk %s is empty%s", f->name, "");
 		return 0;
@@ -209,6 +284,8 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "read-data", optional_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct check c;
@@ -241,9 +318,12 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'h': tool_usage(usage, 1); break;
+		case 'V': tool_version();
+		case 'J': c.json = 1; break;
 		default: tool_usage(usage, 2);
 		}
 	}
+	path = tool_repo(path);
 	if (!path)
 		tool_usage(usage, 2);
 	/* shared: no expiry removes what is being checked */
@@ -266,6 +346,14 @@ int main(int argc, char **argv)
 	}
 	if (c.read_data && read_data(&c, &e) < 0)
 		tool_die(&e);
+	if (c.json) {
+		bs_buf_addf(&c.jb, "{\"summary\":true,\"backups\":%zu,\"references\":%" PRIu64
+			    ",\"chunks_read\":%" PRIu64 ",\"problems\":%" PRIu64 "}",
+			    optind < argc ? (size_t)(argc - optind) : n, c.refs, c.chunks_read, c.problems);
+		tool_json_line(&c.jb);
+		tool_close_stdout();
+		return c.problems ? BS_PARTIAL : BS_OK;
+	}
 	printf("checked %zu backups, %" PRIu64 " chunk references", optind < argc ? (size_t)(argc - optind) : n, c.refs);
 	if (c.read_data)
 		printf(", read %" PRIu64 " chunks", c.chunks_read);

@@ -7,11 +7,27 @@
 #include "chunker.h"
 #include "repo.h"
 #include "tool.h"
+#include "everyday.h"
 
 static const char usage[] =
 	"usage: bs-init [-c avg-chunk-size] [-z xz-preset] [--max-age age] [--metadata-max-age age]\n"
-	"               [--refresh age] repo\n"
-	"       bs-init --set [--max-age age|none] [--metadata-max-age age|none] [--refresh age] repo\n";
+	"               [--refresh age] [--keep-period n]... [repo]\n"
+	"       bs-init --set [--max-age age|none] [--metadata-max-age age|none] [--refresh age]\n"
+	"               [--keep-period n|none]... [repo]\n";
+
+/* A keep rule's count: a number from 0, or "none" (0: the rule is off). */
+static int64_t count_arg(const char *s, const char *opt)
+{
+	char *end;
+	long long v;
+
+	if (!strcmp(s, "none"))
+		return 0;
+	v = strtoll(s, &end, 10);
+	if (!*s || *end || end == s || v < 0 || *s == '-' || *s == '+')
+		tool_fail(BS_USAGE, "--keep-%s: a count from 0, or none, not '%s'", opt, s);
+	return v;
+}
 
 static int64_t age_arg(const char *s, const char *opt)
 {
@@ -31,6 +47,13 @@ int main(int argc, char **argv)
 		{ "metadata-max-age", required_argument, NULL, 'm' },
 		{ "refresh", required_argument, NULL, 'R' },
 		{ "set", no_argument, NULL, 'S' },
+		{ "keep-last", required_argument, NULL, 1000 },
+		{ "keep-hourly", required_argument, NULL, 1001 },
+		{ "keep-daily", required_argument, NULL, 1002 },
+		{ "keep-weekly", required_argument, NULL, 1003 },
+		{ "keep-monthly", required_argument, NULL, 1004 },
+		{ "keep-yearly", required_argument, NULL, 1005 },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -39,7 +62,9 @@ int main(int argc, char **argv)
 	struct bs_err e;
 	uint64_t avg;
 	int c, set = 0, chunk_given = 0, preset_given = 0, age_given = 0, mage_given = 0;
-	int64_t age = -1, mage = -1, refresh = -1;
+	int64_t age = -1, mage = -1, refresh = -1, keep[BS_CONFIG_KEEP];
+	int keep_given[BS_CONFIG_KEEP] = { 0 };
+	const char *repo_path;
 	char *end;
 
 	tool_init("bs-init");
@@ -68,17 +93,26 @@ int main(int argc, char **argv)
 				tool_fail(BS_USAGE, "--refresh: unusable age '%s' (like 7d, 12h, 0)", optarg);
 			break;
 		case 'S': set = 1; break;
+		case 'V': tool_version();
+		case 1000: case 1001: case 1002: case 1003: case 1004: case 1005:
+			keep[c - 1000] = count_arg(optarg, bs_config_keep_keys[c - 1000] + 5);
+			keep_given[c - 1000] = 1;
+			break;
 		case 'h': tool_usage(usage, 1); break;
 		default: tool_usage(usage, 2);
 		}
 	}
-	if (optind != argc - 1)
+	if (optind == argc && (repo_path = tool_repo(NULL)))
+		;
+	else if (optind != argc - 1)
 		tool_usage(usage, 2);
+	else
+		repo_path = argv[optind];
 	if (set) {
 		struct bs_repo repo;
 		if (chunk_given || preset_given)
 			tool_fail(BS_USAGE, "--set changes retention and refresh only; chunk sizes and compression are fixed at init");
-		if (bs_repo_open(&repo, argv[optind], &e) < 0)
+		if (bs_repo_open(&repo, repo_path, &e) < 0)
 			tool_die(&e);
 		if (age_given)
 			repo.cfg.max_age = age;
@@ -86,6 +120,9 @@ int main(int argc, char **argv)
 			repo.cfg.metadata_max_age = mage;
 		if (refresh >= 0)
 			repo.cfg.refresh = refresh;
+		for (int i = 0; i < BS_CONFIG_KEEP; i++)
+			if (keep_given[i])
+				repo.cfg.keep[i] = keep[i];
 		if (repo.cfg.max_age >= 0 && repo.cfg.metadata_max_age >= 0 &&
 		    repo.cfg.metadata_max_age < repo.cfg.max_age)
 			tool_fail(BS_USAGE, "--metadata-max-age cannot be shorter than --max-age");
@@ -98,11 +135,14 @@ int main(int argc, char **argv)
 	cfg.metadata_max_age = mage;
 	if (refresh >= 0)
 		cfg.refresh = refresh;
+	for (int i = 0; i < BS_CONFIG_KEEP; i++)
+		if (keep_given[i])
+			cfg.keep[i] = keep[i];
 	if (cfg.max_age >= 0 && cfg.metadata_max_age >= 0 && cfg.metadata_max_age < cfg.max_age)
 		tool_fail(BS_USAGE, "--metadata-max-age cannot be shorter than --max-age");
 	if (bs_chunker_init(&ck, cfg.chunk_min, cfg.chunk_avg, cfg.chunk_max) < 0)
 		tool_fail(BS_USAGE, "unusable chunk sizes");
-	if (bs_repo_create(argv[optind], &cfg, &e) < 0)
+	if (bs_repo_create(repo_path, &cfg, &e) < 0)
 		tool_die(&e);
 	return 0;
 }
