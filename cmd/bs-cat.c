@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "backup.h"
 #include "restore.h"
 #include "select.h"
@@ -9,13 +10,15 @@
 #include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-cat -r repo [-H host] [-s subset] [-j threads] backup [path ...] > archive.tar\n"
+	"usage: bs-cat -r repo [-H host] [-s subset] [-d] [--format=pax|gnu] [--fflags] [-j threads] backup [path ...] > archive.tar\n"
 	"       bs-cat -r repo --chunk digest > bytes\n";
 
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "chunk", required_argument, NULL, 'C' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "fflags", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -27,18 +30,26 @@ int main(int argc, char **argv)
 	struct bs_summary sum;
 	struct bs_err e;
 	const char *path = NULL, *chunk = NULL, *host = NULL, *subset = NULL;
-	int opt;
+	int opt, opts = BS_TAR_PAX;
 	size_t threads = bs_ncpus();
 	char *end;
 
 	tool_init("bs-cat");
-	while ((opt = getopt_long(argc, argv, "hr:H:s:j:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "dhr:H:s:j:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
+		case 'd': opts |= BS_RESTORE_DIRONLY; break;
 		case 'j':
 			threads = strtoul(optarg, &end, 10);
 			if (*end || end == optarg || threads < 1 || threads > 1024)
 				tool_fail(BS_USAGE, "-j: a number of threads from 1 to 1024, not '%s'", optarg);
+			break;
+		case 'f': opts |= BS_TAR_FFLAGS; break;
+		case 'F':
+			if (!strcmp(optarg, "gnu"))
+				opts &= ~BS_TAR_PAX;
+			else if (strcmp(optarg, "pax"))
+				tool_fail(BS_USAGE, "unknown format '%s': pax or gnu", optarg);
 			break;
 		case 'C': chunk = optarg; break;
 		case 'H': host = optarg; break;
@@ -51,6 +62,8 @@ int main(int argc, char **argv)
 	path = tool_repo(path);
 	if (!path || (chunk ? optind != argc : optind >= argc))
 		tool_usage(usage, 2);
+	if ((opts & BS_TAR_FFLAGS) && !(opts & BS_TAR_PAX))
+		tool_fail(BS_USAGE, "--fflags needs the pax format");
 	/* shared, like a backup's: an expiry waits until the restore is done */
 	if (bs_repo_open(&repo, path, &e) < 0 || bs_repo_lock(&repo, BS_LOCK_SHARED | BS_LOCK_READER, &e) < 0)
 		tool_die(&e);
@@ -68,6 +81,7 @@ int main(int argc, char **argv)
 		tool_die(&e);
 	bs_restore_init(&r, &repo, &meta, &out);
 	r.threads = threads;
+	r.opts = opts;
 	if (bs_restore_tar(&r, argv + optind + 1, argc - optind - 1, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);
 	bs_restore_release(&r);

@@ -118,9 +118,9 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		}
 		bs_linkmap_put(&c->seen, half(d, 0), half(d, 1), (void *)(end + 1));
 	}
-	if (sum != ent->rec.size && c->json) {
+	if (sum != bs_rec_datasize(&ent->rec) && c->json) {
 		json_finding(c, c->id, path, NULL, "problem", "its chunks do not add up to its size");
-	} else if (sum != ent->rec.size) {
+	} else if (sum != bs_rec_datasize(&ent->rec)) {
 		problem(c, "%s: the chunks of '%s' do not add up to its size", c->id,
 			bs_quote(path->p, path->len, q, sizeof(q)));
 	}

@@ -5,15 +5,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include "chunker.h"
+#include "codec.h"
 #include "repo.h"
 #include "tool.h"
 #include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-init [-c avg-chunk-size] [-z xz-preset] [--max-age age] [--metadata-max-age age]\n"
-	"               [--refresh age] [--keep-period n]... [repo]\n"
-	"       bs-init --set [--max-age age|none] [--metadata-max-age age|none] [--refresh age]\n"
-	"               [--keep-period n|none]... [repo]\n";
+	"usage: bs-init [-c avg-chunk-size] [--codec zstd|xz|none] [--level n] [--archive] [-z xz-preset]\n"
+	"               [--max-age age] [--metadata-max-age age] [--refresh age] [--keep-period n]... [repo]\n"
+	"       bs-init --set [--codec zstd|xz|none] [--level n] [--archive] [-z xz-preset]\n"
+	"               [--max-age age|none] [--metadata-max-age age|none] [--refresh age] [--keep-period n|none]... [repo]\n";
 
 /* A keep rule's count: a number from 0, or "none" (0: the rule is off). */
 static int64_t count_arg(const char *s, const char *opt)
@@ -27,6 +28,44 @@ static int64_t count_arg(const char *s, const char *opt)
 	if (!*s || *end || end == s || v < 0 || *s == '-' || *s == '+')
 		tool_fail(BS_USAGE, "--keep-%s: a count from 0, or none, not '%s'", opt, s);
 	return v;
+}
+
+/* The level a codec gets when none is given. */
+static int default_level(int codec)
+{
+	return codec == BS_CODEC_ZSTD ? BS_LEVEL_DEFAULT : codec == BS_CODEC_XZ ? 6 : 0;
+}
+
+/* Apply --codec, --level, --archive and -z to cfg (codec < 0, level < 0:
+ * not given); a level out of the codec's bounds is a usage error. */
+static void set_codec(struct bs_config *cfg, int codec, int level)
+{
+	int min, max;
+
+	if (codec >= 0 && codec != cfg->codec) {
+		cfg->codec = codec;
+		cfg->level = default_level(codec);
+	}
+	if (level >= 0)
+		cfg->level = level;
+	if (cfg->codec == BS_CODEC_RAW) {
+		if (level > 0)
+			tool_fail(BS_USAGE, "--level: codec 'none' takes no level");
+		cfg->level = 0;
+	}
+	bs_codec_levels(cfg->codec, &min, &max);
+	if (cfg->level < min || cfg->level > max)
+		tool_fail(BS_USAGE, "--level: %s levels are %d to %d", bs_codec_name(cfg->codec), min, max);
+}
+
+static int level_arg(const char *s, const char *opt)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*end || end == s || v < 0 || v > 99)
+		tool_fail(BS_USAGE, "%s: unusable level '%s'", opt, s);
+	return (int)v;
 }
 
 static int64_t age_arg(const char *s, const char *opt)
@@ -54,6 +93,9 @@ int main(int argc, char **argv)
 		{ "keep-monthly", required_argument, NULL, 1004 },
 		{ "keep-yearly", required_argument, NULL, 1005 },
 		{ "version", no_argument, NULL, 'V' },
+		{ "codec", required_argument, NULL, 'C' },
+		{ "level", required_argument, NULL, 'L' },
+		{ "archive", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -61,11 +103,10 @@ int main(int argc, char **argv)
 	struct bs_chunker ck;
 	struct bs_err e;
 	uint64_t avg;
-	int c, set = 0, chunk_given = 0, preset_given = 0, age_given = 0, mage_given = 0;
+	int c, set = 0, chunk_given = 0, age_given = 0, mage_given = 0, codec = -1, level = -1;
 	int64_t age = -1, mage = -1, refresh = -1, keep[BS_CONFIG_KEEP];
 	int keep_given[BS_CONFIG_KEEP] = { 0 };
 	const char *repo_path;
-	char *end;
 
 	tool_init("bs-init");
 	bs_config_default(&cfg);
@@ -80,12 +121,19 @@ int main(int argc, char **argv)
 			cfg.chunk_max = (size_t)avg * 4;
 			chunk_given = 1;
 			break;
-		case 'z':
-			cfg.xz_preset = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || cfg.xz_preset < 0 || cfg.xz_preset > 9)
+		case 'z':	/* the option before --codec: an xz preset */
+			level = level_arg(optarg, "-z");
+			if (level > 9)
 				tool_fail(BS_USAGE, "-z: the xz preset is a number from 0 to 9");
-			preset_given = 1;
+			codec = BS_CODEC_XZ;
 			break;
+		case 'C':
+			codec = bs_codec_by_name(optarg);
+			if (codec < 0)
+				tool_fail(BS_USAGE, "--codec: unknown codec '%s' (zstd, xz or none)", optarg);
+			break;
+		case 'L': level = level_arg(optarg, "--level"); break;
+		case 'A': codec = BS_CODEC_XZ; level = 6; break;
 		case 'a': age = age_arg(optarg, "--max-age"); age_given = 1; break;
 		case 'm': mage = age_arg(optarg, "--metadata-max-age"); mage_given = 1; break;
 		case 'R':
@@ -110,10 +158,13 @@ int main(int argc, char **argv)
 		repo_path = argv[optind];
 	if (set) {
 		struct bs_repo repo;
-		if (chunk_given || preset_given)
-			tool_fail(BS_USAGE, "--set changes retention and refresh only; chunk sizes and compression are fixed at init");
+		if (chunk_given)
+			tool_fail(BS_USAGE, "--set cannot change the chunk sizes; they are fixed at init");
 		if (bs_repo_open(&repo, repo_path, &e) < 0)
 			tool_die(&e);
+		/* for new chunks: every reader reads every codec */
+		if (codec >= 0 || level >= 0)
+			set_codec(&repo.cfg, codec, level);
 		if (age_given)
 			repo.cfg.max_age = age;
 		if (mage_given)
@@ -131,6 +182,7 @@ int main(int argc, char **argv)
 		bs_repo_close(&repo);
 		return 0;
 	}
+	set_codec(&cfg, codec, level);
 	cfg.max_age = age;
 	cfg.metadata_max_age = mage;
 	if (refresh >= 0)

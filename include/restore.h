@@ -2,18 +2,26 @@
  * restore.h - a backup, or some of its paths, as a GNU tar stream.
  *
  * bs-cat's work: each entry under the paths asked for becomes a tar member
- * (bs_tar_header), a regular file followed by its chunks' bytes, each
+ * (bs_tar_member), a regular file followed by its chunks' bytes, each
  * chunk's size and the file's total checked against the metadata (the
- * header's size is exactly what follows, or the restore fails); a file
- * with other hard links is written once, its later names as links to the
- * first.  A file's content is whole chunks (R) or pieces of chunks (P:
- * packed small files); the last few chunks decoded are kept
- * (BS_RESTORE_CACHE), so a chunk that holds many small files is decoded
- * once.  With r->threads > 1 (set it after init), chunks are read and
- * decoded ahead, in order, on that many worker threads (readahead.h): a
- * second reader of the backup walks the same paths on a thread of its
- * own and names the chunks that will be wanted.  A bs_restore itself
- * belongs to one thread.
+ * header's size is exactly what follows, or the restore fails); a file,
+ * FIFO or device with other hard links is written once, its later names
+ * as links to the first.  When paths are given, the directories above
+ * each that the backup recorded ("/" aside) come first, once each, so that
+ * tar gives them their recorded mode, owner and times.  A file's content is
+ * whole chunks (R) or pieces of chunks (P: packed small files); the last
+ * few chunks decoded are kept (BS_RESTORE_CACHE), so a chunk that holds
+ * many small files is decoded once.  With r->threads > 1 (set it after
+ * init), chunks are read and decoded ahead, in order, on that many worker
+ * threads (readahead.h): a second reader of the backup walks the same
+ * paths on a thread of its own and names the chunks that will be wanted
+ * (not with BS_RESTORE_DIRONLY).  A bs_restore itself belongs to one
+ * thread.
+ *
+ * r->opts, set after bs_restore_init(): BS_TAR_PAX (the default: pax
+ * extended headers for nanoseconds, xattrs, ACLs, sparse files; 0 for
+ * plain GNU tar), BS_TAR_FFLAGS (inode flags as SCHILY.fflags), and
+ * BS_RESTORE_DIRONLY (each path itself, without what is below it).
  *
  *   bs_restore_init(r, repo, meta, out)
  *       meta: the backup, open; out: where the archive goes.
@@ -39,6 +47,9 @@
 #include "meta.h"
 #include "readahead.h"
 #include "repo.h"
+#include "tar.h"
+
+enum { BS_RESTORE_DIRONLY = 0x100 };
 
 #define BS_RESTORE_CACHE 8
 
@@ -57,6 +68,9 @@ struct bs_restore {
 	struct bs_linkmap links;
 	struct bs_buf name;
 	uint64_t members;
+	int opts;		/* BS_TAR_PAX, BS_TAR_FFLAGS, BS_RESTORE_DIRONLY */
+	char **done;		/* ancestors (and -d paths) written */
+	size_t ndone;
 	size_t threads;			/* > 1: read ahead on that many */
 	struct bs_restore_lru lru;	/* the chunks in data[] */
 	struct bs_buf data[BS_RESTORE_CACHE];

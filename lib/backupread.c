@@ -12,6 +12,7 @@
 struct bs_linked {
 	uint64_t size;
 	int waiting;		/* its first name is queued: its pieces are not all known */
+	struct bs_buf extents;	/* the first name's, as read */
 	struct bs_entry ent;
 };
 
@@ -23,6 +24,11 @@ struct bs_backupread_queued {
 	struct bs_linked *first;	/* a small file with other links: their group */
 	struct bs_linked *later;	/* a later name of a file whose first is queued */
 };
+
+static int same_buf(const struct bs_buf *a, const struct bs_buf *b)
+{
+	return a->len == b->len && !memcmp(a->p, b->p, a->len);
+}
 
 static void on_chunk(void *arg, const unsigned char *digest, const unsigned char *p, size_t n)
 {
@@ -62,6 +68,7 @@ void bs_backupread_init(struct bs_backupread *b, struct bs_writer *out, struct b
 static void linked_free(void *v)
 {
 	struct bs_linked *l = v;
+	bs_buf_release(&l->extents);
 	bs_entry_release(&l->ent);
 	free(l);
 }
@@ -306,7 +313,7 @@ static int read_status(struct bs_backupread *b, struct bs_rec *rec, int rc, cons
 
 	if (rc == BS_FILEREAD_OK) {
 		b->n.read_files++;
-		b->n.read_bytes += rec->size;
+		b->n.read_bytes += bs_rec_datasize(rec);
 		return 0;
 	}
 	bs_quote(rec->path.p, rec->path.len, q, sizeof(q));
@@ -315,7 +322,7 @@ static int read_status(struct bs_backupread *b, struct bs_rec *rec, int rc, cons
 		warn(b, "'%s' changed while being read; saved as read", q);
 		b->n.changed++;
 		b->n.read_files++;
-		b->n.read_bytes += rec->size;
+		b->n.read_bytes += bs_rec_datasize(rec);
 		return 0;
 	case BS_FILEREAD_SYMLINK:
 		warn(b, "'%s' changed into a symbolic link while being backed up; skipped", q);
@@ -366,8 +373,10 @@ static int read_small(struct bs_backupread *b, struct bs_rec *rec, struct bs_lin
 			hl->size = UINT64_MAX;
 		return check_out(b, e);
 	}
-	if (hl)
+	if (hl) {
 		hl->size = rec->size;
+		bs_buf_reset(&hl->extents);	/* a small file is never sparse */
+	}
 	if (!rec->size) {
 		if (hl) {
 			hl->ent.nrefs = 0;
@@ -397,7 +406,7 @@ static int process(struct bs_backupread *b, struct bs_rec *rec, struct bs_err *e
 		return out_ready(b, NULL, rec, NULL, e);
 	if (rec->nlink > 1) {
 		hl = bs_linkmap_get(&b->links, rec->dev, rec->ino);
-		if (hl && hl->size == rec->size) {
+		if (hl && hl->size == rec->size && same_buf(&hl->extents, &rec->extents)) {
 			b->n.linked++;
 			return out_ready(b, &hl->ent, rec, hl, e);
 		}
@@ -410,6 +419,7 @@ static int process(struct bs_backupread *b, struct bs_rec *rec, struct bs_err *e
 	}
 	if (rec->nlink > 1 && !hl) {
 		hl = bs_xcalloc(1, sizeof(*hl));
+		bs_buf_init(&hl->extents);
 		bs_entry_init(&hl->ent);
 		bs_linkmap_put(&b->links, rec->dev, rec->ino, hl);
 	} else {
@@ -430,8 +440,11 @@ static int process(struct bs_backupread *b, struct bs_rec *rec, struct bs_err *e
 			hl->size = UINT64_MAX;
 		return check_out(b, e);
 	}
-	if (hl)
+	if (hl) {
 		hl->size = rec->size;
+		bs_buf_reset(&hl->extents);
+		bs_buf_add(&hl->extents, rec->extents.p, rec->extents.len);
+	}
 	return emit_record(b, rec, e);
 }
 

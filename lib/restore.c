@@ -13,12 +13,16 @@ void bs_restore_init(struct bs_restore *r, struct bs_repo *repo, struct bs_meta_
 	r->repo = repo;
 	r->meta = meta;
 	r->out = out;
+	r->opts = BS_TAR_PAX;
 	bs_linkmap_init(&r->links);
 }
 
 void bs_restore_release(struct bs_restore *r)
 {
 	bs_linkmap_release(&r->links, free);
+	for (size_t i = 0; i < r->ndone; i++)
+		free(r->done[i]);
+	free(r->done);
 	bs_buf_release(&r->name);
 	for (int i = 0; i < BS_RESTORE_CACHE; i++)
 		bs_buf_release(&r->data[i]);
@@ -90,32 +94,37 @@ static const struct bs_buf *chunk_of(struct bs_restore *r, const unsigned char *
 }
 
 /* A regular file's bytes, chunk by chunk or piece by piece, each checked
- * against its chunk. */
+ * against its chunk; a sparse file's extents, written sparse or with its
+ * holes as zeros. */
 static int write_data(struct bs_restore *r, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
 {
-	uint64_t done = 0;
+	struct bs_tar_data data;
+	struct bs_err why;
 
+	bs_tar_data_begin(&data, r->out, &ent->rec, r->opts);
 	for (size_t i = 0; i < ent->nrefs; i++) {
 		const struct bs_ref *ref = &ent->refs[i];
-		const struct bs_buf *data;
-		struct bs_err why;
-		if (!(data = chunk_of(r, ref->digest, &why)))
+		const struct bs_buf *bytes;
+		if (!(bytes = chunk_of(r, ref->digest, &why)))
 			return bs_err_set(e, why.code, "'%.200s': %s", path->p, why.msg);
-		if (!ref->piece && data->len != ref->size)
+		if (!ref->piece && bytes->len != ref->size)
 			return bs_err_set(e, BS_INPUT, "'%.200s': chunk %zu holds %zu bytes, not %" PRIu64, path->p, i,
-					  data->len, ref->size);
-		if (ref->piece && (ref->offset > data->len || ref->size > data->len - ref->offset))
+					  bytes->len, ref->size);
+		if (ref->piece && (ref->offset > bytes->len || ref->size > bytes->len - ref->offset))
 			return bs_err_set(e, BS_INPUT, "'%.200s': piece %zu (%" PRIu64 " bytes at %" PRIu64
 					  ") lies beyond the end of its chunk (%zu bytes)", path->p, i, ref->size,
-					  ref->offset, data->len);
-		bs_writer_add(r->out, data->p + ref->offset, ref->size);
-		done += ref->size;
+					  ref->offset, bytes->len);
+		bs_tar_data_add(&data, bytes->p + ref->offset, ref->size);
 	}
-	if (done != ent->rec.size)
-		return bs_err_set(e, BS_INPUT, "'%.200s': its chunks hold %" PRIu64 " bytes, not %" PRIu64, path->p,
-				  done, ent->rec.size);
-	bs_tar_pad(r->out, ent->rec.size);
+	if (bs_tar_data_end(&data, &why) < 0)
+		return bs_err_set(e, why.code, "'%.200s': %s", path->p, why.msg);
 	return 0;
+}
+
+/* Can this record be one name of a file with several (a hard link)? */
+static int linkable(const struct bs_rec *rec)
+{
+	return rec->nlink > 1 && strchr("fpcb", rec->kind);
 }
 
 static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
@@ -129,7 +138,7 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		return 0;	/* tar makes the directories above a member */
 	if (bs_tar_name(path->p, path->len, &r->name, e) < 0)
 		return -1;
-	if (rec->kind == 'f' && rec->nlink > 1) {
+	if (linkable(rec)) {
 		first = bs_linkmap_get(&r->links, rec->dev, rec->ino);
 		if (first && strcmp(first, r->name.p))
 			link = first;
@@ -138,7 +147,7 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		else
 			bs_linkmap_put(&r->links, rec->dev, rec->ino, bs_xstrdup(r->name.p));
 	}
-	if (bs_tar_header(r->out, rec, r->name.p, r->name.len, link, link ? strlen(link) : 0, e) < 0)
+	if (bs_tar_member(r->out, rec, r->name.p, r->name.len, link, link ? strlen(link) : 0, r->opts, e) < 0)
 		return -1;
 	r->members++;
 	if (rec->kind == 'f' && !link && write_data(r, ent, path, e) < 0)
@@ -146,6 +155,75 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 	if (r->out->err)
 		return bs_writer_flush(r->out, e);
 	return 0;
+}
+
+/* Note that `path` was written (or need not be): each once. */
+static int done_before(struct bs_restore *r, const char *path, size_t n, int add)
+{
+	for (size_t j = 0; j < r->ndone; j++)
+		if (strlen(r->done[j]) == n && !memcmp(r->done[j], path, n))
+			return 1;
+	if (add) {
+		r->done = bs_xrealloc(r->done, (r->ndone + 1) * sizeof(*r->done));
+		r->done[r->ndone++] = bs_xstrndup(path, n);
+	}
+	return 0;
+}
+
+/*
+ * The directories above a path given, from the backup's listings, so that
+ * a partial restore gives them their recorded mode, owner and times rather
+ * than tar's defaults; each once, the top first.  "/" itself is left out
+ * (it would be the directory restored into), and so are directories the
+ * backup did not record (implicit ones).
+ */
+static int ancestors(struct bs_restore *r, const char *path, struct bs_err *e)
+{
+	size_t n = strlen(path);
+	struct bs_buf p = BS_BUF_INIT;
+	struct bs_entry copy;
+	int rc = 0;
+
+	bs_entry_init(&copy);
+	for (size_t i = 1; i < n && rc == 0; i++) {
+		struct bs_entry *ent;
+		if (path[i] != '/' || done_before(r, path, i, 1))
+			continue;
+		if (bs_meta_lookup(r->meta, path, i, &ent, e) < 0) {
+			rc = -1;
+			break;
+		}
+		if (!ent || ent->rec.kind != 'd')
+			continue;
+		bs_entry_copy(&copy, ent);
+		bs_buf_reset(&p);
+		bs_buf_add(&p, path, i);
+		rc = visit(r, &copy, &p, e);
+	}
+	bs_entry_release(&copy);
+	bs_buf_release(&p);
+	return rc;
+}
+
+/* BS_RESTORE_DIRONLY: the path itself, without what is below it */
+static int visit_one(struct bs_restore *r, const char *path, struct bs_err *e)
+{
+	struct bs_entry copy, *ent;
+	struct bs_buf p = BS_BUF_INIT;
+	int rc;
+
+	bs_entry_init(&copy);
+	if (!strcmp(path, "/"))
+		rc = bs_meta_root(r->meta, &copy, e);
+	else if ((rc = bs_meta_lookup(r->meta, path, strlen(path), &ent, e)) > 0)
+		bs_entry_copy(&copy, ent);
+	if (rc > 0) {
+		bs_buf_adds(&p, path);
+		rc = visit(r, &copy, &p, e);
+	}
+	bs_entry_release(&copy);
+	bs_buf_release(&p);
+	return rc < 0 ? -1 : 0;
 }
 
 static int by_path(const void *a, const void *b)
@@ -266,24 +344,39 @@ int bs_restore_tar(struct bs_restore *r, char *const *paths, int n, struct bs_er
 {
 	char **roots = roots_of(r, paths, n, e);
 	int nroots = n ? n : 1, rc = 0;
+	char *inside;
 
 	if (!roots)
 		return -1;
 	/* a path inside another one given is already in that one's subtree;
 	 * sorted, a path's ancestors among them come before it */
 	qsort(roots, (size_t)nroots, sizeof(*roots), by_path);
+	inside = bs_xcalloc((size_t)nroots, 1);
 	for (int i = 0; i < nroots; i++) {
-		int inside = 0;
-		for (int j = 0; j < i && !inside; j++)
-			inside = roots[j][0] && bs_path_covers(roots[j], strlen(roots[j]), roots[i], strlen(roots[i]));
-		if (inside)
+		for (int j = 0; j < i && !inside[i]; j++)
+			inside[i] = roots[j][0] && bs_path_covers(roots[j], strlen(roots[j]), roots[i], strlen(roots[i]));
+		if (inside[i] && !(r->opts & BS_RESTORE_DIRONLY))
 			roots[i][0] = '\0';	/* not a root any more */
 	}
-	ahead_start(r, roots, nroots);
-	for (int i = 0; i < nroots && rc == 0; i++)
-		if (roots[i][0] && bs_meta_walk(r->meta, roots[i], strlen(roots[i]), visit, r, e) < 0)
+	if (!(r->opts & BS_RESTORE_DIRONLY))
+		ahead_start(r, roots, nroots);
+	for (int i = 0; i < nroots && rc == 0; i++) {
+		if (!roots[i][0])
+			continue;
+		if (!inside[i] && ancestors(r, roots[i], e) < 0) {
 			rc = -1;
+			break;
+		}
+		if (r->opts & BS_RESTORE_DIRONLY) {
+			if (done_before(r, roots[i], strlen(roots[i]), 1))
+				continue;
+			rc = visit_one(r, roots[i], e);
+		} else if (bs_meta_walk(r->meta, roots[i], strlen(roots[i]), visit, r, e) < 0) {
+			rc = -1;
+		}
+	}
 	ahead_stop(r);
+	free(inside);
 	for (int i = 0; i < nroots; i++)
 		free(roots[i]);
 	free(roots);

@@ -315,7 +315,7 @@ PY
 @test "bs-chunk: a walk stream of another version is refused: exit 3, one line" {
 	printf 'x' > "$T/src/x"
 	bs-walk "$T/src/x" > "$T/walk"
-	bytes_replace "$T/walk" "$T/walk2" 'B walk 1' 'B walk 2'
+	bytes_replace "$T/walk" "$T/walk2" 'B walk 2' 'B walk 1'
 	run_out "$T/out" bs-chunk < "$T/walk2"
 	[ "$status" -eq 3 ]
 	one_error bs-chunk
@@ -349,7 +349,7 @@ PY
 	bytes_replace "$T/walk" "$T/bad2" "f $mode " "q $mode "
 	bytes_replace "$T/walk" "$T/bad3" " $T/src/x" " relative/x"
 	bytes_replace "$T/walk" "$T/bad4" 'E 1' 'E 2'
-	printf 'B walk 1\nC %s 1\nxE 0\n' "$(printf x | sha256sum | cut -c1-64)" > "$T/bad5"
+	printf 'B walk 2\nC %s 1\nxE 0\n' "$(printf x | sha256sum | cut -c1-64)" > "$T/bad5"
 	{ cat "$T/walk"; printf 'E 1\n'; } > "$T/bad6"
 	for b in bad1 bad2 bad3 bad4 bad5 bad6; do
 		run_out "$T/out" bs-chunk < "$T/$b"

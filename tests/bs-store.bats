@@ -322,7 +322,7 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	cmp "$T/before" "$T/after"
 }
 
-@test "bs-store: a stream of another version (B chunks 2, B manifest 2): exit 3, one line, nothing stored" {
+@test "bs-store: a stream of an older version (B chunks 2, B manifest 2): exit 3, one line, nothing stored" {
 	printf 'x' > "$T/src/x"
 	bs-walk "$T/src/x" | bs-chunk > "$T/chunks"
 	bytes_replace "$T/chunks" "$T/v2" 'B chunks 3' 'B chunks 2'
