@@ -143,7 +143,7 @@ save() { # save DIR [HOST]: a backup; its closing report in $T/report
 @test "packing: bs-store refuses a piece beyond its chunk, or of a missing chunk: exit 3, one line" {
 	printf 'twelve bytes' > "$T/data"
 	d=$(sha256sum < "$T/data" | cut -c1-64)
-	printf 'f 0644 0 0 - - 5 1.000000000 1.000000000 1 2 1 0,0 0: /x\0' > "$T/rec"
+	printf 'f 0644 0 0 - - 5 1.000000000 1.000000000 1 2 1 0,0 0: 0 - - /x\0' > "$T/rec"
 	{ printf 'B chunks 3\nC %s 12\n' "$d"; cat "$T/data"; printf 'P %s 10 5\n' "$d"; cat "$T/rec"; printf 'E 1\n'; } > "$T/beyond"
 	{ printf 'B chunks 3\nC %s 12\n' "$d"; cat "$T/data"; printf 'P %s 7 5\n' "$d"; cat "$T/rec"; printf 'E 1\n'; } > "$T/good"
 	{ printf 'B chunks 3\nP %064d 0 5\n' 0; cat "$T/rec"; printf 'E 1\n'; } > "$T/missing"
