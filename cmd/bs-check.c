@@ -12,6 +12,7 @@
 #include "meta.h"
 #include "readahead.h"
 #include "repo.h"
+#include "remote.h"
 #include "tool.h"
 #include "units.h"
 #include "everyday.h"
@@ -297,6 +298,14 @@ int main(int argc, char **argv)
 	char *end;
 
 	tool_init("bs-check");
+	/* a repository over ssh: the same tool runs there (bs-serve.1) */
+	{
+		int remote = bs_remote_divert(argc, argv, "check", &e);
+		if (remote == -1)
+			tool_die(&e);
+		if (remote >= 0)
+			return remote;
+	}
 	c.percent = 100;
 	c.threads = bs_ncpus();
 	while ((opt = getopt_long(argc, argv, "hr:j:", longopts, NULL)) != -1) {
