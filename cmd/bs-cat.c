@@ -1,6 +1,7 @@
 /* bs-cat - write a backup, or part of it, as a GNU tar stream; or one chunk. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "backup.h"
 #include "remote.h"
@@ -10,7 +11,7 @@
 #include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-cat -r repo [-H host] [-s subset] [-d] [--format=pax|gnu] [--fflags] backup [path ...] > archive.tar\n"
+	"usage: bs-cat -r repo [-H host] [-s subset] [-d] [--format=pax|gnu] [--fflags] [-j threads] backup [path ...] > archive.tar\n"
 	"       bs-cat -r repo --chunk digest > bytes\n";
 
 int main(int argc, char **argv)
@@ -31,6 +32,8 @@ int main(int argc, char **argv)
 	struct bs_err e;
 	const char *path = NULL, *chunk = NULL, *host = NULL, *subset = NULL;
 	int opt, opts = BS_TAR_PAX;
+	size_t threads = bs_ncpus();
+	char *end;
 
 	tool_init("bs-cat");
 	/* a repository over ssh: the same tool runs there (bs-serve.1) */
@@ -41,10 +44,15 @@ int main(int argc, char **argv)
 		if (remote >= 0)
 			return remote;
 	}
-	while ((opt = getopt_long(argc, argv, "dhr:H:s:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "dhr:H:s:j:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
 		case 'd': opts |= BS_RESTORE_DIRONLY; break;
+		case 'j':
+			threads = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || threads < 1 || threads > 1024)
+				tool_fail(BS_USAGE, "-j: a number of threads from 1 to 1024, not '%s'", optarg);
+			break;
 		case 'f': opts |= BS_TAR_FFLAGS; break;
 		case 'F':
 			if (!strcmp(optarg, "gnu"))
@@ -81,6 +89,7 @@ int main(int argc, char **argv)
 	if (bs_meta_open(&meta, &repo, sum.id, &e) < 0)
 		tool_die(&e);
 	bs_restore_init(&r, &repo, &meta, &out);
+	r.threads = threads;
 	r.opts = opts;
 	if (bs_restore_tar(&r, argv + optind + 1, argc - optind - 1, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);

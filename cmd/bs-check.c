@@ -10,6 +10,7 @@
 #include "backup.h"
 #include "linkmap.h"
 #include "meta.h"
+#include "readahead.h"
 #include "repo.h"
 #include "remote.h"
 #include "tool.h"
@@ -17,11 +18,17 @@
 #include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-check -r repo [--read-data[=percent]] [--json] [backup ...]\n";
+	"usage: bs-check -r repo [--read-data[=percent]] [--json] [-j threads] [backup ...]\n";
 
 struct check {
 	struct bs_repo repo;
-	struct bs_linkmap seen;		/* chunks already found present, by digest */
+	/* chunks already found present, by digest; the value is 1 + the
+	 * furthest byte a reference reads of it (a piece's offset + length,
+	 * an R's size), checked against the chunk when it is read */
+	struct bs_linkmap seen;
+	struct bs_readahead ra;		/* --read-data on worker threads */
+	size_t threads;
+	int ahead;
 	const char *id;
 	uint64_t entries, bytes, problems, chunks_read, refs;
 	double percent;
@@ -88,10 +95,15 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 	c->bytes += ent->rec.size;
 	for (size_t i = 0; i < ent->nrefs; i++) {
 		const unsigned char *d = ent->refs[i].digest;
+		uintptr_t end = (uintptr_t)(ent->refs[i].offset + ent->refs[i].size), had;
 		sum += ent->refs[i].size;
 		c->refs++;
-		if (bs_linkmap_get(&c->seen, half(d, 0), half(d, 1)))
+		had = (uintptr_t)bs_linkmap_get(&c->seen, half(d, 0), half(d, 1));
+		if (had) {
+			if (end + 1 > had)
+				bs_linkmap_put(&c->seen, half(d, 0), half(d, 1), (void *)(end + 1));
 			continue;
+		}
 		if (!bs_chunk_exists(&c->repo, d)) {
 			char where[700];
 			bs_hex(hex, d);
@@ -105,7 +117,7 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 			problem(c, "%s refers to chunk %s, which is missing or empty", where, hex);
 			continue;
 		}
-		bs_linkmap_put(&c->seen, half(d, 0), half(d, 1), (void *)1);
+		bs_linkmap_put(&c->seen, half(d, 0), half(d, 1), (void *)(end + 1));
 	}
 	if (sum != bs_rec_datasize(&ent->rec) && c->json) {
 		json_finding(c, c->id, path, NULL, "problem", "its chunks do not add up to its size");
@@ -167,10 +179,63 @@ static void check_backup(struct check *c, const struct bs_summary *s)
 	bs_meta_release(&m);
 }
 
+/* A chunk read and decoded (rc 0, its bytes in data) or not (why): a
+ * damaged chunk is a problem, a failure to read one the end.  The pieces
+ * and chunks that refer to it must lie within it. */
+static int chunk_read(struct check *c, const unsigned char *digest, int rc, const struct bs_err *why,
+		      const struct bs_buf *data, struct bs_err *e)
+{
+	uintptr_t need;
+	char hex[BS_HEX_LEN + 1];
+
+	char where[80], msg[200];
+
+	if (rc < 0) {
+		if (why->code != BS_INPUT)
+			return bs_err_set(e, why->code, "%s", why->msg);
+		if (c->json) {
+			bs_chunk_path(digest, where);
+			json_finding(c, NULL, NULL, where, "problem", why->msg);
+			return 0;
+		}
+		printf("%s\n", why->msg);
+		c->problems++;
+		return 0;
+	}
+	need = (uintptr_t)bs_linkmap_get(&c->seen, half(digest, 0), half(digest, 1));
+	if (need > 1 && need - 1 > data->len) {
+		bs_hex(hex, digest);
+		snprintf(msg, sizeof(msg), "holds %zu bytes, but the backups refer to its bytes up to %" PRIu64,
+			 data->len, (uint64_t)(need - 1));
+		if (c->json) {
+			bs_chunk_path(digest, where);
+			json_finding(c, NULL, NULL, where, "problem", msg);
+			return 0;
+		}
+		printf("chunk %s %s\n", hex, msg);
+		c->problems++;
+	}
+	return 0;
+}
+
+/* The oldest chunk read ahead, taken. */
+static int take_ahead(struct check *c, struct bs_err *e)
+{
+	struct bs_readahead_slot *slot = bs_readahead_next(&c->ra);
+	int rc;
+
+	if (!slot)
+		return 0;
+	rc = chunk_read(c, slot->digest, slot->rc, &slot->err, &slot->data, e);
+	bs_readahead_pop(&c->ra);
+	return rc;
+}
+
 static int read_chunk(void *arg, const struct bs_chunk_file *f, struct bs_err *e)
 {
 	struct check *c = arg;
 	struct bs_err why;
+	int rc;
 
 	if (!f->is_chunk)
 		return 0;
@@ -185,18 +250,34 @@ static int read_chunk(void *arg, const struct bs_chunk_file *f, struct bs_err *e
 		problem(c, "chunk %s is empty%s", f->name, "");
 		return 0;
 	}
-	bs_buf_reset(&c->data);
-	if (bs_chunk_get(&c->repo, f->digest, &c->data, &why) < 0) {
-		if (why.code != BS_INPUT)
-			return bs_err_set(e, why.code, "%s", why.msg);
-		if (c->json) {
-			json_finding(c, NULL, NULL, f->path, "problem", why.msg);
-			return 0;
-		}
-		printf("%s\n", why.msg);
-		c->problems++;
+	if (c->ahead) {
+		/* in the store's order, `window` at a time on the workers */
+		while (bs_readahead_queued(&c->ra) >= c->ra.window)
+			if (take_ahead(c, e) < 0)
+				return -1;
+		return bs_readahead_submit(&c->ra, f->digest) < 0 ? bs_err_set(e, BS_SYS, "cannot read ahead") : 0;
 	}
-	return 0;
+	bs_buf_reset(&c->data);
+	rc = bs_chunk_get(&c->repo, f->digest, &c->data, &why);
+	return chunk_read(c, f->digest, rc, &why, &c->data, e);
+}
+
+/* --read-data: every chunk file read and decoded, on worker threads when
+ * there are several. */
+static int read_data(struct check *c, struct bs_err *e)
+{
+	size_t window = 2 * c->threads + 2;
+	int rc;
+
+	c->ahead = c->threads > 1 && bs_readahead_start(&c->ra, &c->repo, c->threads, window > 64 ? 64 : window) == 0;
+	rc = bs_chunks_each(&c->repo, read_chunk, NULL, c, e);
+	if (c->ahead) {
+		bs_readahead_end(&c->ra);
+		while (rc == 0 && bs_readahead_queued(&c->ra))
+			rc = take_ahead(c, e);
+		bs_readahead_release(&c->ra);
+	}
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -226,9 +307,15 @@ int main(int argc, char **argv)
 			return remote;
 	}
 	c.percent = 100;
-	while ((opt = getopt_long(argc, argv, "hr:", longopts, NULL)) != -1) {
+	c.threads = bs_ncpus();
+	while ((opt = getopt_long(argc, argv, "hr:j:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
+		case 'j':
+			c.threads = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || c.threads < 1 || c.threads > 1024)
+				tool_fail(BS_USAGE, "-j: a number of threads from 1 to 1024, not '%s'", optarg);
+			break;
 		case 'D':
 			c.read_data = 1;
 			if (optarg) {
@@ -266,7 +353,7 @@ int main(int argc, char **argv)
 			check_backup(&c, &v[i]);
 		free(v);
 	}
-	if (c.read_data && bs_chunks_each(&c.repo, read_chunk, NULL, &c, &e) < 0)
+	if (c.read_data && read_data(&c, &e) < 0)
 		tool_die(&e);
 	if (c.json) {
 		bs_buf_addf(&c.jb, "{\"summary\":true,\"backups\":%zu,\"references\":%" PRIu64

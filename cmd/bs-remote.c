@@ -275,6 +275,9 @@ static int cmd_push(const struct bs_remote_url *url, const char *host, const cha
 		case BS_ITEM_REF:
 			bs_ref_format(&p.text, 'R', it.digest, it.size);
 			break;
+		case BS_ITEM_PIECE:
+			bs_piece_format(&p.text, it.digest, it.offset, it.size);
+			break;
 		case BS_ITEM_ABANDON:
 			bs_buf_add(&p.text, "A\n", 2);
 			break;

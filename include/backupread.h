@@ -3,12 +3,24 @@
  *
  * A bs_backupread takes the records of a walk, in order, and writes to
  * its writer, for each: a regular file's chunks (read with bs_fileread),
+ * or, for a file smaller than the chunker's minimum, its pieces of the
+ * pack (see below),
  * or the references of an earlier backup's entry when the file has not
  * changed (bs_priors), or those of a hard link's first name met in this
  * run; then the record itself.  With earlier backups, each directory's run
  * of records (up to BS_BACKUPREAD_GROUP_MAX) is gathered and, when it is
  * the same as an earlier listing, written as one L item.  It is not shared
  * between threads.
+ *
+ * Small files are packed: their bytes go, in order, into one stream cut
+ * by a second chunker with the same sizes, and each such file becomes P
+ * items (pieces of those pack chunks).  A pack chunk's C item is written
+ * when the pack chunker cuts (or at the end), followed by the P items and
+ * records of the files now whole in written chunks; records that come
+ * after a file still in the open pack chunk wait behind it (at most
+ * BS_BACKUPREAD_QUEUE_MAX of them; past that, the ready ones go out of
+ * order), except a big file's, which goes out at once, just after its C
+ * items.
  *
  *   bs_backupread_init(b, out, ck, priors)
  *       out: the chunk stream, its header (and F line) already written;
@@ -50,6 +62,11 @@
 
 /* a directory with more entries goes a file at a time */
 #define BS_BACKUPREAD_GROUP_MAX 50000
+/* records waiting behind a small file in the open pack chunk */
+#define BS_BACKUPREAD_QUEUE_MAX 10000
+
+struct bs_backupread_queued;
+struct bs_linked;
 
 struct bs_backupread_hooks {
 	void (*warn)(void *arg, const char *msg);
@@ -60,7 +77,7 @@ struct bs_backupread_hooks {
 };
 
 struct bs_backupread_counts {
-	uint64_t records, unchanged, read_files, read_bytes, linked;
+	uint64_t records, unchanged, read_files, read_bytes, linked, packed;
 	uint64_t vanished, denied, unreadable, changed, sockets;
 };
 
@@ -71,6 +88,15 @@ struct bs_backupread {
 	struct bs_linkmap links;
 	struct bs_entry *keep;		/* a hard-linked file's refs, being read */
 	struct bs_buf scratch;
+	struct {			/* small files, packed */
+		struct bs_chunker ck;
+		struct bs_hash hash;
+		struct bs_buf buf;	/* the open pack chunk's bytes */
+		size_t scanned;		/* of them, through the chunker and hash */
+		struct bs_buf file;	/* a small file's bytes, read */
+		struct bs_backupread_queued *q;	/* records, in order, from q[head] */
+		size_t head, n, cap;
+	} pack;
 	struct {			/* one directory's records, gathered */
 		struct bs_rec *v;
 		size_t n, cap;

@@ -25,6 +25,12 @@
  *       (after BS_FILEREAD_READ it is also nonzero when bytes were read
  *       but no chunk cut yet: when nonzero, the caller abandons them).
  *
+ *   bs_fileread_small(r, rec, limit, out, res)
+ *       The same for a small file, read whole into out (reset first) and
+ *       not chunked: a file of `limit` bytes or more (it grew since it was
+ *       listed), or a sparse one, is BS_FILEREAD_BIG, nothing kept, to be
+ *       read with bs_fileread_file() instead.  Nothing is passed to r->chunk.
+ *
  *   BS_FILEREAD_OK       read in full
  *   BS_FILEREAD_CHANGED  read in full, but it changed while read (saved as read)
  *   BS_FILEREAD_SYMLINK  skipped: it became a symbolic link
@@ -32,6 +38,7 @@
  *   BS_FILEREAD_OPEN     skipped: it could not be opened (res->err)
  *   BS_FILEREAD_STAT     skipped: it could not be fstat'ed (res->err)
  *   BS_FILEREAD_READ     abandoned: a read failed (res->err)
+ *   BS_FILEREAD_BIG      bs_fileread_small(): not small (any more)
  */
 #ifndef BS_FILEREAD_H
 #define BS_FILEREAD_H
@@ -39,12 +46,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "chunker.h"
+#include "buf.h"
 #include "hash.h"
 #include "record.h"
 
 enum {
 	BS_FILEREAD_OK, BS_FILEREAD_CHANGED, BS_FILEREAD_SYMLINK, BS_FILEREAD_NOTREG,
-	BS_FILEREAD_OPEN, BS_FILEREAD_STAT, BS_FILEREAD_READ,
+	BS_FILEREAD_OPEN, BS_FILEREAD_STAT, BS_FILEREAD_READ, BS_FILEREAD_BIG,
 };
 
 struct bs_fileread {
@@ -64,6 +72,8 @@ struct bs_fileread_result {
 
 void bs_fileread_init(struct bs_fileread *r, struct bs_chunker *ck);
 int bs_fileread_file(struct bs_fileread *r, struct bs_rec *rec, struct bs_fileread_result *res);
+int bs_fileread_small(struct bs_fileread *r, struct bs_rec *rec, size_t limit, struct bs_buf *out,
+		      struct bs_fileread_result *res);
 void bs_fileread_release(struct bs_fileread *r);
 
 #endif

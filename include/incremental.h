@@ -56,6 +56,10 @@ struct bs_priors {
 	struct bs_time start;
 	uint64_t estimate;
 	struct bs_buf scratch, dirs;
+	/* chunks found (and stamped if need be) lately: the pieces of packed
+	 * small files share a few chunks, which are checked once */
+	unsigned char ok[8][32];
+	unsigned nok;
 	void (*warn)(void *arg, const char *msg);
 	void *arg;
 };

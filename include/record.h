@@ -17,6 +17,9 @@
  *   record NUL                     metadata; starts with a lowercase kind
  *   "C" SP digest SP size LF bytes a chunk and its bytes (chunk streams)
  *   "R" SP digest SP size LF       a reference to a stored chunk
+ *   "P" SP digest SP offset SP length LF
+ *                                  a piece: bytes [offset, offset+length) of
+ *                                  a chunk (packed small files)
  *   "A" LF                         abandon: the chunks since the last record
  *                                  belong to no file
  *   "S" SP key SP value LF         a count for the closing report
@@ -28,7 +31,10 @@
  *
  * The chunks (C or R) of a regular file come before its record; their
  * sizes add up to the record's size, or for a sparse file to the sum of
- * its extents' lengths (bs_rec_datasize()).
+ * its extents' lengths (bs_rec_datasize()).  Or its pieces (P) do, and
+ * then C or R items just before its first P are pack chunks, which belong
+ * to no one file: the stream reader sets it->packed on that P (a reader
+ * that gathered those chunks as a file's drops them).
  *
  * struct bs_rec is one record.  bs_rec_format() appends its text, NUL
  * included, to a buffer; bs_rec_parse() parses one record (the bytes
@@ -45,13 +51,14 @@
  *                                   that is followed by end of input, or -1
  *                                   (a truncated or malformed stream).  It
  *                                   also checks that a regular file's chunks
- *                                   add up to its size, and that no chunks
- *                                   come before anything else.
+ *                                   (or pieces) add up to its size, and that
+ *                                   no chunks come before anything else.
  * For a C item the chunk's bytes are in it->data (it->size bytes); the
  * digest is NOT checked here: that is the reader's business.
  *
  * Writers: bs_stream_header(w, kind), bs_stream_chunk(w, digest, p, n),
- * bs_stream_ref(w, digest, n), bs_stream_stat(w, key, value),
+ * bs_stream_ref(w, digest, n), bs_stream_piece(w, digest, offset, length),
+ * bs_stream_stat(w, key, value),
  * bs_stream_trailer(w, count).
  */
 #ifndef BS_RECORD_H
@@ -92,6 +99,8 @@ void bs_rec_format(struct bs_buf *b, const struct bs_rec *r);
 void bs_rec_format_as(struct bs_buf *b, const struct bs_rec *r, const char *path, size_t pathlen);
 /* "R <hex> <size>\n", or with 'C' for `type`, a chunk line */
 void bs_ref_format(struct bs_buf *b, int type, const unsigned char *digest, uint64_t size);
+/* "P <hex> <offset> <length>\n" */
+void bs_piece_format(struct bs_buf *b, const unsigned char *digest, uint64_t offset, uint64_t length);
 int bs_rec_parse(struct bs_rec *r, const char *p, size_t n, struct bs_err *e);
 int bs_kind_ok(int c);
 
@@ -132,6 +141,7 @@ enum bs_item_type {
 	BS_ITEM_RECORD = 'r',
 	BS_ITEM_CHUNK = 'C',
 	BS_ITEM_REF = 'R',
+	BS_ITEM_PIECE = 'P',
 	BS_ITEM_ABANDON = 'A',
 	BS_ITEM_STAT = 'S',
 	BS_ITEM_LISTING = 'L',
@@ -141,7 +151,10 @@ struct bs_item {
 	enum bs_item_type type;
 	struct bs_rec rec;
 	unsigned char digest[BS_DIGEST_LEN];
-	uint64_t size;
+	uint64_t size;		/* C, R: the chunk's size; P: the piece's length */
+	uint64_t offset;	/* P: where the piece starts in its chunk */
+	int packed;		/* P: the C or R items just before it (since the
+				   last record) were pack chunks, not a file's */
 	struct bs_buf data;	/* C: the chunk's bytes */
 	char key[64];		/* S */
 	uint64_t value;		/* S */
@@ -164,6 +177,7 @@ struct bs_stream {
 	uint64_t records;	/* records read so far */
 	uint64_t pending;	/* bytes of the C and R items since the last
 				   record, abandon or listing */
+	uint64_t pieces;	/* bytes of the P items since then */
 	uint64_t max_chunk;	/* largest chunk accepted, bytes */
 	struct bs_buf line;
 	int done;
@@ -183,6 +197,7 @@ void bs_stream_listing(struct bs_writer *w, const unsigned char *digest, uint64_
 void bs_stream_record(struct bs_writer *w, const struct bs_rec *r, struct bs_buf *scratch);
 void bs_stream_chunk(struct bs_writer *w, const unsigned char *digest, const void *p, size_t n);
 void bs_stream_ref(struct bs_writer *w, const unsigned char *digest, uint64_t n);
+void bs_stream_piece(struct bs_writer *w, const unsigned char *digest, uint64_t offset, uint64_t length);
 void bs_stream_abandon(struct bs_writer *w);
 void bs_stream_stat(struct bs_writer *w, const char *key, uint64_t value);
 void bs_stream_trailer(struct bs_writer *w, uint64_t count);

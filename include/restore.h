@@ -8,8 +8,15 @@
  * FIFO or device with other hard links is written once, its later names
  * as links to the first.  When paths are given, the directories above
  * each that the backup recorded ("/" aside) come first, once each, so that
- * tar gives them their recorded mode, owner and times.  Not shared between
- * threads.
+ * tar gives them their recorded mode, owner and times.  A file's content is
+ * whole chunks (R) or pieces of chunks (P: packed small files); the last
+ * few chunks decoded are kept (BS_RESTORE_CACHE), so a chunk that holds
+ * many small files is decoded once.  With r->threads > 1 (set it after
+ * init), chunks are read and decoded ahead, in order, on that many worker
+ * threads (readahead.h): a second reader of the backup walks the same
+ * paths on a thread of its own and names the chunks that will be wanted
+ * (not with BS_RESTORE_DIRONLY).  A bs_restore itself belongs to one
+ * thread.
  *
  * r->opts, set after bs_restore_init(): BS_TAR_PAX (the default: pax
  * extended headers for nanoseconds, xattrs, ACLs, sparse files; 0 for
@@ -38,21 +45,45 @@
 #include "io.h"
 #include "linkmap.h"
 #include "meta.h"
+#include "readahead.h"
 #include "repo.h"
 #include "tar.h"
 
 enum { BS_RESTORE_DIRONLY = 0x100 };
+
+#define BS_RESTORE_CACHE 8
+
+/* The last chunks used, by digest, least recently used first out. */
+struct bs_restore_lru {
+	unsigned char digest[BS_RESTORE_CACHE][BS_DIGEST_LEN];
+	unsigned long stamp[BS_RESTORE_CACHE];
+	int used[BS_RESTORE_CACHE];
+	unsigned long clock;
+};
 
 struct bs_restore {
 	struct bs_repo *repo;
 	struct bs_meta_reader *meta;
 	struct bs_writer *out;
 	struct bs_linkmap links;
-	struct bs_buf name, data;
+	struct bs_buf name;
 	uint64_t members;
 	int opts;		/* BS_TAR_PAX, BS_TAR_FFLAGS, BS_RESTORE_DIRONLY */
 	char **done;		/* ancestors (and -d paths) written */
 	size_t ndone;
+	size_t threads;			/* > 1: read ahead on that many */
+	struct bs_restore_lru lru;	/* the chunks in data[] */
+	struct bs_buf data[BS_RESTORE_CACHE];
+	struct {			/* reading ahead */
+		int on;
+		struct bs_readahead ra;
+		struct bs_meta_reader meta;	/* the producer's own reader */
+		struct bs_linkmap links;
+		struct bs_restore_lru lru;
+		char **roots;
+		int nroots;
+		pthread_t thread;
+	} ahead;
 };
 
 void bs_restore_init(struct bs_restore *r, struct bs_repo *repo, struct bs_meta_reader *meta,

@@ -3,7 +3,9 @@
  *
  * bs-store's work: each C item's chunk is written into the repository
  * (its digest checked by bs_chunk_put) and replaced by an R line; R lines
- * are stamped (or, after an F line, checked to exist); records, L items,
+ * are stamped (or, after an F line, checked to exist); P items (pieces of
+ * pack chunks) are checked like R lines, and a piece of a chunk stored
+ * by this stream to lie within it; records, L items,
  * S lines and abandons are passed on; the counters of new and present
  * files and of new chunks and bytes are added as S lines, and the names of
  * new chunks made durable before the trailer.  New chunks are compressed
@@ -32,11 +34,18 @@
 
 #include <stdint.h>
 #include "io.h"
+#include "linkmap.h"
 #include "record.h"
 #include "repo.h"
 
 struct bs_storer_counts {
 	uint64_t records, new_chunks, new_bytes, stored_bytes, new_files, present_files;
+};
+
+struct bs_storer_pack {
+	unsigned char digest[BS_DIGEST_LEN];
+	uint64_t size;		/* 0: not known (checked to exist) */
+	int stored;		/* stored new by this run */
 };
 
 struct bs_storer {
@@ -46,6 +55,12 @@ struct bs_storer {
 	struct bs_buf scratch;
 	struct bs_storer_counts n;
 	int jobs;			/* compressing threads */
+	/* P items: the chunks of this stream's packs and those checked,
+	 * by digest (bs_storer_pack), and the C and R items since the last
+	 * record, which a P item after them makes pack chunks */
+	struct bs_linkmap packs;
+	struct bs_storer_pack *recent;
+	size_t nrecent, caprecent;
 	void (*warn)(void *arg, const char *msg);
 	void *arg;
 };

@@ -19,7 +19,10 @@ int bs_diff_classify(const struct bs_entry *a, const struct bs_entry *b, int liv
 	case 'f':
 		if (x->size != y->size)
 			return BS_DIFF_CONTENT;
-		if (live) {
+		/* a packed small file's pieces say where its bytes lie, not
+		 * what they are: read again, the same bytes land in another
+		 * pack chunk; so, as against the live tree, its mtime decides */
+		if (live || (a->nrefs && a->refs[0].piece) || (b->nrefs && b->refs[0].piece)) {
 			if (bs_time_cmp(x->mtime, y->mtime))
 				return BS_DIFF_CONTENT;
 		} else {

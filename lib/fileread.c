@@ -142,6 +142,74 @@ static int same_stat(const struct stat *a, const struct stat *b)
 	       a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+/* "Racily clean": a file changed in the same clock tick as it was
+ * opened could change again after the read without its times telling.
+ * Its recorded ctime (used only to spot unchanged files, never
+ * restored) is zeroed, so the next backup reads it again.  The ctime,
+ * not the mtime: only the kernel sets it, so a file dated in the
+ * future is not read again every time. */
+static void racily_clean(struct bs_rec *rec, const struct stat *before, const struct timespec *opened)
+{
+	if (before->st_ctim.tv_sec > opened->tv_sec ||
+	    (before->st_ctim.tv_sec == opened->tv_sec && before->st_ctim.tv_nsec >= opened->tv_nsec)) {
+		rec->ctime.sec = 0;
+		rec->ctime.nsec = 0;
+	}
+}
+
+int bs_fileread_small(struct bs_fileread *r, struct bs_rec *rec, size_t limit, struct bs_buf *out,
+		      struct bs_fileread_result *res)
+{
+	struct stat before, after;
+	struct timespec opened;
+	int fd, status = BS_FILEREAD_OK;
+
+	res->err = 0;
+	res->chunks = 0;
+	bs_buf_reset(out);
+	clock_gettime(CLOCK_REALTIME_COARSE, &opened);
+	fd = open_file(rec->path.p, &before, res);
+	if (fd < 0)
+		return -fd;
+	/* a sparse file keeps its extents: it is read as a file of its own */
+	if ((uint64_t)before.st_size >= limit || (uint64_t)before.st_blocks * 512 < (uint64_t)before.st_size) {
+		close(fd);
+		return BS_FILEREAD_BIG;
+	}
+	bs_rec_fill(rec, &before);
+	bs_buf_reset(&rec->extents);
+	bs_buf_grow(out, limit + 1);
+	for (;;) {
+		ssize_t n = read(fd, out->p + out->len, limit + 1 - out->len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			res->err = errno;
+			close(fd);
+			bs_buf_reset(out);
+			return BS_FILEREAD_READ;
+		}
+		if (n == 0)
+			break;
+		out->len += (size_t)n;
+		if (out->len >= limit) {
+			close(fd);
+			bs_buf_reset(out);
+			return BS_FILEREAD_BIG;	/* it grew */
+		}
+	}
+	/* counted once whole: a file that turned out big is read again */
+	if (r->bytes && out->len)
+		r->bytes(r->arg, out->len);
+	if (fstat(fd, &after) == 0 && (!same_stat(&before, &after) || (uint64_t)before.st_size != out->len))
+		status = BS_FILEREAD_CHANGED;
+	close(fd);
+	racily_clean(rec, &before, &opened);
+	rec->size = out->len;
+	return status;
+}
+
 int bs_fileread_file(struct bs_fileread *r, struct bs_rec *rec, struct bs_fileread_result *res)
 {
 	struct stat before, after;
@@ -213,17 +281,7 @@ int bs_fileread_file(struct bs_fileread *r, struct bs_rec *rec, struct bs_filere
 	if (fstat(fd, &after) == 0 && (!same_stat(&before, &after) || bs_rec_datasize(rec) != total))
 		status = BS_FILEREAD_CHANGED;
 	close(fd);
-	/* "Racily clean": a file changed in the same clock tick as it was
-	 * opened could change again after the read without its times telling.
-	 * Its recorded ctime (used only to spot unchanged files, never
-	 * restored) is zeroed, so the next backup reads it again.  The ctime,
-	 * not the mtime: only the kernel sets it, so a file dated in the
-	 * future is not read again every time. */
-	if (before.st_ctim.tv_sec > opened.tv_sec ||
-	    (before.st_ctim.tv_sec == opened.tv_sec && before.st_ctim.tv_nsec >= opened.tv_nsec)) {
-		rec->ctime.sec = 0;
-		rec->ctime.nsec = 0;
-	}
+	racily_clean(rec, &before, &opened);
 	if (xr.sparse)
 		extents_cut(&xr, rec);
 	else

@@ -96,10 +96,19 @@ static void drop(struct bs_priors *p, size_t i, const struct bs_err *e)
 static int chunk_ok(struct bs_priors *p, size_t i, const unsigned char *digest)
 {
 	struct bs_err ignored;
+	unsigned n = p->nok < 8 ? p->nok : 8;
+	int ok;
 
+	for (unsigned j = 0; j < n; j++)
+		if (!memcmp(p->ok[j], digest, BS_DIGEST_LEN))
+			return 1;
 	if (p->fresh[i])
-		return bs_chunk_exists(p->repo, digest);
-	return bs_chunk_touch(p->repo, digest, p->start, &ignored) == 0;
+		ok = bs_chunk_exists(p->repo, digest);
+	else
+		ok = bs_chunk_touch(p->repo, digest, p->start, &ignored) == 0;
+	if (ok)
+		memcpy(p->ok[p->nok++ % 8], digest, BS_DIGEST_LEN);
+	return ok;
 }
 
 static int same_time(struct bs_time a, struct bs_time b)

@@ -211,6 +211,11 @@ int bs_indexer_run(struct bs_indexer *x, struct bs_stream *st, struct bs_err *wh
 		case BS_ITEM_REF:
 			bs_entry_addref(&ent, it.digest, it.size);
 			break;
+		case BS_ITEM_PIECE:
+			if (it.packed)
+				ent.nrefs = 0;	/* pack chunks: no file's */
+			bs_entry_addpiece(&ent, it.digest, it.offset, it.size);
+			break;
 		case BS_ITEM_ABANDON:
 			ent.nrefs = 0;
 			break;

@@ -77,7 +77,7 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 	case BS_LIST_RECORDS: {
 		struct bs_rec copy;
 		for (size_t i = 0; i < ent->nrefs; i++)
-			bs_stream_ref(l->out, ent->refs[i].digest, ent->refs[i].size);
+			bs_ref_emit(l->out, &ent->refs[i]);
 		copy = *r;
 		copy.path = *path;
 		bs_stream_record(l->out, &copy, &l->scratch);

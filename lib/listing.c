@@ -24,16 +24,43 @@ void bs_entry_addref(struct bs_entry *ent, const unsigned char *digest, uint64_t
 		ent->refs = bs_xrealloc(ent->refs, ent->refcap * sizeof(*ent->refs));
 	}
 	memcpy(ent->refs[ent->nrefs].digest, digest, BS_DIGEST_LEN);
+	ent->refs[ent->nrefs].offset = 0;
 	ent->refs[ent->nrefs].size = size;
+	ent->refs[ent->nrefs].piece = 0;
 	ent->nrefs++;
+}
+
+void bs_entry_addpiece(struct bs_entry *ent, const unsigned char *digest, uint64_t offset, uint64_t length)
+{
+	bs_entry_addref(ent, digest, length);
+	ent->refs[ent->nrefs - 1].offset = offset;
+	ent->refs[ent->nrefs - 1].piece = 1;
+}
+
+void bs_ref_text(struct bs_buf *b, const struct bs_ref *ref)
+{
+	if (ref->piece)
+		bs_piece_format(b, ref->digest, ref->offset, ref->size);
+	else
+		bs_ref_format(b, 'R', ref->digest, ref->size);
+}
+
+void bs_ref_emit(struct bs_writer *w, const struct bs_ref *ref)
+{
+	if (ref->piece)
+		bs_stream_piece(w, ref->digest, ref->offset, ref->size);
+	else
+		bs_stream_ref(w, ref->digest, ref->size);
 }
 
 void bs_entry_copy(struct bs_entry *dst, const struct bs_entry *src)
 {
 	bs_rec_copy(&dst->rec, &src->rec);
 	dst->nrefs = 0;
-	for (size_t i = 0; i < src->nrefs; i++)
+	for (size_t i = 0; i < src->nrefs; i++) {
 		bs_entry_addref(dst, src->refs[i].digest, src->refs[i].size);
+		dst->refs[i] = src->refs[i];
+	}
 }
 
 void bs_listing_init(struct bs_listing *l)
@@ -98,7 +125,7 @@ void bs_listing_encode(struct bs_listing *l, struct bs_buf *out)
 	for (size_t i = 0; i < l->n; i++) {
 		struct bs_entry *ent = &l->v[i];
 		for (size_t j = 0; j < ent->nrefs; j++)
-			bs_ref_format(out, 'R', ent->refs[j].digest, ent->refs[j].size);
+			bs_ref_text(out, &ent->refs[j]);
 		bs_rec_format(out, &ent->rec);
 	}
 }
@@ -122,6 +149,20 @@ int bs_listing_decode(struct bs_listing *l, const char *p, size_t n, struct bs_e
 			    size == 0 || size > (1ull << 40))
 				goto bad;
 			bs_entry_addref(ent, d, size);
+			p = nl + 1;
+		} else if (*p == 'P') {
+			/* P <hex> <offset> <length> */
+			const char *nl = memchr(p, '\n', (size_t)(end - p)), *sp;
+			unsigned char d[BS_DIGEST_LEN];
+			uint64_t off, len;
+			if (!nl || nl - p < 3 + BS_HEX_LEN + 3 || p[1] != ' ' || p[2 + BS_HEX_LEN] != ' ' ||
+			    bs_unhex(d, p + 2, BS_HEX_LEN) < 0 ||
+			    !(sp = memchr(p + 3 + BS_HEX_LEN, ' ', (size_t)(nl - p) - 3 - BS_HEX_LEN)) ||
+			    bs_parse_u64(p + 3 + BS_HEX_LEN, (size_t)(sp - p) - 3 - BS_HEX_LEN, &off) < 0 ||
+			    bs_parse_u64(sp + 1, (size_t)(nl - sp - 1), &len) < 0 ||
+			    len == 0 || len > (1ull << 40) || off > (1ull << 40))
+				goto bad;
+			bs_entry_addpiece(ent, d, off, len);
 			p = nl + 1;
 		} else {
 			const char *nul = memchr(p, '\0', (size_t)(end - p));

@@ -212,6 +212,20 @@ void bs_ref_format(struct bs_buf *b, int type, const unsigned char *digest, uint
 	bs_buf_addc(b, '\n');
 }
 
+void bs_piece_format(struct bs_buf *b, const unsigned char *digest, uint64_t offset, uint64_t length)
+{
+	char hex[BS_HEX_LEN + 1];
+
+	bs_buf_grow(b, BS_HEX_LEN + 48);
+	bs_buf_addc(b, 'P');
+	bs_buf_addc(b, ' ');
+	bs_hex(hex, digest);
+	bs_buf_add(b, hex, BS_HEX_LEN);
+	add_num(b, offset, 0);
+	add_num(b, length, 0);
+	bs_buf_addc(b, '\n');
+}
+
 /* The same text as this format, without printf's cost in the hot path:
  * "%c %04o %u %u %s %s %u %d.%09u %d.%09u %u %u %u %u,%u %zu:" */
 void bs_rec_format(struct bs_buf *b, const struct bs_rec *r)
@@ -483,7 +497,8 @@ void bs_item_release(struct bs_item *it)
 static const char *kind_names[] = { "walk", "chunks", "manifest" };
 
 /* Version 2 of chunk and manifest streams brought F lines and L items;
- * walk 2, chunks 3 and manifest 3 the flags, xattrs and extents fields. */
+ * walk 2, chunks 3 and manifest 3 the flags, xattrs and extents fields,
+ * and chunks 3 and manifest 3 P items (packed small files). */
 static unsigned stream_version(int kind)
 {
 	return kind == BS_STREAM_WALK ? 2 : 3;
@@ -593,6 +608,27 @@ static int parse_chunk_line(struct bs_stream *s, struct bs_item *it, struct bs_e
 	return 0;
 }
 
+/* "P <digest> <offset> <length>": a piece lies within a chunk, so within
+ * the largest chunk accepted */
+static int parse_piece_line(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
+{
+	const char *p = s->line.p, *end = p + s->line.len, *sp;
+	uint64_t off, len;
+
+	if (s->line.len < 2 + BS_HEX_LEN + 4 || p[1] != ' ' || p[2 + BS_HEX_LEN] != ' ' ||
+	    bs_unhex(it->digest, p + 2, BS_HEX_LEN) < 0 ||
+	    !(sp = memchr(p + 3 + BS_HEX_LEN, ' ', (size_t)(end - p - 3 - BS_HEX_LEN))) ||
+	    bs_parse_u64(p + 3 + BS_HEX_LEN, (size_t)(sp - p - 3 - BS_HEX_LEN), &off) < 0 ||
+	    bs_parse_u64(sp + 1, (size_t)(end - sp - 1), &len) < 0)
+		return bad_line(s, e, "piece");
+	if (len == 0 || len > s->max_chunk || off > s->max_chunk - len)
+		return bs_err_set(e, BS_INPUT, "%s: piece of %" PRIu64 " bytes at %" PRIu64 " after record %" PRIu64
+				  " is out of range", s->r->what, len, off, s->records);
+	it->offset = off;
+	it->size = len;
+	return 0;
+}
+
 #define LISTING_DIRS_MAX 10000000u
 
 static int parse_listing(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
@@ -608,7 +644,7 @@ static int parse_listing(struct bs_stream *s, struct bs_item *it, struct bs_err 
 		return rc < 0 ? -1 : bs_err_set(e, BS_INPUT, "%s is truncated", r->what);
 	c.p = s->line.p + 2;
 	c.end = s->line.p + s->line.len;
-	if (s->pending)
+	if (s->pending || s->pieces)
 		return bs_err_set(e, BS_INPUT, "%s: chunks before a listing, after record %" PRIu64, r->what,
 				  s->records);
 	if (s->line.len < 2 || s->line.p[1] != ' ' ||
@@ -664,15 +700,17 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 		if (bs_rec_parse(&it->rec, s->line.p, s->line.len, e) < 0 || it->rec.kind == 'i')
 			return bs_err_set(e, BS_INPUT, "%s: malformed record after record %" PRIu64,
 					  r->what, s->records);
-		/* (a walk stream has no chunks at all) */
-		if (it->rec.kind != 'f' && s->pending)
+		/* (a walk stream has no chunks at all; after a P item, pending
+		 * is 0: a C or R item after pieces is refused) */
+		if (it->rec.kind != 'f' && (s->pending || s->pieces))
 			return bs_err_set(e, BS_INPUT, "%s: chunks before '%.200s', which is not a regular file",
 					  r->what, it->rec.path.p);
-		if (it->rec.kind == 'f' && s->kind != BS_STREAM_WALK && s->pending != bs_rec_datasize(&it->rec))
+		if (it->rec.kind == 'f' && s->kind != BS_STREAM_WALK &&
+		    s->pending + s->pieces != bs_rec_datasize(&it->rec))
 			return bs_err_set(e, BS_INPUT, "%s: the chunks of '%.200s' add up to %" PRIu64
-					  " bytes, not %" PRIu64, r->what, it->rec.path.p, s->pending,
+					  " bytes, not %" PRIu64, r->what, it->rec.path.p, s->pending + s->pieces,
 					  bs_rec_datasize(&it->rec));
-		s->pending = 0;
+		s->pending = s->pieces = 0;
 		it->type = BS_ITEM_RECORD;
 		s->records++;
 		return 1;
@@ -685,6 +723,9 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 		if (s->kind != BS_STREAM_CHUNKS)
 			return bs_err_set(e, BS_INPUT, "%s: chunk data in a %s stream", r->what,
 					  bs_stream_name(s->kind));
+		if (s->pieces)
+			return bs_err_set(e, BS_INPUT, "%s: a chunk after pieces, after record %" PRIu64, r->what,
+					  s->records);
 		if (parse_chunk_line(s, it, e) < 0)
 			return -1;
 		bs_buf_reset(&it->data);
@@ -698,16 +739,30 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 	case 'R':
 		if (s->kind == BS_STREAM_WALK)
 			return bs_err_set(e, BS_INPUT, "%s: chunk reference in a walk stream", r->what);
+		if (s->pieces)
+			return bs_err_set(e, BS_INPUT, "%s: a chunk reference after pieces, after record %" PRIu64,
+					  r->what, s->records);
 		if (parse_chunk_line(s, it, e) < 0)
 			return -1;
 		it->type = BS_ITEM_REF;
 		s->pending += it->size;
 		return 1;
+	case 'P':
+		if (s->kind == BS_STREAM_WALK)
+			return bs_err_set(e, BS_INPUT, "%s: a piece in a walk stream", r->what);
+		if (parse_piece_line(s, it, e) < 0)
+			return -1;
+		it->type = BS_ITEM_PIECE;
+		/* C or R items just before a file's first piece are pack chunks */
+		it->packed = !s->pieces && s->pending;
+		s->pending = 0;
+		s->pieces += it->size;
+		return 1;
 	case 'A':
 		if (s->line.len != 1)
 			return bad_line(s, e, "abandon");
 		it->type = BS_ITEM_ABANDON;
-		s->pending = 0;
+		s->pending = s->pieces = 0;
 		return 1;
 	case 'S': {
 		const char *sp;
@@ -728,7 +783,7 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 		if (s->line.len < 3 || s->line.p[1] != ' ' ||
 		    bs_parse_u64(s->line.p + 2, s->line.len - 2, &count) < 0)
 			return bad_line(s, e, "trailer");
-		if (s->pending)
+		if (s->pending || s->pieces)
 			return bs_err_set(e, BS_INPUT, "%s: chunks at the end belong to no file", r->what);
 		if (count != s->records)
 			return bs_err_set(e, BS_INPUT, "%s: the trailer counts %" PRIu64
@@ -797,6 +852,15 @@ void bs_stream_ref(struct bs_writer *w, const unsigned char *digest, uint64_t n)
 	struct bs_buf b = { line, 0, sizeof(line) };
 
 	bs_ref_format(&b, 'R', digest, n);
+	bs_writer_add(w, b.p, b.len);
+}
+
+void bs_stream_piece(struct bs_writer *w, const unsigned char *digest, uint64_t offset, uint64_t length)
+{
+	char line[BS_HEX_LEN + 64];
+	struct bs_buf b = { line, 0, sizeof(line) };
+
+	bs_piece_format(&b, digest, offset, length);
 	bs_writer_add(w, b.p, b.len);
 }
 

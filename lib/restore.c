@@ -24,11 +24,78 @@ void bs_restore_release(struct bs_restore *r)
 		free(r->done[i]);
 	free(r->done);
 	bs_buf_release(&r->name);
-	bs_buf_release(&r->data);
+	for (int i = 0; i < BS_RESTORE_CACHE; i++)
+		bs_buf_release(&r->data[i]);
 }
 
-/* A regular file's bytes, chunk by chunk, each checked against its size;
- * a sparse file's extents, written sparse or with its holes as zeros. */
+/* The cache's bookkeeping, the same for the reader and the producer that
+ * reads ahead for it, so that both agree on which chunks are decoded
+ * again: an index, or -1. */
+static int lru_find(struct bs_restore_lru *l, const unsigned char *digest)
+{
+	for (int i = 0; i < BS_RESTORE_CACHE; i++)
+		if (l->used[i] && !memcmp(l->digest[i], digest, BS_DIGEST_LEN)) {
+			l->stamp[i] = ++l->clock;
+			return i;
+		}
+	return -1;
+}
+
+static int lru_insert(struct bs_restore_lru *l, const unsigned char *digest)
+{
+	int v = 0;
+
+	for (int i = 0; i < BS_RESTORE_CACHE; i++) {
+		if (!l->used[i]) {
+			v = i;
+			break;
+		}
+		if (l->stamp[i] < l->stamp[v])
+			v = i;
+	}
+	memcpy(l->digest[v], digest, BS_DIGEST_LEN);
+	l->used[v] = 1;
+	l->stamp[v] = ++l->clock;
+	return v;
+}
+
+/* A chunk's bytes: from the cache, from the read-ahead (when its next
+ * chunk is this one), or read and decoded here.  NULL with e on failure. */
+static const struct bs_buf *chunk_of(struct bs_restore *r, const unsigned char *digest, struct bs_err *e)
+{
+	struct bs_readahead_slot *slot;
+	int i = lru_find(&r->lru, digest);
+
+	if (i >= 0)
+		return &r->data[i];
+	if (r->ahead.on && (slot = bs_readahead_next(&r->ahead.ra)) && !memcmp(slot->digest, digest, BS_DIGEST_LEN)) {
+		struct bs_buf t;
+		if (slot->rc < 0) {
+			*e = slot->err;
+			bs_readahead_pop(&r->ahead.ra);
+			return NULL;
+		}
+		i = lru_insert(&r->lru, digest);
+		t = r->data[i];
+		r->data[i] = slot->data;
+		slot->data = t;
+		bs_readahead_pop(&r->ahead.ra);
+		return &r->data[i];
+	}
+	/* not read ahead (the producer went another way): read it here, and
+	 * leave the read-ahead as it is, for what comes next */
+	i = lru_insert(&r->lru, digest);
+	bs_buf_reset(&r->data[i]);
+	if (bs_chunk_get(r->repo, digest, &r->data[i], e) < 0) {
+		r->lru.used[i] = 0;
+		return NULL;
+	}
+	return &r->data[i];
+}
+
+/* A regular file's bytes, chunk by chunk or piece by piece, each checked
+ * against its chunk; a sparse file's extents, written sparse or with its
+ * holes as zeros. */
 static int write_data(struct bs_restore *r, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
 {
 	struct bs_tar_data data;
@@ -36,13 +103,18 @@ static int write_data(struct bs_restore *r, const struct bs_entry *ent, const st
 
 	bs_tar_data_begin(&data, r->out, &ent->rec, r->opts);
 	for (size_t i = 0; i < ent->nrefs; i++) {
-		bs_buf_reset(&r->data);
-		if (bs_chunk_get(r->repo, ent->refs[i].digest, &r->data, &why) < 0)
+		const struct bs_ref *ref = &ent->refs[i];
+		const struct bs_buf *bytes;
+		if (!(bytes = chunk_of(r, ref->digest, &why)))
 			return bs_err_set(e, why.code, "'%.200s': %s", path->p, why.msg);
-		if (r->data.len != ent->refs[i].size)
+		if (!ref->piece && bytes->len != ref->size)
 			return bs_err_set(e, BS_INPUT, "'%.200s': chunk %zu holds %zu bytes, not %" PRIu64, path->p, i,
-					  r->data.len, ent->refs[i].size);
-		bs_tar_data_add(&data, r->data.p, r->data.len);
+					  bytes->len, ref->size);
+		if (ref->piece && (ref->offset > bytes->len || ref->size > bytes->len - ref->offset))
+			return bs_err_set(e, BS_INPUT, "'%.200s': piece %zu (%" PRIu64 " bytes at %" PRIu64
+					  ") lies beyond the end of its chunk (%zu bytes)", path->p, i, ref->size,
+					  ref->offset, bytes->len);
+		bs_tar_data_add(&data, bytes->p + ref->offset, ref->size);
 	}
 	if (bs_tar_data_end(&data, &why) < 0)
 		return bs_err_set(e, why.code, "'%.200s': %s", path->p, why.msg);
@@ -193,25 +265,105 @@ static char **roots_of(struct bs_restore *r, char *const *paths, int n, struct b
 	return roots;
 }
 
+/* The producer that reads ahead: the same walk as the restore's, naming
+ * the chunks of the files whose data will be written, each once among the
+ * last few (the restore's cache keeps those). */
+static int ahead_visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
+{
+	struct bs_restore *r = arg;
+
+	(void)path;
+	if (ent->rec.kind != 'f')
+		return 0;
+	if (ent->rec.nlink > 1) {
+		if (bs_linkmap_get(&r->ahead.links, ent->rec.dev, ent->rec.ino))
+			return 0;
+		bs_linkmap_put(&r->ahead.links, ent->rec.dev, ent->rec.ino, (void *)1);
+	}
+	for (size_t i = 0; i < ent->nrefs; i++) {
+		if (lru_find(&r->ahead.lru, ent->refs[i].digest) >= 0)
+			continue;
+		lru_insert(&r->ahead.lru, ent->refs[i].digest);
+		if (bs_readahead_submit(&r->ahead.ra, ent->refs[i].digest) < 0)
+			return bs_err_set(e, BS_SYS, "stopped");
+	}
+	return 0;
+}
+
+static void *ahead_main(void *arg)
+{
+	struct bs_restore *r = arg;
+	struct bs_err e;
+
+	for (int i = 0; i < r->ahead.nroots; i++)
+		if (r->ahead.roots[i][0] &&
+		    bs_meta_walk(&r->ahead.meta, r->ahead.roots[i], strlen(r->ahead.roots[i]), ahead_visit, r, &e) < 0)
+			break;
+	bs_readahead_end(&r->ahead.ra);
+	return NULL;
+}
+
+/* Reading ahead is an optimisation: when it cannot start, the restore
+ * goes on without it. */
+static void ahead_start(struct bs_restore *r, char **roots, int nroots)
+{
+	struct bs_err ignored;
+	size_t window = 2 * r->threads + 2;
+
+	if (r->threads < 2 || bs_meta_open(&r->ahead.meta, r->repo, r->meta->id, &ignored) < 0)
+		return;
+	if (bs_readahead_start(&r->ahead.ra, r->repo, r->threads, window > 64 ? 64 : window) < 0) {
+		bs_meta_release(&r->ahead.meta);
+		return;
+	}
+	bs_linkmap_init(&r->ahead.links);
+	memset(&r->ahead.lru, 0, sizeof(r->ahead.lru));
+	r->ahead.roots = roots;
+	r->ahead.nroots = nroots;
+	if (pthread_create(&r->ahead.thread, NULL, ahead_main, r) != 0) {
+		bs_readahead_release(&r->ahead.ra);
+		bs_meta_release(&r->ahead.meta);
+		return;
+	}
+	r->ahead.on = 1;
+}
+
+static void ahead_stop(struct bs_restore *r)
+{
+	if (!r->ahead.on)
+		return;
+	bs_readahead_stop(&r->ahead.ra);
+	pthread_join(r->ahead.thread, NULL);
+	bs_readahead_release(&r->ahead.ra);
+	bs_meta_release(&r->ahead.meta);
+	bs_linkmap_release(&r->ahead.links, NULL);
+	r->ahead.on = 0;
+}
+
 int bs_restore_tar(struct bs_restore *r, char *const *paths, int n, struct bs_err *e)
 {
 	char **roots = roots_of(r, paths, n, e);
 	int nroots = n ? n : 1, rc = 0;
+	char *inside;
 
 	if (!roots)
 		return -1;
 	/* a path inside another one given is already in that one's subtree;
 	 * sorted, a path's ancestors among them come before it */
 	qsort(roots, (size_t)nroots, sizeof(*roots), by_path);
-	for (int i = 0; i < nroots && rc == 0; i++) {
-		int inside = 0;
-		for (int j = 0; j < i && !inside; j++)
-			inside = roots[j][0] && bs_path_covers(roots[j], strlen(roots[j]), roots[i], strlen(roots[i]));
-		if (inside && !(r->opts & BS_RESTORE_DIRONLY)) {
+	inside = bs_xcalloc((size_t)nroots, 1);
+	for (int i = 0; i < nroots; i++) {
+		for (int j = 0; j < i && !inside[i]; j++)
+			inside[i] = roots[j][0] && bs_path_covers(roots[j], strlen(roots[j]), roots[i], strlen(roots[i]));
+		if (inside[i] && !(r->opts & BS_RESTORE_DIRONLY))
 			roots[i][0] = '\0';	/* not a root any more */
+	}
+	if (!(r->opts & BS_RESTORE_DIRONLY))
+		ahead_start(r, roots, nroots);
+	for (int i = 0; i < nroots && rc == 0; i++) {
+		if (!roots[i][0])
 			continue;
-		}
-		if (!inside && ancestors(r, roots[i], e) < 0) {
+		if (!inside[i] && ancestors(r, roots[i], e) < 0) {
 			rc = -1;
 			break;
 		}
@@ -223,6 +375,8 @@ int bs_restore_tar(struct bs_restore *r, char *const *paths, int n, struct bs_er
 			rc = -1;
 		}
 	}
+	ahead_stop(r);
+	free(inside);
 	for (int i = 0; i < nroots; i++)
 		free(roots[i]);
 	free(roots);

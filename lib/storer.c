@@ -1,8 +1,10 @@
 /* storer.c - the chunk stream in, chunks into the repository on several threads, the manifest out in order. */
 #include <pthread.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "chunk.h"
 #include "chunker.h"
 #include "storer.h"
 
@@ -35,7 +37,7 @@
 #define HELD_MAX ((size_t)8 << 20)
 
 enum { JOB_FREE, JOB_QUEUED, JOB_DONE };
-enum { EV_CHUNK, EV_RECORD, EV_ABANDON };
+enum { EV_CHUNK, EV_RECORD, EV_ABANDON, EV_PACKED, EV_PIECE };
 enum { CH_PENDING, CH_STAGED, CH_DONE, CH_FAILED };
 
 struct job {
@@ -79,6 +81,8 @@ struct bs_storer_pool {
 	uint64_t fail_ev;
 	struct bs_err fail_err;
 	int file_new, has_chunks;	/* of the file whose events come next */
+	unsigned char newest[16][BS_DIGEST_LEN];	/* the last chunks stored new */
+	unsigned nnewest;			/* (pieces of them make new files) */
 	struct bs_store_staged *batch;
 };
 
@@ -92,12 +96,57 @@ void bs_storer_init(struct bs_storer *s, struct bs_repo *repo, struct bs_writer 
 	 * than this one, which the manifest carries to bs-index as the
 	 * backup's start: backups and chunks expire on one clock. */
 	s->now = bs_now();
+	bs_linkmap_init(&s->packs);
 }
 
 void bs_storer_release(struct bs_storer *s)
 {
 	bs_buf_release(&s->scratch);
+	bs_linkmap_release(&s->packs, free);
+	free(s->recent);
+	s->recent = NULL;
 }
+
+static uint64_t half(const unsigned char *d, int i)
+{
+	uint64_t v;
+	memcpy(&v, d + 8 * i, 8);
+	return v;
+}
+
+static struct bs_storer_pack *pack_of(struct bs_storer *s, const unsigned char *digest)
+{
+	struct bs_storer_pack *p = bs_linkmap_get(&s->packs, half(digest, 0), half(digest, 1));
+
+	return p && !memcmp(p->digest, digest, BS_DIGEST_LEN) ? p : NULL;
+}
+
+static struct bs_storer_pack *pack_put(struct bs_storer *s, const struct bs_storer_pack *v)
+{
+	struct bs_storer_pack *p = pack_of(s, v->digest);
+
+	if (!p) {
+		p = bs_xmalloc(sizeof(*p));
+		bs_linkmap_put(&s->packs, half(v->digest, 0), half(v->digest, 1), p);
+	}
+	*p = *v;
+	return p;
+}
+
+/* A C or R item: remembered until the next record, in case P items
+ * follow it (then it is a pack chunk). */
+static void remember(struct bs_storer *s, const unsigned char *digest, uint64_t size, int stored)
+{
+	if (s->nrecent == s->caprecent) {
+		s->caprecent = s->caprecent ? 2 * s->caprecent : 8;
+		s->recent = bs_xrealloc(s->recent, s->caprecent * sizeof(*s->recent));
+	}
+	memcpy(s->recent[s->nrecent].digest, digest, BS_DIGEST_LEN);
+	s->recent[s->nrecent].size = size;
+	s->recent[s->nrecent].stored = stored;
+	s->nrecent++;
+}
+
 
 static void *worker(void *arg)
 {
@@ -281,8 +330,14 @@ static void apply(struct bs_storer_pool *p)
 				s->n.new_bytes += ev->size;
 				s->n.stored_bytes += ev->disk_bytes;
 				p->file_new = 1;
+				memcpy(p->newest[p->nnewest++ % 16], ev->digest, BS_DIGEST_LEN);
 			}
 			p->has_chunks = 1;
+		} else if (ev->kind == EV_PIECE) {
+			p->has_chunks = 1;
+			for (unsigned k = 0; k < 16 && k < p->nnewest; k++)
+				if (!memcmp(p->newest[k], ev->digest, BS_DIGEST_LEN))
+					p->file_new = 1;
 		} else if (ev->kind == EV_RECORD) {
 			if (p->has_chunks)
 				p->file_new ? s->n.new_files++ : s->n.present_files++;
@@ -391,6 +446,41 @@ static int pass_ref(struct bs_storer *s, struct bs_storer_pool *p, const struct 
 			  rc == BS_STORE_EMPTY ? "empty in the repository" : "missing from the repository");
 }
 
+/* A P item: its chunk came earlier in this stream (then the piece must lie
+ * within it: its size is known) or is in the repository (checked, or
+ * stamped without an F line, as an R's is: once a chunk).  The C or R
+ * items just before a file's first piece are pack chunks, no file's. */
+static int take_piece(struct bs_storer *s, struct bs_storer_pool *p, const struct bs_stream *st,
+		      const struct bs_item *it, struct bs_err *e)
+{
+	struct bs_storer_pack *k;
+	struct event *ev;
+	char hex[BS_HEX_LEN + 1];
+
+	if (it->packed) {
+		for (size_t i = 0; i < s->nrecent; i++)
+			pack_put(s, &s->recent[i]);
+		s->nrecent = 0;
+		add_event(p, EV_PACKED);
+	}
+	if (!(k = pack_of(s, it->digest))) {
+		struct bs_storer_pack v = { .size = 0, .stored = 0 };
+		memcpy(v.digest, it->digest, BS_DIGEST_LEN);
+		if (pass_ref(s, p, st, it, e) < 0)
+			return -1;
+		k = pack_put(s, &v);
+	}
+	if (k->size && (it->offset > k->size || it->size > k->size - it->offset)) {
+		bs_hex(hex, it->digest);
+		return bs_err_set(e, BS_INPUT, "standard input: a piece at %" PRIu64 " of %" PRIu64
+				  " bytes lies beyond the end of chunk '%s' (%" PRIu64 " bytes)", it->offset, it->size,
+				  hex, k->size);
+	}
+	ev = add_event(p, EV_PIECE);
+	memcpy(ev->digest, it->digest, BS_DIGEST_LEN);
+	return 0;
+}
+
 /* One item of the input, into the held manifest. */
 static int store_item(struct bs_storer *s, struct bs_storer_pool *p, const struct bs_stream *st,
 		      struct bs_item *it, struct bs_err *e)
@@ -402,16 +492,24 @@ static int store_item(struct bs_storer *s, struct bs_storer_pool *p, const struc
 		/* every chunk is stamped with the backup's start: no earlier than
 		 * it, as expiry needs, and a chunk bs-chunk stamped since needs
 		 * no second utimensat(2) */
+		remember(s, it->digest, it->size, 0);
 		submit(p, it, &it->data);
 		bs_stream_ref(out, it->digest, it->size);
+		break;
+	case BS_ITEM_PIECE:
+		if (take_piece(s, p, st, it, e) < 0)
+			return -1;
+		bs_stream_piece(out, it->digest, it->offset, it->size);
 		break;
 	case BS_ITEM_REF:
 		if (pass_ref(s, p, st, it, e) < 0)
 			return -1;
+		remember(s, it->digest, it->size, 0);
 		bs_stream_ref(out, it->digest, it->size);
 		break;
 	case BS_ITEM_ABANDON:
 		add_event(p, EV_ABANDON);
+		s->nrecent = 0;
 		bs_stream_abandon(out);
 		break;
 	case BS_ITEM_STAT:
@@ -429,6 +527,7 @@ static int store_item(struct bs_storer *s, struct bs_storer_pool *p, const struc
 		add_event(p, EV_RECORD);
 		bs_stream_record(out, &it->rec, &s->scratch);
 		s->n.records++;
+		s->nrecent = 0;
 		break;
 	}
 	if (p->held.len > HELD_MAX)

@@ -101,7 +101,7 @@ int bs_value_head(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out,
 		struct bs_entry *ent = &l->v[i];
 		size_t off;
 		for (size_t j = 0; j < ent->nrefs; j++)
-			bs_ref_format(text, 'R', ent->refs[j].digest, ent->refs[j].size);
+			bs_ref_text(text, &ent->refs[j]);
 		nrefs += ent->nrefs;
 		off = text->len;
 		bs_rec_format(text, &ent->rec);

@@ -9,13 +9,14 @@ load helper
 setup() { setup_repo; }
 teardown() { teardown_repo; }
 
-# make_tree, plus two files of one chunk each (smaller than the smallest
-# chunk), so that a chunk's name is the SHA-256 of a file: one of random
-# bytes (stored raw), one of text (stored xz-compressed).
+# make_tree, plus two files of one chunk each (just over the smallest
+# chunk, so not packed with the small files, and too short for a cut),
+# so that a chunk's name is the SHA-256 of a file: one of random bytes
+# (stored raw), one of text (stored xz-compressed).
 check_tree() {
 	make_tree "$1"
-	head -c 10000 /dev/urandom > "$1/victim.raw"
-	{ printf 'tree %s\n' "$1"; yes 'a line that compresses well'; } | head -c 12000 > "$1/victim.xz"
+	head -c 16400 /dev/urandom > "$1/victim.raw"
+	{ printf 'tree %s\n' "$1"; yes 'a line that compresses well'; } | head -c 16400 > "$1/victim.xz"
 }
 
 # chunk_of FILE: the repository path of the one chunk of FILE

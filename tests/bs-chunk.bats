@@ -47,9 +47,13 @@ digests() {
 	[[ "$output" != *" BAD"* ]]
 	[[ "$output" != *DIFFERS* ]]
 	[ "${lines[-1]}" = "E 10" ]
-	# the records are the walk's records, in the walk's order
+	# the records are the walk's records, in the walk's order but for
+	# those held behind packed small files, which a big file's passes
 	bsparse "$T/walk" | grep '^F' > "$T/walk-recs"
 	bsparse "$T/chunks" | grep '^F' > "$T/chunk-recs"
+	cmp <(LC_ALL=C sort "$T/walk-recs") <(LC_ALL=C sort "$T/chunk-recs")
+	bsparse "$T/walk" | grep '^F' | grep -v '^F f' > "$T/walk-recs"
+	bsparse "$T/chunks" | grep '^F' | grep -v '^F f' > "$T/chunk-recs"
 	cmp "$T/walk-recs" "$T/chunk-recs"
 	# the counts for the closing report
 	bsparse "$T/chunks" | grep -qx 'S read-files 6'
@@ -227,7 +231,7 @@ PY
 	[ "$status" -eq 0 ]
 	run bsparse_contents "$T/chunks"
 	[ "$status" -eq 0 ]
-	[[ "${lines[2]}" == "F f "*" 16 "* ]]
+	printf '%s\n' "${lines[@]}" | grep -q '^F f .* 16 '
 }
 
 @test "bs-chunk: a file replaced by a FIFO after the walk is skipped without blocking; exit 1" {

@@ -60,7 +60,7 @@ restores() {
 
 # The chunk names (digests) a backup refers to, sorted, one a line.
 refs() {
-	bs-ls -r "$R" --records "$1" | tr '\0' '\n' | awk '$1 == "R" { print $2 }' | sort -u
+	bs-ls -r "$R" --records "$1" | tr '\0' '\n' | awk '$1 == "R" || $1 == "P" { print $2 }' | sort -u
 }
 
 # The chunk names in the repository, sorted, one a line.

@@ -202,11 +202,13 @@ refused_each() {
 }
 
 @test "bs-index: an unfinished backup keeps the records that came before the cut" {
-	# cut just after the record of .../sub/random
+	# cut just after the records of .../sub/random, .../hello and the
+	# newline file (small files, packed: their records may come after the
+	# big file's)
 	off=$(python3 -c '
 import sys
 d = open(sys.argv[1], "rb").read()
-print(d.index(b"/sub/random\0") + len(b"/sub/random\0"))' "$T/manifest")
+print(max(d.index(n) + len(n) for n in (b"/sub/random\0", b"/hello\0", b"/new\nline\0")))' "$T/manifest")
 	head -c "$off" "$T/manifest" > "$T/cut"
 	run bs-index -q -r "$R" -H testhost -s home < "$T/cut"
 	[ "$status" -eq 3 ]
@@ -293,19 +295,21 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 }
 
 @test "bs-index: malformed items after the header: exit 3, the backup unfinished, nothing else changed" {
-	d=$(bsparse "$T/manifest" | awk '$1 == "R" { print $2; exit }')
+	# hello is a small file: a piece (P) of a pack chunk (R just before)
+	read -r _ d off len <<< "$(bsparse "$T/manifest" | awk '$1 == "P" { print; exit }')"
+	size=$(bsparse "$T/manifest" | awk -v d="$d" '$1 == "R" && $2 == d { print $3; exit }')
 	D=$(tr a-f A-F <<< "$d")
-	bytes_replace "$T/manifest" "$T/upper-digest" "R $d" "R $D"
-	bytes_replace "$T/manifest" "$T/short-digest" "R $d" "R ${d:1}"
-	bytes_replace "$T/manifest" "$T/zero-size" "R $d 6" "R $d 0"
-	bytes_replace "$T/manifest" "$T/wrong-size" "R $d 6" "R $d 7"
+	bytes_replace "$T/manifest" "$T/upper-digest" "P $d" "P $D"
+	bytes_replace "$T/manifest" "$T/short-digest" "P $d" "P ${d:1}"
+	bytes_replace "$T/manifest" "$T/zero-size" "P $d $off $len" "P $d $off 0"
+	bytes_replace "$T/manifest" "$T/wrong-size" "P $d $off $len" "P $d $off $((len + 1))"
 	bytes_replace "$T/manifest" "$T/count" $'\nE 7\n' $'\nE 8\n'
 	{ cat "$T/manifest"; printf 'E 7\n'; } > "$T/after-trailer"
 	bytes_replace "$T/manifest" "$T/relative" " $T/src/hello" " src/hello"
 	bytes_replace "$T/manifest" "$T/unclean" " $T/src/hello" " $T/src/../src/hello"
-	bytes_replace "$T/manifest" "$T/bad-kind" "R $d 6"$'\n'"f " "R $d 6"$'\n'"x "
+	bytes_replace "$T/manifest" "$T/bad-kind" "P $d $off $len"$'\n'"f " "P $d $off $len"$'\n'"x "
 	bytes_replace "$T/manifest" "$T/bad-line" 'S read-files' 'Q read-files'
-	bytes_replace "$T/manifest" "$T/chunk-data" "R $d 6"$'\n' "C $d 6"$'\n'"hello"$'\n'
+	bytes_replace "$T/manifest" "$T/chunk-data" "R $d $size"$'\n' "C $d $size"$'\n'"hello"$'\n'
 	refused_each upper-digest short-digest zero-size wrong-size count after-trailer relative unclean bad-kind \
 		bad-line chunk-data
 	[ "$(finished_backups "$R")" -eq 0 ]

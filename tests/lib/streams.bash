@@ -16,6 +16,7 @@
 #                               whose record has any of them
 #                             C <digest> <size> ok|BAD   (BAD: SHA-256 differs)
 #                             R <digest> <size>
+#                             P <digest> <offset> <length>   (a piece)
 #                             A
 #                             S <key> <value>
 #                             L <digest> <entries> <files> <bytes> <ndirs> <id> <dir>
@@ -78,6 +79,8 @@ print("B %s %s" % (m.group(1).decode(), m.group(2).decode()))
 i = nl + 1
 records = 0
 pending = b""
+pieces = 0
+chunks = {}
 problems = 0
 after_head = nl + 1
 while i < len(data):
@@ -159,6 +162,7 @@ while i < len(data):
                 print("DIFFERS %s" % esc(path))
                 problems += 1
         pending = b""
+        pieces = 0
         print("F %s %s %s" % (" ".join(head), esc(target) if target else "-", esc(path)))
         if flags != b"0" or xattrs != b"-" or extents != b"-":
             print("X %s %s %s" % (flags.decode(), xattrs.decode(), extents.decode()))
@@ -179,14 +183,32 @@ while i < len(data):
                 sys.exit(2)
             body = data[i:i + size]
             i += size
+            if pieces:
+                bad("a chunk after pieces")
             pending += body
+            chunks[digest] = body
             ok = hashlib.sha256(body).hexdigest() == digest
             print("C %s %d %s" % (digest, size, "ok" if ok else "BAD"))
         else:
+            if pieces:
+                bad("a reference after pieces")
             print("R %s %d" % (digest, size))
+        continue
+    m = re.fullmatch(rb"P ([0-9a-f]{64}) ([0-9]+) ([1-9][0-9]*)", line)
+    if m:
+        digest, off, size = m.group(1).decode(), int(m.group(2)), int(m.group(3))
+        if not pieces:
+            pending = b""	# the C or R items before: pack chunks
+        pieces += 1
+        if digest in chunks:
+            if off + size > len(chunks[digest]):
+                bad("a piece beyond its chunk")
+            pending += chunks[digest][off:off + size]
+        print("P %s %d %d" % (digest, off, size))
         continue
     if line == b"A":
         pending = b""
+        pieces = 0
         print("A")
         continue
     m = re.fullmatch(rb"S ([!-~]+) ([0-9]+)", line)
