@@ -137,6 +137,8 @@ sshd_start() {
 	MaxStartups 100:30:200
 	MaxSessions 100
 	LogLevel VERBOSE
+	# the sanitizers' settings reach the far end (make check-asan)
+	AcceptEnv ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS TSAN_OPTIONS
 	CONF
 	if [ -n "${SSHD_SETENV:-}" ]; then
 		echo "SetEnv $SSHD_SETENV" >>"$dir/sshd_config"
@@ -146,7 +148,8 @@ sshd_start() {
 	# written by tests/lib/sshd.sh: ssh to the test sshd on port $port
 	exec ssh -F none -p $port -i '$dir/client_key' -o IdentitiesOnly=yes \\
 		-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \\
-		-o BatchMode=yes -o ConnectTimeout=10 -o LogLevel="\${SSH_LOGLEVEL:-ERROR}" "\$@"
+		-o BatchMode=yes -o ConnectTimeout=10 \\
+		-o SendEnv='ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS TSAN_OPTIONS' -o LogLevel="\${SSH_LOGLEVEL:-ERROR}" "\$@"
 	WRAP
 	chmod +x "$dir/ssh"
 	/usr/sbin/sshd -t -f "$dir/sshd_config" >"$dir/sshd.log" 2>&1 ||
