@@ -10,6 +10,13 @@
  *   bs_parse_age(s, &v)        seconds from "3600", "12h", "90d", "2y"; 0 or -1
  *   bs_hex(out, digest)        64 lowercase hex digits and a NUL
  *   bs_unhex(digest, hex, n)   the reverse of 64 hex digits; 0 or -1
+ *
+ * For the library's own parsers of SP-separated fields (records, listing
+ * lines; not part of the tools' interface):
+ *   struct bs_cursor { p, end }      the text still to parse
+ *   bs_cursor_field(c, &f, &n)       the next field, which must be non-empty
+ *                                    and ended by SP; it is skipped with its
+ *                                    SP.  Returns 0, or -1 when there is none.
  */
 #ifndef BS_PARSE_H
 #define BS_PARSE_H
@@ -27,5 +34,10 @@ int bs_parse_size(const char *s, uint64_t *out);
 int bs_parse_age(const char *s, int64_t *out);
 void bs_hex(char *out, const unsigned char *digest);
 int bs_unhex(unsigned char *digest, const char *hex, size_t n);
+
+struct bs_cursor {
+	const char *p, *end;
+};
+int bs_cursor_field(struct bs_cursor *c, const char **f, size_t *n);
 
 #endif

@@ -135,3 +135,15 @@ int bs_parse_age(const char *s, int64_t *out)
 	*out = (int64_t)v * mult;
 	return 0;
 }
+
+int bs_cursor_field(struct bs_cursor *c, const char **f, size_t *n)
+{
+	const char *sp = memchr(c->p, ' ', (size_t)(c->end - c->p));
+
+	if (!sp || sp == c->p)
+		return -1;
+	*f = c->p;
+	*n = (size_t)(sp - c->p);
+	c->p = sp + 1;
+	return 0;
+}
