@@ -3,133 +3,32 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "backup.h"
-#include "linkmap.h"
-#include "meta.h"
+#include "check.h"
 #include "repo.h"
 #include "tool.h"
 
 static const char usage[] =
 	"usage: bs-check -r repo [--read-data[=percent]] [backup ...]\n";
 
-struct check {
-	struct bs_repo repo;
-	struct bs_linkmap seen;		/* chunks already found present, by digest */
-	const char *id;
-	uint64_t entries, bytes, problems, chunks_read, refs;
-	double percent;
-	int read_data, listing_only;
-	struct bs_buf data;
-};
-
-static void problem(struct check *c, const char *fmt, const char *a, const char *b)
+/* every finding is a line of the report, on stdout */
+static void report(void *arg, int problem, const char *msg)
 {
-	printf(fmt, a, b);
-	putchar('\n');
-	c->problems++;
+	printf("%s\n", msg);
 }
 
-/* The set of digests already checked: the map is keyed by two 64-bit
- * halves of the digest, which for SHA-256 names cannot collide in practice. */
-static uint64_t half(const unsigned char *d, int i)
+static double percent_arg(const char *s)
 {
-	uint64_t v;
-	memcpy(&v, d + 8 * i, 8);
+	char *end;
+	double v = strtod(s, &end);
+
+	if (*end == '%')
+		end++;
+	if (*end || end == s || v <= 0 || v > 100)
+		tool_fail(BS_USAGE, "--read-data: a percentage above 0 and at most 100, not '%s'", s);
 	return v;
-}
-
-static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
-{
-	struct check *c = arg;
-	uint64_t sum = 0;
-	char hex[BS_HEX_LEN + 1], q[512];
-
-	if (ent->rec.kind == 'i')
-		return 0;
-	c->entries++;
-	if (ent->rec.kind != 'f' || c->listing_only)
-		return 0;
-	c->bytes += ent->rec.size;
-	for (size_t i = 0; i < ent->nrefs; i++) {
-		const unsigned char *d = ent->refs[i].digest;
-		sum += ent->refs[i].size;
-		c->refs++;
-		if (bs_linkmap_get(&c->seen, half(d, 0), half(d, 1)))
-			continue;
-		if (!bs_chunk_exists(&c->repo, d)) {
-			char where[700];
-			bs_hex(hex, d);
-			snprintf(where, sizeof(where), "%s: '%s'", c->id, bs_quote(path->p, path->len, q, sizeof(q)));
-			problem(c, "%s refers to chunk %s, which is missing or empty", where, hex);
-			continue;
-		}
-		bs_linkmap_put(&c->seen, half(d, 0), half(d, 1), (void *)1);
-	}
-	if (sum != ent->rec.size) {
-		problem(c, "%s: the chunks of '%s' do not add up to its size", c->id,
-			bs_quote(path->p, path->len, q, sizeof(q)));
-	}
-	return 0;
-}
-
-static void check_backup(struct check *c, const struct bs_summary *s)
-{
-	struct bs_meta_reader m;
-	struct bs_err e;
-	char n1[32], n2[32];
-
-	c->id = s->id;
-	if (!s->finished)
-		printf("%s: unfinished (files so far: %" PRIu64 ")\n", s->id, s->files);
-	if (bs_meta_open(&m, &c->repo, s->id, &e) < 0) {
-		problem(c, "%s: %s", s->id, e.msg);
-		return;
-	}
-	m.strict = 1;	/* heads too: bs-chunk trusts them without the text */
-	c->entries = c->bytes = 0;
-	/* a backup whose data expired keeps its listing; its chunks may be
-	 * gone by design, so only the listing is read */
-	c->listing_only = s->data_expired;
-	if (s->data_expired)
-		printf("%s: data expired; only its listing is kept\n", s->id);
-	if (bs_meta_walk(&m, "/", 1, visit, c, &e) < 0)
-		problem(c, "%s: %s", s->id, e.msg);
-	if (s->finished && !s->data_expired && (c->entries != s->files || c->bytes != s->bytes)) {
-		snprintf(n1, sizeof(n1), "%" PRIu64, c->entries);
-		snprintf(n2, sizeof(n2), "%" PRIu64, s->files);
-		printf("%s: the summary says %s entries and %" PRIu64 " bytes, the metadata holds %s and %" PRIu64 "\n",
-		       s->id, n2, s->bytes, n1, c->bytes);
-		c->problems++;
-	}
-	bs_meta_release(&m);
-}
-
-static int read_chunk(void *arg, const struct bs_chunk_file *f, struct bs_err *e)
-{
-	struct check *c = arg;
-	struct bs_err why;
-
-	if (!f->is_chunk)
-		return 0;
-	if (c->percent < 100 && (double)random() / RAND_MAX * 100.0 >= c->percent)
-		return 0;
-	c->chunks_read++;
-	if (f->size == 0) {
-		problem(c, "chunk %s is empty%s", f->name, "");
-		return 0;
-	}
-	bs_buf_reset(&c->data);
-	if (bs_chunk_get(&c->repo, f->digest, &c->data, &why) < 0) {
-		if (why.code != BS_INPUT)
-			return bs_err_set(e, why.code, "%s", why.msg);
-		printf("%s\n", why.msg);
-		c->problems++;
-	}
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -139,29 +38,19 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static struct check c;
-	struct bs_summary *v = NULL, one;
+	static struct bs_repo repo;
+	struct bs_check c;
+	struct bs_summary one;
 	struct bs_err e;
 	const char *path = NULL;
-	size_t n = 0;
-	int opt;
-	char *end;
+	double percent = 100;
+	int opt, read_data = 0;
 
 	tool_init("bs-check");
-	c.percent = 100;
 	while ((opt = getopt_long(argc, argv, "hr:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
-		case 'D':
-			c.read_data = 1;
-			if (optarg) {
-				c.percent = strtod(optarg, &end);
-				if (*end == '%')
-					end++;
-				if (*end || end == optarg || c.percent <= 0 || c.percent > 100)
-					tool_fail(BS_USAGE, "--read-data: a percentage above 0 and at most 100, not '%s'", optarg);
-			}
-			break;
+		case 'D': read_data = 1; percent = optarg ? percent_arg(optarg) : 100; break;
 		case 'h': tool_usage(usage, 1); break;
 		default: tool_usage(usage, 2);
 		}
@@ -169,32 +58,23 @@ int main(int argc, char **argv)
 	if (!path)
 		tool_usage(usage, 2);
 	/* shared: no expiry removes what is being checked */
-	if (bs_repo_open(&c.repo, path, &e) < 0 || bs_repo_lock(&c.repo, BS_LOCK_SHARED | BS_LOCK_READER, &e) < 0)
+	if (bs_repo_open(&repo, path, &e) < 0 || bs_repo_lock(&repo, BS_LOCK_SHARED | BS_LOCK_READER, &e) < 0)
 		tool_die(&e);
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
-	bs_linkmap_init(&c.seen);
-	if (optind < argc) {
-		for (int i = optind; i < argc; i++) {
-			if (bs_backup_resolve(&c.repo, argv[i], &one, &e) < 0)
-				tool_die(&e);
-			check_backup(&c, &one);
-		}
-	} else {
-		if (bs_backup_list(&c.repo, &v, &n, &e) < 0)
+	bs_check_init(&c, &repo, report, NULL);
+	for (int i = optind; i < argc; i++)
+		if (bs_backup_resolve(&repo, argv[i], &one, &e) < 0 || bs_check_backup(&c, &one, &e) < 0)
 			tool_die(&e);
-		for (size_t i = 0; i < n; i++)
-			check_backup(&c, &v[i]);
-		free(v);
-	}
-	if (c.read_data && bs_chunks_each(&c.repo, read_chunk, NULL, &c, &e) < 0)
+	if (optind == argc && bs_check_all(&c, &e) < 0)
 		tool_die(&e);
-	printf("checked %zu backups, %" PRIu64 " chunk references", optind < argc ? (size_t)(argc - optind) : n, c.refs);
-	if (c.read_data)
+	if (read_data && bs_check_data(&c, percent, &e) < 0)
+		tool_die(&e);
+	printf("checked %" PRIu64 " backups, %" PRIu64 " chunk references", c.backups, c.refs);
+	if (read_data)
 		printf(", read %" PRIu64 " chunks", c.chunks_read);
 	printf(": %" PRIu64 " problems\n", c.problems);
 	tool_close_stdout();
-	bs_linkmap_release(&c.seen, NULL);
-	bs_buf_release(&c.data);
-	bs_repo_close(&c.repo);
+	bs_check_release(&c);
+	bs_repo_close(&repo);
 	return c.problems ? BS_PARTIAL : BS_OK;
 }

@@ -1,0 +1,157 @@
+/* check.c - verify that a repository's backups can be restored, reporting what is not as findings. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+#include "chunk.h"
+#include "meta.h"
+#include "parse.h"
+
+__attribute__((format(printf, 3, 4)))
+static void finding(struct bs_check *c, int problem, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (problem)
+		c->problems++;
+	if (c->report)
+		c->report(c->arg, problem, msg);
+}
+
+void bs_check_init(struct bs_check *c, struct bs_repo *repo, bs_check_report *report, void *arg)
+{
+	memset(c, 0, sizeof(*c));
+	c->repo = repo;
+	c->report = report;
+	c->arg = arg;
+	bs_linkmap_init(&c->seen);
+	bs_buf_init(&c->data);
+}
+
+void bs_check_release(struct bs_check *c)
+{
+	bs_linkmap_release(&c->seen, NULL);
+	bs_buf_release(&c->data);
+}
+
+/* The set of digests already checked: the map is keyed by two 64-bit
+ * halves of the digest, which for SHA-256 names cannot collide in practice. */
+static uint64_t half(const unsigned char *d, int i)
+{
+	uint64_t v;
+	memcpy(&v, d + 8 * i, 8);
+	return v;
+}
+
+static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
+{
+	struct bs_check *c = arg;
+	uint64_t sum = 0;
+	char hex[BS_HEX_LEN + 1], q[512];
+
+	if (ent->rec.kind == 'i')
+		return 0;
+	c->entries++;
+	if (ent->rec.kind != 'f' || c->listing_only)
+		return 0;
+	c->bytes += ent->rec.size;
+	for (size_t i = 0; i < ent->nrefs; i++) {
+		const unsigned char *d = ent->refs[i].digest;
+		sum += ent->refs[i].size;
+		c->refs++;
+		if (bs_linkmap_get(&c->seen, half(d, 0), half(d, 1)))
+			continue;
+		if (!bs_chunk_exists(c->repo, d)) {
+			bs_hex(hex, d);
+			finding(c, 1, "%s: '%s' refers to chunk %s, which is missing or empty", c->id,
+				bs_quote(path->p, path->len, q, sizeof(q)), hex);
+			continue;
+		}
+		bs_linkmap_put(&c->seen, half(d, 0), half(d, 1), (void *)1);
+	}
+	if (sum != ent->rec.size)
+		finding(c, 1, "%s: the chunks of '%s' do not add up to its size", c->id,
+			bs_quote(path->p, path->len, q, sizeof(q)));
+	return 0;
+}
+
+int bs_check_backup(struct bs_check *c, const struct bs_summary *s, struct bs_err *e)
+{
+	struct bs_meta_reader m;
+	struct bs_err why;
+
+	c->id = s->id;
+	c->backups++;
+	if (!s->finished)
+		finding(c, 0, "%s: unfinished (files so far: %" PRIu64 ")", s->id, s->files);
+	if (bs_meta_open(&m, c->repo, s->id, &why) < 0) {
+		finding(c, 1, "%s: %s", s->id, why.msg);
+		return 0;
+	}
+	m.strict = 1;	/* heads too: bs-chunk trusts them without the text */
+	c->entries = c->bytes = 0;
+	/* a backup whose data expired keeps its listing; its chunks may be
+	 * gone by design, so only the listing is read */
+	c->listing_only = s->data_expired;
+	if (s->data_expired)
+		finding(c, 0, "%s: data expired; only its listing is kept", s->id);
+	if (bs_meta_walk(&m, "/", 1, visit, c, &why) < 0)
+		finding(c, 1, "%s: %s", s->id, why.msg);
+	if (s->finished && !s->data_expired && (c->entries != s->files || c->bytes != s->bytes))
+		finding(c, 1, "%s: the summary says %" PRIu64 " entries and %" PRIu64
+			" bytes, the metadata holds %" PRIu64 " and %" PRIu64,
+			s->id, s->files, s->bytes, c->entries, c->bytes);
+	bs_meta_release(&m);
+	return 0;
+}
+
+int bs_check_all(struct bs_check *c, struct bs_err *e)
+{
+	struct bs_summary *v;
+	size_t n;
+
+	if (bs_backup_list(c->repo, &v, &n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (bs_check_backup(c, &v[i], e) < 0) {
+			free(v);
+			return -1;
+		}
+	free(v);
+	return 0;
+}
+
+static int read_chunk(void *arg, const struct bs_chunk_file *f, struct bs_err *e)
+{
+	struct bs_check *c = arg;
+	struct bs_err why;
+
+	if (!f->is_chunk)
+		return 0;
+	if (c->percent < 100 && (double)random() / RAND_MAX * 100.0 >= c->percent)
+		return 0;
+	c->chunks_read++;
+	if (f->size == 0) {
+		finding(c, 1, "chunk %s is empty", f->name);
+		return 0;
+	}
+	bs_buf_reset(&c->data);
+	if (bs_chunk_get(c->repo, f->digest, &c->data, &why) < 0) {
+		if (why.code != BS_INPUT)
+			return bs_err_set(e, why.code, "%s", why.msg);
+		finding(c, 1, "%s", why.msg);
+	}
+	return 0;
+}
+
+int bs_check_data(struct bs_check *c, double percent, struct bs_err *e)
+{
+	c->percent = percent;
+	return bs_chunks_each(c->repo, read_chunk, NULL, c, e);
+}
