@@ -1,28 +1,12 @@
 /* bs-init - create a repository, or change the settings of one. */
 #include <getopt.h>
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "chunker.h"
-#include "repo.h"
+#include "init.h"
 #include "tool.h"
 
 static const char usage[] =
 	"usage: bs-init [-c avg-chunk-size] [-z xz-preset] [--max-age age] [--metadata-max-age age]\n"
 	"               [--refresh age] repo\n"
 	"       bs-init --set [--max-age age|none] [--metadata-max-age age|none] [--refresh age] repo\n";
-
-static int64_t age_arg(const char *s, const char *opt)
-{
-	int64_t v;
-
-	if (!strcmp(s, "none"))
-		return -1;
-	if (bs_parse_age(s, &v) < 0)
-		tool_fail(BS_USAGE, "%s: unusable age '%s' (like 90d, 12w, 2y)", opt, s);
-	return v;
-}
 
 int main(int argc, char **argv)
 {
@@ -34,75 +18,23 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bs_config cfg;
-	struct bs_chunker ck;
+	struct bs_init_opts o;
 	struct bs_err e;
-	uint64_t avg;
-	int c, set = 0, chunk_given = 0, preset_given = 0, age_given = 0, mage_given = 0;
-	int64_t age = -1, mage = -1, refresh = -1;
-	char *end;
+	int c;
 
 	tool_init("bs-init");
-	bs_config_default(&cfg);
+	bs_init_opts_default(&o);
 	while ((c = getopt_long(argc, argv, "hc:z:", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			if (bs_parse_size(optarg, &avg) < 0 || avg > BS_CHUNK_MAX_LIMIT / 4 || avg < 1024 ||
-			    (avg & (avg - 1)))
-				tool_fail(BS_USAGE, "-c: the average chunk size must be a power of two from 1K to 16M");
-			cfg.chunk_avg = (size_t)avg;
-			cfg.chunk_min = (size_t)avg / 4;
-			cfg.chunk_max = (size_t)avg * 4;
-			chunk_given = 1;
-			break;
-		case 'z':
-			cfg.xz_preset = (int)strtol(optarg, &end, 10);
-			if (*end || end == optarg || cfg.xz_preset < 0 || cfg.xz_preset > 9)
-				tool_fail(BS_USAGE, "-z: the xz preset is a number from 0 to 9");
-			preset_given = 1;
-			break;
-		case 'a': age = age_arg(optarg, "--max-age"); age_given = 1; break;
-		case 'm': mage = age_arg(optarg, "--metadata-max-age"); mage_given = 1; break;
-		case 'R':
-			if (bs_parse_age(optarg, &refresh) < 0)
-				tool_fail(BS_USAGE, "--refresh: unusable age '%s' (like 7d, 12h, 0)", optarg);
-			break;
-		case 'S': set = 1; break;
-		case 'h': tool_usage(usage, 1); break;
-		default: tool_usage(usage, 2);
-		}
+		if (c == 'h')
+			tool_usage(usage, 1);
+		if (c == '?' || c == ':')
+			tool_usage(usage, 2);
+		if (bs_init_opt(&o, c, optarg, &e) < 0)
+			tool_die(&e);
 	}
 	if (optind != argc - 1)
 		tool_usage(usage, 2);
-	if (set) {
-		struct bs_repo repo;
-		if (chunk_given || preset_given)
-			tool_fail(BS_USAGE, "--set changes retention and refresh only; chunk sizes and compression are fixed at init");
-		if (bs_repo_open(&repo, argv[optind], &e) < 0)
-			tool_die(&e);
-		if (age_given)
-			repo.cfg.max_age = age;
-		if (mage_given)
-			repo.cfg.metadata_max_age = mage;
-		if (refresh >= 0)
-			repo.cfg.refresh = refresh;
-		if (repo.cfg.max_age >= 0 && repo.cfg.metadata_max_age >= 0 &&
-		    repo.cfg.metadata_max_age < repo.cfg.max_age)
-			tool_fail(BS_USAGE, "--metadata-max-age cannot be shorter than --max-age");
-		if (bs_config_save(&repo, &e) < 0)
-			tool_die(&e);
-		bs_repo_close(&repo);
-		return 0;
-	}
-	cfg.max_age = age;
-	cfg.metadata_max_age = mage;
-	if (refresh >= 0)
-		cfg.refresh = refresh;
-	if (cfg.max_age >= 0 && cfg.metadata_max_age >= 0 && cfg.metadata_max_age < cfg.max_age)
-		tool_fail(BS_USAGE, "--metadata-max-age cannot be shorter than --max-age");
-	if (bs_chunker_init(&ck, cfg.chunk_min, cfg.chunk_avg, cfg.chunk_max) < 0)
-		tool_fail(BS_USAGE, "unusable chunk sizes");
-	if (bs_repo_create(argv[optind], &cfg, &e) < 0)
+	if (bs_init_run(&o, argv[optind], &e) < 0)
 		tool_die(&e);
 	return 0;
 }

@@ -1,0 +1,109 @@
+/* init.c - bs-init's work: a new repository's settings, checked, or new retention for an existing one. */
+#include <stdlib.h>
+#include <string.h>
+#include "chunker.h"
+#include "init.h"
+#include "parse.h"
+
+void bs_init_opts_default(struct bs_init_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	bs_config_default(&o->cfg);
+	o->age = o->mage = o->refresh = -1;
+}
+
+static int age_arg(const char *s, const char *opt, int64_t *v, struct bs_err *e)
+{
+	if (!strcmp(s, "none")) {
+		*v = -1;
+		return 0;
+	}
+	if (bs_parse_age(s, v) < 0)
+		return bs_err_set(e, BS_USAGE, "%s: unusable age '%s' (a number and a unit: 12h, 90d, 12w, 6m, 2y)",
+				  opt, s);
+	return 0;
+}
+
+int bs_init_opt(struct bs_init_opts *o, int opt, const char *arg, struct bs_err *e)
+{
+	uint64_t avg;
+	char *end;
+
+	switch (opt) {
+	case 'c':
+		if (bs_parse_size(arg, &avg) < 0 || avg > BS_CHUNK_MAX_LIMIT / 4 || avg < 1024 || (avg & (avg - 1)))
+			return bs_err_set(e, BS_USAGE, "-c: the average chunk size must be a power of two from 1K to 16M");
+		o->cfg.chunk_avg = (size_t)avg;
+		o->cfg.chunk_min = (size_t)avg / 4;
+		o->cfg.chunk_max = (size_t)avg * 4;
+		o->chunk_given = 1;
+		return 0;
+	case 'z':
+		o->cfg.xz_preset = (int)strtol(arg, &end, 10);
+		if (*end || end == arg || o->cfg.xz_preset < 0 || o->cfg.xz_preset > 9)
+			return bs_err_set(e, BS_USAGE, "-z: the xz preset is a number from 0 to 9");
+		o->preset_given = 1;
+		return 0;
+	case 'a':
+		o->age_given = 1;
+		return age_arg(arg, "--max-age", &o->age, e);
+	case 'm':
+		o->mage_given = 1;
+		return age_arg(arg, "--metadata-max-age", &o->mage, e);
+	case 'R':
+		if (bs_parse_age(arg, &o->refresh) < 0 && strcmp(arg, "0"))
+			return bs_err_set(e, BS_USAGE, "--refresh: unusable age '%s' (like 7d, 12h, 0)", arg);
+		if (!strcmp(arg, "0"))
+			o->refresh = 0;
+		return 0;
+	case 'S':
+		o->set = 1;
+		return 0;
+	}
+	return bs_err_set(e, BS_USAGE, "unknown setting");
+}
+
+static int ages_ok(const struct bs_config *c, struct bs_err *e)
+{
+	if (c->max_age >= 0 && c->metadata_max_age >= 0 && c->metadata_max_age < c->max_age)
+		return bs_err_set(e, BS_USAGE, "--metadata-max-age cannot be shorter than --max-age");
+	return 0;
+}
+
+static int change(struct bs_init_opts *o, const char *path, struct bs_err *e)
+{
+	struct bs_repo repo;
+	int rc;
+
+	if (o->chunk_given || o->preset_given)
+		return bs_err_set(e, BS_USAGE,
+				  "--set changes retention and refresh only; chunk sizes and compression are fixed at init");
+	if (bs_repo_open(&repo, path, e) < 0)
+		return -1;
+	if (o->age_given)
+		repo.cfg.max_age = o->age;
+	if (o->mage_given)
+		repo.cfg.metadata_max_age = o->mage;
+	if (o->refresh >= 0)
+		repo.cfg.refresh = o->refresh;
+	rc = ages_ok(&repo.cfg, e) < 0 ? -1 : bs_config_save(&repo, e);
+	bs_repo_close(&repo);
+	return rc;
+}
+
+int bs_init_run(struct bs_init_opts *o, const char *path, struct bs_err *e)
+{
+	struct bs_chunker ck;
+
+	if (o->set)
+		return change(o, path, e);
+	o->cfg.max_age = o->age;
+	o->cfg.metadata_max_age = o->mage;
+	if (o->refresh >= 0)
+		o->cfg.refresh = o->refresh;
+	if (ages_ok(&o->cfg, e) < 0)
+		return -1;
+	if (bs_chunker_init(&ck, o->cfg.chunk_min, o->cfg.chunk_avg, o->cfg.chunk_max) < 0)
+		return bs_err_set(e, BS_USAGE, "unusable chunk sizes");
+	return bs_repo_create(path, &o->cfg, e);
+}
