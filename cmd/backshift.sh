@@ -16,6 +16,14 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 verbose=0
 
 die() { printf 'backshift: %s\n' "$*" >&2; exit 2; }
+fail() { local st="$1"; shift; printf 'backshift: %s\n' "$*" >&2; exit "$st"; }
+
+# check_repo R: R is a repository this user can read, or one line and exit
+check_repo() {
+	local err st=0
+	err="$(bs-ls -r "$1" 2>&1 >/dev/null)" || st=$?
+	[ "$st" -eq 0 ] || fail "$st" "${err#bs-ls: }"
+}
 
 # Quote a command for -v as a shell would read it.
 show() {
@@ -69,6 +77,13 @@ cmd_save() {
 	shift $((OPTIND - 1))
 	[ -n "$repo" ] && [ $# -gt 0 ] || { printf '%s' "$usage" >&2; exit 2; }
 	[ -n "$subset" ] || subset="$(subset_of "$1")"
+	# the repository and the sources, checked once before any stage starts,
+	# so that a mistake is one line and records nothing
+	check_repo "$repo"
+	local p
+	for p in "$@"; do
+		[ -e "$p" ] || [ -L "$p" ] || fail 3 "cannot back up '$p': No such file or directory"
+	done
 	# a person at a terminal sees progress without asking for it
 	[ -t 2 ] && progress=(-P)
 	[ "$verbose" = 1 ] && show bs-walk "${xdev[@]}" "$@" '|' bs-chunk "${progress[@]}" -r "$repo" "${host[@]}" -s "$subset" \

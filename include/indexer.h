@@ -25,6 +25,9 @@
  *   bs_indexer_close(x, complete, e)
  *       Keep whatever came (the next backup reuses it): close the
  *       metadata and write the summary, finished when complete.
+ *   bs_indexer_discard(x, e)
+ *       Instead of closing: remove the backup, which holds nothing (no
+ *       record came: the stages before died at once).  0 or -1.
  *   bs_indexer_count(x, key)   an S line's total ("vanished", "new-bytes"...)
  *   bs_indexer_problems(x)     files not saved as they were
  *   bs_indexer_release(x)
@@ -67,6 +70,7 @@ int bs_indexer_open(struct bs_indexer *x, struct bs_repo *repo, const char *host
 int bs_indexer_run(struct bs_indexer *x, struct bs_stream *st, struct bs_err *why);
 void bs_indexer_on_signal(void *x);
 int bs_indexer_close(struct bs_indexer *x, int complete, struct bs_err *e);
+int bs_indexer_discard(struct bs_indexer *x, struct bs_err *e);
 uint64_t bs_indexer_count(const struct bs_indexer *x, const char *key);
 uint64_t bs_indexer_problems(const struct bs_indexer *x);
 void bs_indexer_release(struct bs_indexer *x);

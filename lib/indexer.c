@@ -252,6 +252,12 @@ int bs_indexer_close(struct bs_indexer *x, int complete, struct bs_err *e)
 	return bs_summary_write(x->repo, &x->sum, e);
 }
 
+int bs_indexer_discard(struct bs_indexer *x, struct bs_err *e)
+{
+	bs_meta_abort(&x->meta);
+	return bs_backup_remove(x->repo, x->sum.id, e);
+}
+
 void bs_indexer_release(struct bs_indexer *x)
 {
 	for (size_t i = 0; i < x->npriors; i++)

@@ -281,14 +281,14 @@ PY
 	[ "${lines[-1]}" = "E 0" ]
 }
 
-@test "bs-chunk: an empty stdin (find found nothing) is an empty, complete chunk stream" {
+@test "bs-chunk: an empty stdin (the stage before died, find failed) is an error: exit 3, a stream without trailer" {
 	run_out "$T/out" bs-chunk -r "$R" < /dev/null
-	[ "$status" -eq 0 ]
-	[ -z "$stderr" ]
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "bs-chunk: standard input is empty: the stage before wrote nothing" ]
 	run bsparse "$T/out"
-	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "B chunks 2" ]
-	[ "${lines[-1]}" = "E 0" ]
+	[ "$status" -ne 0 ]
+	[ "$(head -1 "$T/out")" = "B chunks 2" ]
+	run ! grep -a '^E ' "$T/out"
 }
 
 @test "bs-chunk: a walk stream cut short at any byte: exit 3, one line, no trailer, repository untouched" {

@@ -161,10 +161,11 @@ refused_each() {
 
 @test "bs-index: a manifest cut short leaves the backup listed as unfinished and exits 3" {
 	size=$(stat -c %s "$T/manifest")
-	hdr=$(head -n 2 "$T/manifest" | wc -c)     # B and T lines
+	# after the first record: a cut before any record records no backup
+	first=$(tr '\n\0' 'x\n' < "$T/manifest" | head -n 1 | wc -c)
 	snapshot "$R" > "$T/before"
 	n=0
-	for cut in $((hdr + 1)) $((hdr + 50)) $((size / 2)) $((size - 100)) $((size - 2)) $((size - 1)); do
+	for cut in $((first + 1)) $((first + 50)) $((size / 2)) $((size - 100)) $((size - 2)) $((size - 1)); do
 		n=$((n + 1))
 		head -c "$cut" "$T/manifest" > "$T/cut"
 		run --separate-stderr bs-index -q -r "$R" -H testhost -s "cut$n" < "$T/cut"
@@ -387,4 +388,27 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 	one_error bs-index
 	snapshot "$R" > "$T/after"
 	cmp "$T/before" "$T/after"
+}
+
+@test "bs-index: a manifest of no records, complete or cut short, records no backup: exit 3, one line" {
+	printf 'B manifest 2\nT 1700000000.000000000\nE 0\n' > "$T/none"
+	run --separate-stderr bs-index -r "$R" -H h -s s < "$T/none"
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "bs-index: standard input holds no records: no backup recorded" ]
+	[ -z "$output" ]
+	printf 'B manifest 2\nT 1700000000.000000000\n' > "$T/cut"
+	run --separate-stderr bs-index -r "$R" -H h -s s < "$T/cut"
+	[ "$status" -eq 3 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == "bs-index: standard input is truncated"*"no backup recorded" ]]
+	[ -z "$(ls -A "$R/backups")" ]
+}
+
+@test "bs-index: when find fails at once, the pipeline records no backup and fails" {
+	run bash -c 'find "$1/nonexistent" -print0 2>/dev/null | bs-walk | bs-chunk -r "$2" -H h -s s |
+		bs-store -r "$2" | bs-index -q -r "$2" -H h -s s' _ "$T" "$R"
+	[ "$status" -ne 0 ]
+	[ -z "$(ls -A "$R/backups")" ]
+	run bs-ls -r "$R"
+	[ -z "$output" ]
 }
