@@ -51,11 +51,13 @@ int main(int argc, char **argv)
 		tool_fail(BS_INPUT, "the data of backup '%s' has expired; only its listing is kept", sum.id);
 	if (bs_meta_open(&meta, &repo, sum.id, &e) < 0)
 		tool_die(&e);
+	if (sum.damaged)
+		tool_warn("the summary of backup '%s' is damaged; restoring what its metadata holds", sum.id);
 	bs_restore_init(&r, &repo, &meta, &out);
 	if (bs_restore_tar(&r, argv + optind + 1, argc - optind - 1, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);
 	bs_restore_release(&r);
 	bs_meta_release(&meta);
 	bs_repo_close(&repo);
-	return 0;
+	return sum.damaged ? BS_PARTIAL : BS_OK;
 }

@@ -19,6 +19,11 @@ static void report(void *arg, int problem, const char *msg)
 	printf("%s\n", msg);
 }
 
+static const char *plural(uint64_t n)
+{
+	return n == 1 ? "" : "s";
+}
+
 static double percent_arg(const char *s)
 {
 	char *end;
@@ -69,10 +74,11 @@ int main(int argc, char **argv)
 		tool_die(&e);
 	if (read_data && bs_check_data(&c, percent, &e) < 0)
 		tool_die(&e);
-	printf("checked %" PRIu64 " backups, %" PRIu64 " chunk references", c.backups, c.refs);
+	printf("checked %" PRIu64 " backup%s, %" PRIu64 " chunk reference%s", c.backups, plural(c.backups), c.refs,
+	       plural(c.refs));
 	if (read_data)
-		printf(", read %" PRIu64 " chunks", c.chunks_read);
-	printf(": %" PRIu64 " problems\n", c.problems);
+		printf(", read %" PRIu64 " chunk%s", c.chunks_read, plural(c.chunks_read));
+	printf(": %" PRIu64 " problem%s\n", c.problems, plural(c.problems));
 	tool_close_stdout();
 	bs_check_release(&c);
 	bs_repo_close(&repo);

@@ -26,6 +26,11 @@ static void list_backups(struct bs_repo *repo)
 	for (size_t i = 0; i < n; i++) {
 		char start[32], finish[32];
 		bs_time_format(start, sizeof(start), v[i].start);
+		if (v[i].damaged) {
+			printf("%s  %s  %-19s  %10s files  %14s bytes  (summary damaged)\n", v[i].id, start, "damaged",
+			       "?", "?");
+			continue;
+		}
 		if (v[i].finished)
 			bs_time_format(finish, sizeof(finish), v[i].finish);
 		else

@@ -88,7 +88,9 @@ int bs_check_backup(struct bs_check *c, const struct bs_summary *s, struct bs_er
 
 	c->id = s->id;
 	c->backups++;
-	if (!s->finished)
+	if (s->damaged)
+		finding(c, 1, "%s: the summary is damaged: its counts, host and subset are lost", s->id);
+	else if (!s->finished)
 		finding(c, 0, "%s: unfinished (files so far: %" PRIu64 ")", s->id, s->files);
 	if (bs_meta_open(&m, c->repo, s->id, &why) < 0) {
 		finding(c, 1, "%s: %s", s->id, why.msg);

@@ -208,7 +208,7 @@ static int expire_backups(struct bs_expire *x, struct bs_err *e)
 			if (!x->dry && bs_backup_remove(x->repo, s->id, e) < 0)
 				rc = -1;
 			x->backups++;
-		} else if (bs_time_cmp(s->start, x->cutoff) < 0 && !s->data_expired) {
+		} else if (bs_time_cmp(s->start, x->cutoff) < 0 && !s->data_expired && !s->damaged) {
 			report(x, BS_EXPIRED_DATA, s->id, NULL);
 			s->data_expired = 1;
 			if (!x->dry && bs_summary_write(x->repo, s, e) < 0)
