@@ -1,5 +1,6 @@
 /* bs-cat - write a backup, or part of it, as a GNU tar stream; or one chunk. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include "backup.h"
 #include "restore.h"
@@ -8,6 +9,21 @@
 static const char usage[] =
 	"usage: bs-cat -r repo backup [path ...] > archive.tar\n"
 	"       bs-cat -r repo --chunk digest > bytes\n";
+
+/* damage found while restoring: said, counted, and the restore goes on */
+static uint64_t damage;
+
+static void on_damage(void *arg, const char *msg)
+{
+	tool_warn("%s; that directory is skipped", msg);
+	damage++;
+}
+
+static void on_chunk(void *arg, const char *msg)
+{
+	tool_warn("%s", msg);
+	damage++;
+}
 
 int main(int argc, char **argv)
 {
@@ -53,11 +69,16 @@ int main(int argc, char **argv)
 		tool_die(&e);
 	if (sum.damaged)
 		tool_warn("the summary of backup '%s' is damaged; restoring what its metadata holds", sum.id);
+	meta.on_damage = on_damage;
 	bs_restore_init(&r, &repo, &meta, &out);
+	r.warn = on_chunk;
 	if (bs_restore_tar(&r, argv + optind + 1, argc - optind - 1, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);
 	bs_restore_release(&r);
 	bs_meta_release(&meta);
 	bs_repo_close(&repo);
-	return sum.damaged ? BS_PARTIAL : BS_OK;
+	if (damage)
+		tool_warn("backup '%s' is damaged: %" PRIu64 " chunk%s or listing%s could not be restored; see above",
+			  sum.id, damage, damage == 1 ? "" : "s", damage == 1 ? "" : "s");
+	return sum.damaged || damage ? BS_PARTIAL : BS_OK;
 }

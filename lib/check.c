@@ -81,6 +81,13 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 	return 0;
 }
 
+static void on_damage(void *arg, const char *msg)
+{
+	struct bs_check *c = arg;
+
+	finding(c, 1, "%s: %s", c->id, msg);
+}
+
 int bs_check_backup(struct bs_check *c, const struct bs_summary *s, struct bs_err *e)
 {
 	struct bs_meta_reader m;
@@ -97,6 +104,8 @@ int bs_check_backup(struct bs_check *c, const struct bs_summary *s, struct bs_er
 		return 0;
 	}
 	m.strict = 1;	/* heads too: bs-chunk trusts them without the text */
+	m.on_damage = on_damage;	/* one damaged listing hides no other */
+	m.damage_arg = c;
 	c->entries = c->bytes = 0;
 	/* a backup whose data expired keeps its listing; its chunks may be
 	 * gone by design, so only the listing is read */

@@ -163,6 +163,12 @@ static int walk_below(struct bs_meta_reader *m, struct bs_buf *path, bs_meta_vis
 
 	bs_listing_init(&l);
 	rc = fetch(m, path->p, path->len, &l, e);
+	if (rc < 0 && e && e->code == BS_INPUT && m->on_damage) {
+		/* one damaged listing loses that directory, not the walk */
+		m->on_damage(m->damage_arg, e->msg);
+		e->code = 0;
+		rc = 0;
+	}
 	if (rc <= 0) {
 		bs_listing_release(&l);
 		return rc;

@@ -2,6 +2,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include "parse.h"
 #include "record.h"
 #include "restore.h"
 #include "tar.h"
@@ -23,6 +25,28 @@ void bs_restore_release(struct bs_restore *r)
 	bs_buf_release(&r->data);
 }
 
+/* A chunk that cannot be had: zeros of its length in its place, as the
+ * original backshift did, so that the archive and the other files stay
+ * whole; the file and the chunk are named. */
+static void zeros_for(struct bs_restore *r, const struct bs_buf *path, size_t i, const unsigned char *digest,
+		      uint64_t size, const char *why)
+{
+	static const char zero[65536];
+	char hex[BS_HEX_LEN + 1], q[512], msg[2048];
+
+	bs_hex(hex, digest);
+	snprintf(msg, sizeof(msg), "'%s': chunk %zu (%s): %s; %" PRIu64 " zero bytes written in its place",
+		 bs_quote(path->p, path->len, q, sizeof(q)), i, hex, why, size);
+	if (r->warn)
+		r->warn(r->arg, msg);
+	r->damaged++;
+	for (uint64_t left = size; left > 0;) {
+		size_t n = left < sizeof(zero) ? (size_t)left : sizeof(zero);
+		bs_writer_add(r->out, zero, n);
+		left -= n;
+	}
+}
+
 /* A regular file's bytes, chunk by chunk, each checked against its size. */
 static int write_data(struct bs_restore *r, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
 {
@@ -30,14 +54,19 @@ static int write_data(struct bs_restore *r, const struct bs_entry *ent, const st
 
 	for (size_t i = 0; i < ent->nrefs; i++) {
 		struct bs_err why;
+		char msg[128];
 		bs_buf_reset(&r->data);
-		if (bs_chunk_get(r->repo, ent->refs[i].digest, &r->data, &why) < 0)
-			return bs_err_set(e, why.code, "'%.200s': %s", path->p, why.msg);
-		if (r->data.len != ent->refs[i].size)
-			return bs_err_set(e, BS_INPUT, "'%.200s': chunk %zu holds %zu bytes, not %" PRIu64, path->p, i,
-					  r->data.len, ent->refs[i].size);
-		bs_writer_add(r->out, r->data.p, r->data.len);
-		done += r->data.len;
+		if (bs_chunk_get(r->repo, ent->refs[i].digest, &r->data, &why) < 0) {
+			zeros_for(r, path, i, ent->refs[i].digest, ent->refs[i].size, why.msg);
+		} else if (r->data.len != ent->refs[i].size) {
+			snprintf(msg, sizeof(msg), "it holds %zu bytes, not %" PRIu64, r->data.len, ent->refs[i].size);
+			zeros_for(r, path, i, ent->refs[i].digest, ent->refs[i].size, msg);
+		} else {
+			bs_writer_add(r->out, r->data.p, r->data.len);
+		}
+		done += ent->refs[i].size;
+		if (r->out->err)
+			return bs_writer_flush(r->out, e);
 	}
 	if (done != ent->rec.size)
 		return bs_err_set(e, BS_INPUT, "'%.200s': its chunks hold %" PRIu64 " bytes, not %" PRIu64, path->p,
