@@ -24,7 +24,11 @@
  *       For bs_reader's on_signal: a checkpoint when *x->flush_now is set.
  *   bs_indexer_close(x, complete, e)
  *       Keep whatever came (the next backup reuses it): close the
- *       metadata and write the summary, finished when complete.
+ *       metadata and write the summary, finished when complete.  When the
+ *       metadata cannot be written in full (a full disk), what is there is
+ *       read back: usable, the backup stays unfinished as its last
+ *       checkpoint left it; not, the backup is removed (x->removed).  The
+ *       error says which.
  *   bs_indexer_discard(x, e)
  *       Instead of closing: remove the backup, which holds nothing (no
  *       record came: the stages before died at once).  0 or -1.
@@ -60,6 +64,7 @@ struct bs_indexer {
 	time_t last_checkpoint;
 	uint64_t files_at_checkpoint;
 	int warned;
+	int removed;			/* the close removed the backup */
 	volatile int *flush_now;	/* set by a signal handler */
 	void (*warn)(void *arg, const char *msg);
 	void *arg;

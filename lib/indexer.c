@@ -1,4 +1,5 @@
 /* indexer.c - a manifest stream into a backup: metadata, counters, checkpoints, summary. */
+#include <stdio.h>
 #include <string.h>
 #include "indexer.h"
 
@@ -63,8 +64,11 @@ int bs_indexer_open(struct bs_indexer *x, struct bs_repo *repo, const char *host
 			x->reuse[x->npriors] = &x->priors[x->npriors], x->npriors++;
 	if (bs_backup_create(repo, host, subset, st->time, st->has_floor ? st->floor : st->time, &x->sum, e) < 0)
 		return -1;
-	if (bs_meta_create(&x->meta, repo, x->sum.id, e) < 0)
+	if (bs_meta_create(&x->meta, repo, x->sum.id, e) < 0) {
+		/* no metadata, no backup: leave nothing half made */
+		bs_backup_remove(repo, x->sum.id, NULL);
 		return -1;
+	}
 	x->meta.reuse = x->reuse;
 	x->meta.nreuse = x->npriors;
 	x->last_checkpoint = time(NULL);
@@ -239,11 +243,43 @@ int bs_indexer_run(struct bs_indexer *x, struct bs_stream *st, struct bs_err *wh
 	return rc < 0 ? -1 : 0;
 }
 
+static int count_entry(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
+{
+	return 0;
+}
+
+/* After the metadata could not be written in full (a full disk): is what
+ * is there readable, every listing of it?  Read strictly, as bs-check
+ * would, so that no later tool trips on it. */
+static int metadata_usable(struct bs_indexer *x)
+{
+	struct bs_meta_reader m;
+	int rc;
+
+	if (bs_meta_open(&m, x->repo, x->sum.id, NULL) < 0)
+		return 0;
+	m.strict = 1;
+	rc = bs_meta_walk(&m, "/", 1, count_entry, NULL, NULL);
+	bs_meta_release(&m);
+	return rc >= 0;
+}
+
 int bs_indexer_close(struct bs_indexer *x, int complete, struct bs_err *e)
 {
 	x->sum.problems = bs_indexer_problems(x);
-	if (bs_meta_close(&x->meta, e) < 0)
+	if (bs_meta_close(&x->meta, e) < 0) {
+		size_t len = strlen(e->msg);
+		/* keep the unfinished backup if its metadata can be read (the
+		 * summary of its last checkpoint stands); else remove it */
+		if (metadata_usable(x)) {
+			snprintf(e->msg + len, sizeof(e->msg) - len, "; backup '%s' kept as unfinished", x->sum.id);
+		} else if (bs_backup_remove(x->repo, x->sum.id, NULL) == 0) {
+			snprintf(e->msg + len, sizeof(e->msg) - len, "; backup '%s' removed: its metadata was unusable",
+				 x->sum.id);
+			x->removed = 1;
+		}
 		return -1;
+	}
 	/* what the metadata holds: a path that came twice counts once */
 	x->sum.files = x->meta.entries;
 	x->sum.bytes = x->meta.bytes;

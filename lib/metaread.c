@@ -10,10 +10,13 @@
 
 int bs_meta_fail(struct bs_err *e, const char *what, const char *id)
 {
-	int code = gdbm_check_syserr(gdbm_errno) ? BS_SYS : BS_INPUT;
+	int sys = errno;
 
-	return bs_err_set(e, code, "cannot %s the metadata of '%s': %s", what, id,
-			  gdbm_strerror(gdbm_errno));
+	/* gdbm says "File write error"; the system's reason is in errno */
+	if (gdbm_check_syserr(gdbm_errno) && sys)
+		return bs_err_set(e, BS_SYS, "cannot %s the metadata of '%s': %s", what, id, strerror(sys));
+	return bs_err_set(e, gdbm_check_syserr(gdbm_errno) ? BS_SYS : BS_INPUT, "cannot %s the metadata of '%s': %s",
+			  what, id, gdbm_strerror(gdbm_errno));
 }
 
 int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id, struct bs_err *e)

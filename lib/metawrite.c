@@ -114,6 +114,7 @@ int bs_meta_create(struct bs_meta_writer *w, struct bs_repo *repo, const char *i
 	w->db = gdbm_fd_open(fd, path, 0, GDBM_NEWDB | GDBM_CLOERROR | GDBM_NOMMAP, NULL);
 	if (!w->db) {
 		bs_meta_fail(e, "create", id);
+		unlinkat(repo->dirfd, path, 0);	/* not a database: nothing may trip on it */
 		free(w->file);
 		return -1;
 	}

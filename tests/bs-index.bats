@@ -15,7 +15,7 @@ setup() {
 	bs-walk "$T/src" | bs-chunk -r "$R" | bs-store -r "$R" > "$T/manifest"
 }
 
-teardown() { teardown_repo; }
+teardown() { [ -n "${MNT:-}" ] && umount "$MNT" 2>/dev/null; teardown_repo; }
 
 # the snapshot of the repository without one backup's directory
 snapshot_without() {
@@ -411,4 +411,31 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 	[ -z "$(ls -A "$R/backups")" ]
 	run bs-ls -r "$R"
 	[ -z "$output" ]
+}
+
+@test "bs-index on a full disk (4 to 12 KiB free): the system's reason, and nothing later tools trip on" {
+	[ "$(id -u)" = 0 ] || skip "needs root to mount a small tmpfs"
+	mkdir -p "$T/mnt" "$T/many"
+	mount -t tmpfs -o size=4m tmpfs "$T/mnt" || skip "cannot mount a tmpfs"
+	MNT="$T/mnt"
+	for i in $(seq 1 1500); do printf 'x' > "$T/many/file-with-a-longish-name-$i"; done
+	bs-init -z 0 -c 64K "$T/mnt/repo"
+	bs-walk "$T/many" | bs-chunk -r "$T/mnt/repo" | bs-store -r "$T/mnt/repo" > "$T/manifest"
+	st=0
+	for kib in 4 8 12; do
+		avail=$(df -k --output=avail "$T/mnt" | tail -n 1)
+		rm -f "$T/mnt/filler"
+		head -c $(( (avail - kib) * 1024 )) /dev/zero > "$T/mnt/filler" 2>/dev/null || true
+		run --separate-stderr bs-index -q -r "$T/mnt/repo" -H h -s full < "$T/manifest"
+		echo "$kib KiB: $status: $stderr"
+		[ "$status" -eq 4 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == *"No space left on device"* ]]
+		[[ "$stderr" != *"File write error"* ]]
+		run bs-check -r "$T/mnt/repo"
+		echo "$output"
+		[ "$status" -eq 0 ] || st=1
+		rm -f "$T/mnt/filler"
+	done
+	[ "$st" -eq 0 ]
 }
