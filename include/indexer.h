@@ -16,7 +16,9 @@
  *       Returns 0, or -1 with e.
  *   bs_indexer_run(x, st, why)
  *       Read the stream to its end: 0, or -1 with why (bad input, a
- *       failed write, an interruption).  Every CHECKPOINT_FILES files the
+ *       failed write, an interruption).  Every chunk an R line names must
+ *       be in the repository (one look each distinct chunk; a hand-fed
+ *       manifest may name chunks that are not): else bad input.  Every CHECKPOINT_FILES files the
  *       summary is rewritten; every CHECKPOINT_SECONDS, and when
  *       *x->flush_now is set (SIGUSR1), the metadata gathered so far too.
  *       A checkpoint that fails is passed to x->warn once.
@@ -45,6 +47,7 @@
 #include <stdint.h>
 #include <time.h>
 #include "backup.h"
+#include "linkmap.h"
 #include "meta.h"
 #include "record.h"
 #include "repo.h"
@@ -65,6 +68,7 @@ struct bs_indexer {
 	uint64_t files_at_checkpoint;
 	int warned;
 	int removed;			/* the close removed the backup */
+	struct bs_linkmap present;	/* chunks found in the repository */
 	volatile int *flush_now;	/* set by a signal handler */
 	void (*warn)(void *arg, const char *msg);
 	void *arg;

@@ -45,6 +45,7 @@ int bs_indexer_open(struct bs_indexer *x, struct bs_repo *repo, const char *host
 	int rc;
 
 	x->repo = repo;
+	bs_linkmap_init(&x->present);
 	rc = bs_expiry_check(repo, st->has_floor ? st->floor : st->time, bs_now(), e);
 	if (rc < 0)
 		return -1;
@@ -178,6 +179,27 @@ static int take_listing(struct bs_indexer *x, const struct bs_item *it, struct b
 	return 0;
 }
 
+/* An R line's chunk is in the repository: bs-store vouches for the chunks
+ * it passes on, but a saved manifest fed to bs-index alone may name chunks
+ * that have gone.  One look each distinct chunk; an unchanged tree comes
+ * mostly as L items, which carry no R lines. */
+static int chunk_present(struct bs_indexer *x, const unsigned char *d, struct bs_err *e)
+{
+	uint64_t a, b;
+	char hex[BS_HEX_LEN + 1];
+
+	memcpy(&a, d, 8);
+	memcpy(&b, d + 8, 8);
+	if (bs_linkmap_get(&x->present, a, b))
+		return 0;
+	if (!bs_chunk_exists(x->repo, d)) {
+		bs_hex(hex, d);
+		return bs_err_set(e, BS_INPUT, "standard input: chunk %s is not in the repository", hex);
+	}
+	bs_linkmap_put(&x->present, a, b, (void *)1);
+	return 0;
+}
+
 /* A record, with the chunk references gathered in ent since the last one. */
 static int take_record(struct bs_indexer *x, const struct bs_item *it, struct bs_entry *ent, struct bs_buf *clean,
 		       struct bs_err *e)
@@ -213,6 +235,7 @@ int bs_indexer_run(struct bs_indexer *x, struct bs_stream *st, struct bs_err *wh
 	while ((rc = bs_stream_next(st, &it, why)) > 0) {
 		switch (it.type) {
 		case BS_ITEM_REF:
+			rc = chunk_present(x, it.digest, why);
 			bs_entry_addref(&ent, it.digest, it.size);
 			break;
 		case BS_ITEM_ABANDON:
@@ -301,4 +324,5 @@ void bs_indexer_release(struct bs_indexer *x)
 	for (size_t i = 0; i < x->nnamed; i++)
 		bs_meta_release(&x->named[i]);
 	x->npriors = x->nnamed = 0;
+	bs_linkmap_release(&x->present, NULL);
 }
