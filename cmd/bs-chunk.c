@@ -119,7 +119,9 @@ static int feed(struct state *s, int progress, struct bs_err *e)
 		bs_err_set(e, BS_INPUT, "standard input is empty: the stage before wrote nothing");
 		fail(s, e);
 	}
-	if (rc == 7 && (!memcmp(peek, "B walk ", 7) || !memcmp(peek, "B chunk", 7) || !memcmp(peek, "B manif", 7)))
+	/* find prints absolute paths (or "size path"): a "B " is a stream
+	 * header, and a damaged one is an error, not find output */
+	if (rc >= 2 && !memcmp(peek, "B ", 2))
 		return feed_stream(s, e);
 	return feed_find(s, e);
 }

@@ -78,6 +78,13 @@ int bs_stream_open(struct bs_stream *s, struct bs_reader *r, int kinds, struct b
 			      : bs_err_set(e, BS_INPUT, "%s is empty", r->what);
 	if (sscanf(s->line.p, "B %15s %u", kind, &version) != 2)
 		return bs_err_set(e, BS_INPUT, "%s has a malformed stream header", r->what);
+	{
+		/* exactly "B kind version": no trailing bytes, no leading zeros */
+		char again[64];
+		int n = snprintf(again, sizeof(again), "B %s %u", kind, version);
+		if (n < 0 || (size_t)n != s->line.len || memcmp(again, s->line.p, s->line.len))
+			return bs_err_set(e, BS_INPUT, "%s has a malformed stream header", r->what);
+	}
 	for (int i = 0; i < 3; i++)
 		if (!strcmp(kind, kind_names[i]))
 			s->kind = 1 << i;

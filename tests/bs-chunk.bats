@@ -404,3 +404,14 @@ PY
 	[ "$status" -eq 0 ]
 	stream_paths "$T/out" | tr '\0' Q | grep -q "$T/src/zz-afterQ"
 }
+
+@test "bs-chunk: a damaged stream header is an error, not find output: exit 3, one line" {
+	for h in 'B wa1k 1' 'B walk 1x' 'B walk 01' 'B walk 1 '; do
+		printf '%s\nE 0\n' "$h" > "$T/in"
+		run_out "$T/out" bs-chunk < "$T/in"
+		echo "$h: $status $stderr"
+		[ "$status" -eq 3 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == "bs-chunk: standard input "* ]]
+	done
+}

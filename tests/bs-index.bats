@@ -439,3 +439,60 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 	done
 	[ "$st" -eq 0 ]
 }
+
+@test "bs-index alone, fed a saved manifest naming a chunk that is not there: exit 3, the backup unfinished" {
+	# the manifest made in setup; one of its chunks removed afterwards
+	digest=$(tr '\0' '\n' < "$T/manifest" | grep -a '^R ' | head -n 1 | cut -d' ' -f2)
+	[ -n "$digest" ]
+	rm -f "$R/chunks/${digest:0:3}/$digest"
+	run --separate-stderr bs-index -q -r "$R" -H testhost -s gone < "$T/manifest"
+	[ "$status" -eq 3 ]
+	[ -z "$output" ]
+	[[ "${stderr_lines[-1]}" == "bs-index: backup '"*"' is unfinished: standard input: chunk $digest is not in the repository" ]]
+	run bs-ls -r "$R"
+	grep -q -- "-gone  .*  unfinished  " <<< "$output"
+	run bs-cat -r "$R" latest
+	[ "$status" -eq 3 ]
+}
+
+@test "bs-index: the same path as a directory and as a file: exit 3, one line naming it" {
+	mkdir -p "$T/two/x"
+	bs-walk "$T/two" > "$T/w1"
+	rmdir "$T/two/x"
+	printf 'f' > "$T/two/x"
+	bs-walk "$T/two/x" > "$T/w2"
+	# the records of both walks, one header, one trailer
+	python3 -c '
+import sys
+a = open(sys.argv[1], "rb").read(); b = open(sys.argv[2], "rb").read()
+ra = a[len(b"B walk 1\n"):a.rindex(b"E ")]; rb = b[len(b"B walk 1\n"):b.rindex(b"E ")]
+n = (ra + rb).count(b"\0")
+sys.stdout.buffer.write(b"B walk 1\n" + ra + rb + b"E %d\n" % n)' "$T/w1" "$T/w2" > "$T/both"
+	bs-chunk < "$T/both" | bs-store -r "$R" > "$T/m"
+	run --separate-stderr bs-index -q -r "$R" -H testhost -s both < "$T/m"
+	echo "$stderr"
+	[ "$status" -eq 3 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"'$T/two/x' is given both as a directory and as another kind of file"* ]]
+	[ "$(finished_backups "$R")" -eq 0 ]
+}
+
+@test "listings with a name holding '/', a duplicate name, or names out of order are refused" {
+	cc -I"$BS_ROOT/include" -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -o "$T/dec" "$BS_ROOT/tests/lib/listing-decode.c" \
+		"$BS_ROOT/lib/libbackshift.a" -lgdbm -llzma -lcrypto -lpthread
+	rec() { printf '%s 0644 0 0 root root 0 1.000000000 1.000000000 1 %d 1 0,0 0: %s\0' "$1" "$2" "$3"; }
+	{ rec f 1 a; rec f 2 b; } | "$T/dec" > "$T/o"
+	[ "$(cat "$T/o")" = "ok 2" ]
+	for bad in 'a/b' 'dup' 'order' '..'; do
+		case $bad in
+		a/b) { rec f 1 a; rec f 2 a/b; } ;;
+		dup) { rec f 1 a; rec d 2 a; } ;;
+		order) { rec f 1 b; rec f 2 a; } ;;
+		..) { rec d 1 ..; } ;;
+		esac > "$T/l"
+		run "$T/dec" < "$T/l"
+		echo "$bad: $output"
+		[ "$status" -eq 3 ]
+		[ "$output" = "malformed directory listing" ]
+	done
+}
