@@ -7,7 +7,11 @@
  *   bs_time_text(buf, t)       "sec.nsec", nine digits of nsec; buf holds
  *                              BS_TIME_TEXT bytes
  *   bs_parse_size(s, &v)       "1048576", "64K", "1M", "1GiB"; 0 or -1
- *   bs_parse_age(s, &v)        seconds from "3600", "12h", "90d", "2y"; 0 or -1
+ *   bs_parse_age(s, &v)        seconds from a whole number and a unit: s
+ *                              seconds, h hours, d days, w weeks, m months (30 days),
+ *                              y years (365 days): "12h", "90d", "6m", "2y";
+ *                              "0" alone; a bare number, or any other unit
+ *                              ("min", "M"), is refused.  0 or -1
  *   bs_hex(out, digest)        64 lowercase hex digits and a NUL
  *   bs_unhex(digest, hex, n)   the reverse of 64 hex digits; 0 or -1
  *

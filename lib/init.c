@@ -51,10 +51,9 @@ int bs_init_opt(struct bs_init_opts *o, int opt, const char *arg, struct bs_err 
 		o->mage_given = 1;
 		return age_arg(arg, "--metadata-max-age", &o->mage, e);
 	case 'R':
-		if (bs_parse_age(arg, &o->refresh) < 0 && strcmp(arg, "0"))
-			return bs_err_set(e, BS_USAGE, "--refresh: unusable age '%s' (like 7d, 12h, 0)", arg);
-		if (!strcmp(arg, "0"))
-			o->refresh = 0;
+		if (bs_parse_age(arg, &o->refresh) < 0)
+			return bs_err_set(e, BS_USAGE, "--refresh: unusable age '%s' (a number and a unit: 12h, 7d, 2w; or 0)",
+					  arg);
 		return 0;
 	case 'S':
 		o->set = 1;
