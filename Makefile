@@ -1,13 +1,16 @@
 # backshift - build, test and install the suite.
+# The suite's version: every tool's --version, and backshift's.
+VERSION = 0.9.0
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR = $(PREFIX)/bin
 MANDIR = $(PREFIX)/share/man
+COMPLETIONDIR = $(PREFIX)/share/bash-completion/completions
 
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
-CPPFLAGS += -Iinclude -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64
+CPPFLAGS += -Iinclude -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DBS_VERSION='"$(VERSION)"'
 LDLIBS = -lgdbm -llzma -lcrypto -lpthread
 
 TOOLS = bs-walk bs-chunk bs-store bs-index bs-cat bs-ls bs-expire bs-init bs-check
@@ -30,16 +33,18 @@ lib/%.o: lib/%.c $(HEADERS)
 cmd/%.o: cmd/%.c $(HEADERS) $(CMDHEADERS)
 	$(CC) $(CMDFLAGS) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
-cmd/common/%.o: cmd/common/%.c $(HEADERS) $(CMDHEADERS)
+cmd/common/%.o: cmd/common/%.c $(HEADERS) $(CMDHEADERS) Makefile
 	$(CC) $(CMDFLAGS) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
 
-bin/%: cmd/%.o cmd/common/tool.o cmd/common/progress.o lib/libbackshift.a
-	@mkdir -p bin
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< cmd/common/tool.o cmd/common/progress.o lib/libbackshift.a $(LDLIBS)
+COMMON = cmd/common/tool.o cmd/common/progress.o cmd/common/everyday.o
 
-bin/backshift: cmd/backshift.sh
+bin/%: cmd/%.o $(COMMON) lib/libbackshift.a
 	@mkdir -p bin
-	cp $< $@
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(COMMON) lib/libbackshift.a $(LDLIBS)
+
+bin/backshift: cmd/backshift.sh Makefile
+	@mkdir -p bin
+	sed 's/@VERSION@/$(VERSION)/' $< > $@
 	chmod 755 $@
 
 test: all
@@ -49,7 +54,7 @@ test: all
 # The whole suite again under AddressSanitizer and UBSan, in a separate tree.
 check-asan:
 	rm -rf build-asan && mkdir -p build-asan
-	cp -r Makefile lib cmd include tests man build-asan/
+	cp -r Makefile lib cmd include tests man contrib build-asan/
 	find build-asan -name '*.o' -o -name '*.a' | xargs rm -f
 	$(MAKE) -C build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 		LDFLAGS='-fsanitize=address,undefined' all
@@ -60,13 +65,16 @@ install: all
 	for t in $(TOOLS) backshift; do install -m 755 bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
 	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
 	install -m 644 man/bs-formats.5 $(DESTDIR)$(MANDIR)/man5/
+	mkdir -p $(DESTDIR)$(COMPLETIONDIR)
+	install -m 644 contrib/completion/backshift.bash $(DESTDIR)$(COMPLETIONDIR)/backshift
+	for t in $(TOOLS); do ln -sf backshift $(DESTDIR)$(COMPLETIONDIR)/$$t; done
 
 clean:
 	rm -f lib/*.o lib/*.a cmd/*.o cmd/common/*.o bin/bs-* bin/backshift
 	rm -rf build-asan
 
 .PHONY: all test check-asan install clean
-.SECONDARY: $(LIBOBJ) cmd/common/tool.o cmd/common/progress.o $(patsubst %,cmd/%.o,$(TOOLS))
+.SECONDARY: $(LIBOBJ) $(COMMON) $(patsubst %,cmd/%.o,$(TOOLS))
 
 # ---- torture and fuzzing (not part of `make test`) ----
 

@@ -3,12 +3,17 @@
 set -u
 set -o pipefail
 
-usage="usage: backshift [-v] init [bs-init options] repo
-       backshift [-v] save -r repo [-s subset] [-H host] [-P] [-x] path ...
-       backshift [-v] list -r repo [-l] [backup [path ...]]
-       backshift [-v] restore -r repo [-C dir] backup [path ...]
-       backshift [-v] expire -r repo [bs-expire options]
-       backshift [-v] check -r repo [bs-check options] [backup ...]
+version="@VERSION@"
+usage="usage: backshift [-v] init [bs-init options] [repo]
+       backshift [-v] save [-r repo] [-s subset] [-H host] [-P] [-q] [-x] [--exclude pattern]
+                 [--exclude-from file] [--exclude-caches] [--exclude-if-present name] path ...
+       backshift [-v] list [-r repo] [-H host] [-s subset] [-l] [--json] [backup [path ...]]
+       backshift [-v] restore [-r repo] [-H host] [-s subset] [-C dir] backup [path ...]
+       backshift [-v] diff [-r repo] [-H host] [-s subset] [-0] [--json] backup backup|dir [path ...]
+       backshift [-v] find [-r repo] [-H host] [-s subset] [-0] [--json] pattern
+       backshift [-v] expire [-r repo] [bs-expire options]
+       backshift [-v] check [-r repo] [bs-check options] [backup ...]
+       backshift --version
 "
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -17,6 +22,7 @@ verbose=0
 
 die() { printf 'backshift: %s\n' "$*" >&2; exit 2; }
 fail() { local st="$1"; shift; printf 'backshift: %s\n' "$*" >&2; exit "$st"; }
+bad_usage() { printf '%s' "$usage" >&2; exit 2; }
 
 # check_repo R: R is a repository this user can read, or one line and exit
 check_repo() {
@@ -61,53 +67,101 @@ subset_of() {
 	printf '%s' "$s"
 }
 
+# A subset name from several paths: each one's name, sorted and joined by
+# "+" (/home /etc -> etc+home), so that the order they are given in does
+# not matter; over 100 bytes, cut and ended by a checksum of the whole.
+subset_of_all() {
+	local p s
+	s="$(for p in "$@"; do subset_of "$(realpath -m -- "$p")"; printf '\n'; done | LC_ALL=C sort -u | paste -sd+ -)"
+	if [ "${#s}" -gt 100 ]; then
+		s="${s:0:88}+$(printf '%s' "$s" | cksum | cut -d' ' -f1)"
+	fi
+	printf '%s' "$s"
+}
+
+# The repository: -r, else $BACKSHIFT_REPOSITORY.
+repo="${BACKSHIFT_REPOSITORY:-}"
+need_repo() {
+	[ -n "$repo" ] || die "no repository: give -r repo, or set BACKSHIFT_REPOSITORY"
+}
+
 cmd_save() {
-	local repo="" subset="" host=() progress=() xdev=() opt
-	OPTIND=1
-	while getopts "r:s:H:Px" opt; do
-		case "$opt" in
-		r) repo="$OPTARG" ;;
-		s) subset="$OPTARG" ;;
-		H) host=(-H "$OPTARG") ;;
-		P) progress=(-P) ;;
-		x) xdev=(-x) ;;
-		*) printf '%s' "$usage" >&2; exit 2 ;;
+	local subset="" host=() progress=() walk=() quiet=() paths=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		-r) [ $# -ge 2 ] || bad_usage; repo="$2"; shift 2 ;;
+		-s) [ $# -ge 2 ] || bad_usage; subset="$2"; shift 2 ;;
+		-H) [ $# -ge 2 ] || bad_usage; host=(-H "$2"); shift 2 ;;
+		-P) progress=(-P); shift ;;
+		-q) quiet=(-q); shift ;;
+		-x|--one-file-system) walk+=(-x); shift ;;
+		--exclude|--exclude-from|--exclude-if-present)
+			[ $# -ge 2 ] || bad_usage; walk+=("$1" "$2"); shift 2 ;;
+		--exclude=*|--exclude-from=*|--exclude-if-present=*) walk+=("$1"); shift ;;
+		--exclude-caches) walk+=("$1"); shift ;;
+		--) shift; paths+=("$@"); break ;;
+		-?*) bad_usage ;;
+		*) paths+=("$1"); shift ;;
 		esac
 	done
-	shift $((OPTIND - 1))
-	[ -n "$repo" ] && [ $# -gt 0 ] || { printf '%s' "$usage" >&2; exit 2; }
-	[ -n "$subset" ] || subset="$(subset_of "$1")"
+	need_repo
+	[ ${#paths[@]} -gt 0 ] || bad_usage
+	[ -n "$subset" ] || subset="$(subset_of_all "${paths[@]}")"
 	# the repository and the sources, checked once before any stage starts,
 	# so that a mistake is one line and records nothing
 	check_repo "$repo"
 	local p
-	for p in "$@"; do
+	for p in "${paths[@]}"; do
 		[ -e "$p" ] || [ -L "$p" ] || fail 3 "cannot back up '$p': No such file or directory"
 	done
 	# a person at a terminal sees progress without asking for it
-	[ -t 2 ] && progress=(-P)
-	[ "$verbose" = 1 ] && show bs-walk "${xdev[@]}" "$@" '|' bs-chunk "${progress[@]}" -r "$repo" "${host[@]}" -s "$subset" \
-		'|' bs-store -r "$repo" '|' bs-index -r "$repo" "${host[@]}" -s "$subset"
-	bs-walk "${xdev[@]}" "$@" | bs-chunk "${progress[@]}" -r "$repo" "${host[@]}" -s "$subset" |
-		bs-store -r "$repo" | bs-index -r "$repo" "${host[@]}" -s "$subset"
+	[ -t 2 ] && [ ${#quiet[@]} -eq 0 ] && progress=(-P)
+	[ "$verbose" = 1 ] && show bs-walk "${walk[@]}" -- "${paths[@]}" '|' bs-chunk "${progress[@]}" -r "$repo" "${host[@]}" -s "$subset" \
+		'|' bs-store -r "$repo" '|' bs-index "${quiet[@]}" -r "$repo" "${host[@]}" -s "$subset"
+	bs-walk "${walk[@]}" -- "${paths[@]}" | bs-chunk "${progress[@]}" -r "$repo" "${host[@]}" -s "$subset" |
+		bs-store -r "$repo" | bs-index "${quiet[@]}" -r "$repo" "${host[@]}" -s "$subset"
 	worst "${PIPESTATUS[@]}"
 }
 
-cmd_restore() {
-	local repo="" dir="." opt
-	OPTIND=1
-	while getopts "r:C:" opt; do
-		case "$opt" in
-		r) repo="$OPTARG" ;;
-		C) dir="$OPTARG" ;;
-		*) printf '%s' "$usage" >&2; exit 2 ;;
+# -r, -H and -s, shared by the verbs that read a repository; the rest in
+# rest=() for the tool.
+scope=()
+rest=()
+parse_scoped() {
+	local flags="$1"
+	shift
+	scope=()
+	rest=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		-r) [ $# -ge 2 ] || bad_usage; repo="$2"; shift 2 ;;
+		-H|-s) [ $# -ge 2 ] || bad_usage; scope+=("$1" "$2"); shift 2 ;;
+		--) shift; rest+=("$@"); break ;;
+		-?*)
+			case " $flags " in
+			*" $1 "*) rest+=("$1"); shift ;;
+			*" $1="*) [ $# -ge 2 ] || bad_usage; rest+=("$1" "$2"); shift 2 ;;
+			*) bad_usage ;;
+			esac ;;
+		*) rest+=("$1"); shift ;;
 		esac
 	done
-	shift $((OPTIND - 1))
-	[ -n "$repo" ] && [ $# -ge 1 ] || { printf '%s' "$usage" >&2; exit 2; }
+	need_repo
+}
+
+cmd_restore() {
+	local dir="." args=()
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		-C) [ $# -ge 2 ] || bad_usage; dir="$2"; shift 2 ;;
+		*) args+=("$1"); shift ;;
+		esac
+	done
+	parse_scoped "" "${args[@]}"
+	[ ${#rest[@]} -ge 1 ] || bad_usage
 	mkdir -p -- "$dir" || exit 4
-	[ "$verbose" = 1 ] && show bs-cat -r "$repo" "$@" '|' tar -x -p -f - -C "$dir"
-	bs-cat -r "$repo" "$@" | tar -x -p -f - -C "$dir"
+	[ "$verbose" = 1 ] && show bs-cat -r "$repo" "${scope[@]}" "${rest[@]}" '|' tar -x -p -f - -C "$dir"
+	bs-cat -r "$repo" "${scope[@]}" "${rest[@]}" | tar -x -p -f - -C "$dir"
 	local st=("${PIPESTATUS[@]}")
 	# bs-cat's status says what went wrong; tar failing on its own
 	# (a full disk, a permission) is a system failure
@@ -116,20 +170,40 @@ cmd_restore() {
 }
 
 cmd_list() {
-	local repo="" long=() opt
-	OPTIND=1
-	while getopts "r:l" opt; do
-		case "$opt" in
-		r) repo="$OPTARG" ;;
-		l) long=(-l) ;;
-		*) printf '%s' "$usage" >&2; exit 2 ;;
+	local long=() json=() a
+	parse_scoped "-l --json" "$@"
+	set -- "${rest[@]}"
+	rest=()
+	for a in "$@"; do
+		case "$a" in
+		-l) long=(-l) ;;
+		--json) json=(--json) ;;
+		*) rest+=("$a") ;;
 		esac
 	done
-	shift $((OPTIND - 1))
-	[ -n "$repo" ] || { printf '%s' "$usage" >&2; exit 2; }
-	if [ $# -eq 0 ]; then long=(); elif [ ${#long[@]} -eq 0 ]; then long=(-l); fi
-	[ "$verbose" = 1 ] && show bs-ls -r "$repo" "${long[@]}" "$@"
-	exec bs-ls -r "$repo" "${long[@]}" "$@"
+	if [ ${#rest[@]} -eq 0 ]; then long=(); elif [ ${#long[@]} -eq 0 ] && [ ${#json[@]} -eq 0 ]; then long=(-l); fi
+	if [ ${#rest[@]} -gt 0 ] && [ ${#json[@]} -gt 0 ]; then
+		# a backup's summary, as JSON
+		[ ${#rest[@]} -eq 1 ] || bad_usage
+		[ "$verbose" = 1 ] && show bs-ls -r "$repo" "${scope[@]}" --summary --json "${rest[@]}"
+		exec bs-ls -r "$repo" "${scope[@]}" --summary --json "${rest[@]}"
+	fi
+	[ "$verbose" = 1 ] && show bs-ls -r "$repo" "${scope[@]}" "${long[@]}" "${json[@]}" "${rest[@]}"
+	exec bs-ls -r "$repo" "${scope[@]}" "${long[@]}" "${json[@]}" "${rest[@]}"
+}
+
+cmd_diff() {
+	parse_scoped "-0 --json" "$@"
+	[ ${#rest[@]} -ge 2 ] || bad_usage
+	[ "$verbose" = 1 ] && show bs-ls -r "$repo" "${scope[@]}" --diff "${rest[@]}"
+	exec bs-ls -r "$repo" "${scope[@]}" --diff "${rest[@]}"
+}
+
+cmd_find() {
+	parse_scoped "-0 --json" "$@"
+	[ ${#rest[@]} -ge 1 ] || bad_usage
+	[ "$verbose" = 1 ] && show bs-ls -r "$repo" "${scope[@]}" --find "${rest[@]}"
+	exec bs-ls -r "$repo" "${scope[@]}" --find "${rest[@]}"
 }
 
 passthrough() {
@@ -143,11 +217,12 @@ while [ $# -gt 0 ]; do
 	case "$1" in
 	-v) verbose=1; shift ;;
 	-h|--help) printf '%s' "$usage"; exit 0 ;;
-	-*) printf '%s' "$usage" >&2; exit 2 ;;
+	--version) printf 'backshift %s\n' "$version"; exit 0 ;;
+	-*) bad_usage ;;
 	*) break ;;
 	esac
 done
-[ $# -gt 0 ] || { printf '%s' "$usage" >&2; exit 2; }
+[ $# -gt 0 ] || bad_usage
 verb="$1"
 shift
 case "$verb" in
@@ -155,7 +230,9 @@ init) passthrough bs-init "$@" ;;
 save) cmd_save "$@" ;;
 list) cmd_list "$@" ;;
 restore) cmd_restore "$@" ;;
+diff) cmd_diff "$@" ;;
+find) cmd_find "$@" ;;
 expire) passthrough bs-expire "$@" ;;
 check) passthrough bs-check "$@" ;;
-*) die "unknown verb '$verb' (init, save, list, restore, expire, check)" ;;
+*) die "unknown verb '$verb' (init, save, list, restore, diff, find, expire, check)" ;;
 esac

@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include "backup.h"
 #include "restore.h"
+#include "select.h"
 #include "tool.h"
+#include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-cat -r repo backup [path ...] > archive.tar\n"
+	"usage: bs-cat -r repo [-H host] [-s subset] backup [path ...] > archive.tar\n"
 	"       bs-cat -r repo --chunk digest > bytes\n";
 
 /* damage found while restoring: said, counted, and the restore goes on */
@@ -30,6 +32,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "chunk", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bs_repo repo;
@@ -38,18 +41,22 @@ int main(int argc, char **argv)
 	struct bs_restore r;
 	struct bs_summary sum;
 	struct bs_err e;
-	const char *path = NULL, *chunk = NULL;
+	const char *path = NULL, *chunk = NULL, *host = NULL, *subset = NULL;
 	int opt;
 
 	tool_init("bs-cat");
-	while ((opt = getopt_long(argc, argv, "hr:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "hr:H:s:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
 		case 'C': chunk = optarg; break;
+		case 'H': host = optarg; break;
+		case 's': subset = optarg; break;
 		case 'h': tool_usage(usage, 1); break;
+		case 'V': tool_version();
 		default: tool_usage(usage, 2);
 		}
 	}
+	path = tool_repo(path);
 	if (!path || (chunk ? optind != argc : optind >= argc))
 		tool_usage(usage, 2);
 	/* shared, like a backup's: an expiry waits until the restore is done */
@@ -61,7 +68,7 @@ int main(int argc, char **argv)
 			tool_die(&e);
 		return 0;
 	}
-	if (bs_backup_resolve(&repo, argv[optind], &sum, &e) < 0)
+	if (bs_backup_resolve_in(&repo, argv[optind], host, subset, &sum, &e) < 0)
 		tool_die(&e);
 	if (sum.data_expired)
 		tool_fail(BS_INPUT, "the data of backup '%s' has expired; only its listing is kept", sum.id);

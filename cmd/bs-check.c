@@ -3,20 +3,51 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "backup.h"
 #include "check.h"
 #include "repo.h"
 #include "tool.h"
+#include "units.h"
+#include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-check -r repo [--read-data[=percent]] [backup ...]\n";
+	"usage: bs-check -r repo [--read-data[=percent]] [--json] [backup ...]\n";
 
-/* every finding is a line of the report, on stdout */
-static void report(void *arg, int problem, const char *msg)
+static int json;
+static struct bs_buf jb;
+
+/* every finding is a line of the report, on stdout; with --json, an
+ * object saying what it is about, and what */
+static void report(void *arg, const struct bs_check_finding *f)
 {
-	printf("%s\n", msg);
+	const char *sep = "";
+
+	if (!json) {
+		printf("%s\n", f->line);
+		return;
+	}
+	bs_buf_adds(&jb, "{");
+	if (f->backup) {
+		bs_json_field(&jb, "backup", f->backup, strlen(f->backup));
+		sep = ",";
+	}
+	if (f->path) {
+		bs_buf_adds(&jb, sep);
+		bs_json_field(&jb, "path", f->path, f->pathlen);
+		sep = ",";
+	}
+	if (f->chunk) {
+		bs_buf_adds(&jb, sep);
+		bs_json_field(&jb, "chunk", f->chunk, strlen(f->chunk));
+		sep = ",";
+	}
+	bs_buf_adds(&jb, sep);
+	bs_json_field(&jb, f->problem ? "problem" : "note", f->what, strlen(f->what));
+	bs_buf_adds(&jb, "}");
+	tool_json_line(&jb);
 }
 
 static const char *plural(uint64_t n)
@@ -41,6 +72,8 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "read-data", optional_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "json", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct bs_repo repo;
@@ -57,9 +90,12 @@ int main(int argc, char **argv)
 		case 'r': path = optarg; break;
 		case 'D': read_data = 1; percent = optarg ? percent_arg(optarg) : 100; break;
 		case 'h': tool_usage(usage, 1); break;
+		case 'V': tool_version();
+		case 'J': json = 1; break;
 		default: tool_usage(usage, 2);
 		}
 	}
+	path = tool_repo(path);
 	if (!path)
 		tool_usage(usage, 2);
 	/* shared: no expiry removes what is being checked */
@@ -74,13 +110,21 @@ int main(int argc, char **argv)
 		tool_die(&e);
 	if (read_data && bs_check_data(&c, percent, &e) < 0)
 		tool_die(&e);
-	printf("checked %" PRIu64 " backup%s, %" PRIu64 " chunk reference%s", c.backups, plural(c.backups), c.refs,
-	       plural(c.refs));
-	if (read_data)
-		printf(", read %" PRIu64 " chunk%s", c.chunks_read, plural(c.chunks_read));
-	printf(": %" PRIu64 " problem%s\n", c.problems, plural(c.problems));
+	if (json) {
+		bs_buf_addf(&jb, "{\"summary\":true,\"backups\":%" PRIu64 ",\"references\":%" PRIu64
+			    ",\"chunks_read\":%" PRIu64 ",\"problems\":%" PRIu64 "}",
+			    c.backups, c.refs, c.chunks_read, c.problems);
+		tool_json_line(&jb);
+	} else {
+		printf("checked %" PRIu64 " backup%s, %" PRIu64 " chunk reference%s", c.backups, plural(c.backups),
+		       c.refs, plural(c.refs));
+		if (read_data)
+			printf(", read %" PRIu64 " chunk%s", c.chunks_read, plural(c.chunks_read));
+		printf(": %" PRIu64 " problem%s\n", c.problems, plural(c.problems));
+	}
 	tool_close_stdout();
 	bs_check_release(&c);
+	bs_buf_release(&jb);
 	bs_repo_close(&repo);
 	return c.problems ? BS_PARTIAL : BS_OK;
 }

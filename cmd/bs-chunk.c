@@ -9,6 +9,7 @@
 #include "repo.h"
 #include "spool.h"
 #include "tool.h"
+#include "everyday.h"
 
 static const char usage[] =
 	"usage: bs-chunk [-P] [-r repo [-H host] [-s subset] [-p backup]...] < stream\n";
@@ -159,7 +160,13 @@ int main(int argc, char **argv)
 	int c, rc, progress = 0;
 
 	tool_init("bs-chunk");
-	while ((c = getopt(argc, argv, "hPr:H:s:p:")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((c = getopt_long(argc, argv, "hPr:H:s:p:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'P': progress = 1; break;
 		case 'r': repo = optarg; break;
@@ -171,11 +178,13 @@ int main(int argc, char **argv)
 			ids[nids++] = optarg;
 			break;
 		case 'h': tool_usage(usage, 1); break;
+		case 'V': tool_version();
 		default: tool_usage(usage, 2);
 		}
 	}
 	if (optind != argc)
 		tool_usage(usage, 2);
+	repo = tool_repo(repo);
 	if (!repo && (subset || nids || host[0]))
 		tool_fail(BS_USAGE, "-s, -H and -p need -r");
 	if (subset && nids)

@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 #include "indexer.h"
+#include "indexreport.h"
 #include "tool.h"
+#include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-index -r repo -s subset [-H host] [-q] < manifest\n";
+	"usage: bs-index -r repo -s subset [-H host] [-q | --json] < manifest\n";
 
 /* Set by the signal handlers: process-wide by nature, read by the one
  * thread that reads the input. */
@@ -67,29 +69,30 @@ static void open_locked(struct bs_repo *repo, const char *path)
 	sigaction(SIGHUP, &sa, NULL);
 }
 
-static void report(const struct bs_indexer *x)
+/* The closing report: on stderr for people, or JSON on stdout. */
+static void report(const struct bs_indexer *x, int json)
 {
+	static const char *const keys[] = {
+		"unchanged", "read-files", "read-bytes", "new-files", "present-files", "new-chunks",
+		"new-bytes", "stored-bytes", "sockets", "vanished", "denied", "unreadable", "changed",
+	};
 	double elapsed = (double)(x->sum.finish.sec - x->sum.start.sec) +
 			 ((double)x->sum.finish.nsec - (double)x->sum.start.nsec) / 1e9;
+	struct bs_index_counts c;
+	struct bs_buf b = BS_BUF_INIT;
 
-	fprintf(stderr,
-		"bs-index: backup %s %s: %" PRIu64 " entries, %" PRIu64 " bytes\n"
-		"  unchanged, not read:      %12" PRIu64 " files\n"
-		"  read, new data stored:    %12" PRIu64 " files\n"
-		"  read, all chunks present: %12" PRIu64 " files\n"
-		"  not regular files:        %12" PRIu64 "\n"
-		"  could not be read:        %12" PRIu64 " (permission denied %" PRIu64 ", vanished %" PRIu64
-		", changed while read %" PRIu64 ", other %" PRIu64 ")\n"
-		"  sockets skipped:          %12" PRIu64 "\n"
-		"  bytes read:               %12" PRIu64 "\n"
-		"  bytes new:                %12" PRIu64 " in %" PRIu64 " chunks\n"
-		"  bytes stored, compressed: %12" PRIu64 "\n"
-		"  elapsed:                  %12.1f s\n",
-		x->sum.id, x->sum.finished ? "finished" : "unfinished", x->sum.files, x->sum.bytes,
-		bs_indexer_count(x, "unchanged"), bs_indexer_count(x, "new-files"), bs_indexer_count(x, "present-files"), x->others,
-		bs_indexer_problems(x), bs_indexer_count(x, "denied"), bs_indexer_count(x, "vanished"), bs_indexer_count(x, "changed"), bs_indexer_count(x, "unreadable"),
-		bs_indexer_count(x, "sockets"), bs_indexer_count(x, "read-bytes"), bs_indexer_count(x, "new-bytes"), bs_indexer_count(x, "new-chunks"),
-		bs_indexer_count(x, "stored-bytes"), elapsed);
+	memset(&c, 0, sizeof(c));
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		*bs_index_count(&c, keys[i]) = bs_indexer_count(x, keys[i]);
+	c.not_regular = x->others;
+	if (json) {
+		bs_index_report_json(&b, &x->sum, &c, elapsed);
+		tool_json_line(&b);
+	} else {
+		bs_index_report_text(&b, &x->sum, &c, elapsed);
+		fprintf(stderr, "bs-index: %s", b.p);
+	}
+	bs_buf_release(&b);
 }
 
 int main(int argc, char **argv)
@@ -101,19 +104,28 @@ int main(int argc, char **argv)
 	struct bs_err e, why;
 	const char *path = NULL, *subset = NULL;
 	char host[128] = "";
-	int c, rc, quiet = 0;
+	int c, rc, quiet = 0, json = 0;
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'J' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 
 	tool_init("bs-index");
-	while ((c = getopt(argc, argv, "hr:s:H:q")) != -1) {
+	while ((c = getopt_long(argc, argv, "hr:s:H:q", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
 		case 's': subset = optarg; break;
 		case 'H': snprintf(host, sizeof(host), "%s", optarg); break;
 		case 'q': quiet = 1; break;
+		case 'J': json = 1; break;
+		case 'V': tool_version();
 		case 'h': tool_usage(usage, 1); break;
 		default: tool_usage(usage, 2);
 		}
 	}
+	path = tool_repo(path);
 	if (!path || !subset || optind != argc)
 		tool_usage(usage, 2);
 	check_names(host, sizeof(host), subset);
@@ -146,14 +158,17 @@ int main(int argc, char **argv)
 	/* Whatever happened, keep what came: the next backup reuses it. */
 	if (bs_indexer_close(&x, rc == 0 && !stop, &e) < 0)
 		tool_die(&e);
-	if (!quiet || !x.sum.finished)
-		report(&x);
+	if (!x.sum.finished || (!quiet && !json))
+		report(&x, 0);
 	if (!x.sum.finished) {
 		if (stop)
 			bs_err_set(&why, BS_SYS, "interrupted");
 		tool_fail(why.code ? why.code : BS_INPUT, "backup '%s' is unfinished: %s", x.sum.id, why.msg);
 	}
-	printf("%s\n", x.sum.id);
+	if (json)
+		report(&x, 1);
+	else
+		printf("%s\n", x.sum.id);
 	tool_close_stdout();
 	if (x.sum.problems)
 		tool_warn("%" PRIu64 " files could not be read in full; see the messages above", x.sum.problems);

@@ -2,11 +2,13 @@
 #include <getopt.h>
 #include "init.h"
 #include "tool.h"
+#include "everyday.h"
 
 static const char usage[] =
 	"usage: bs-init [-c avg-chunk-size] [-z xz-preset] [--max-age age] [--metadata-max-age age]\n"
-	"               [--refresh age] repo\n"
-	"       bs-init --set [--max-age age|none] [--metadata-max-age age|none] [--refresh age] repo\n";
+	"               [--refresh age] [--keep-period n]... [repo]\n"
+	"       bs-init --set [--max-age age|none] [--metadata-max-age age|none] [--refresh age]\n"
+	"               [--keep-period n|none]... [repo]\n";
 
 int main(int argc, char **argv)
 {
@@ -15,11 +17,19 @@ int main(int argc, char **argv)
 		{ "metadata-max-age", required_argument, NULL, 'm' },
 		{ "refresh", required_argument, NULL, 'R' },
 		{ "set", no_argument, NULL, 'S' },
+		{ "keep-last", required_argument, NULL, BS_INIT_KEEP + 0 },
+		{ "keep-hourly", required_argument, NULL, BS_INIT_KEEP + 1 },
+		{ "keep-daily", required_argument, NULL, BS_INIT_KEEP + 2 },
+		{ "keep-weekly", required_argument, NULL, BS_INIT_KEEP + 3 },
+		{ "keep-monthly", required_argument, NULL, BS_INIT_KEEP + 4 },
+		{ "keep-yearly", required_argument, NULL, BS_INIT_KEEP + 5 },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bs_init_opts o;
 	struct bs_err e;
+	const char *repo_path;
 	int c;
 
 	tool_init("bs-init");
@@ -27,14 +37,20 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hc:z:", longopts, NULL)) != -1) {
 		if (c == 'h')
 			tool_usage(usage, 1);
+		if (c == 'V')
+			tool_version();
 		if (c == '?' || c == ':')
 			tool_usage(usage, 2);
 		if (bs_init_opt(&o, c, optarg, &e) < 0)
 			tool_die(&e);
 	}
-	if (optind != argc - 1)
+	if (optind == argc && (repo_path = tool_repo(NULL)))
+		;
+	else if (optind != argc - 1)
 		tool_usage(usage, 2);
-	if (bs_init_run(&o, argv[optind], &e) < 0)
+	else
+		repo_path = argv[optind];
+	if (bs_init_run(&o, repo_path, &e) < 0)
 		tool_die(&e);
 	return 0;
 }

@@ -3,6 +3,7 @@
 #include "repo.h"
 #include "storer.h"
 #include "tool.h"
+#include "everyday.h"
 
 static const char usage[] =
 	"usage: bs-store -r repo < chunks > manifest\n";
@@ -24,13 +25,21 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_init("bs-store");
-	while ((c = getopt(argc, argv, "hr:")) != -1) {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	while ((c = getopt_long(argc, argv, "hr:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
 		case 'h': tool_usage(usage, 1); break;
+		case 'V': tool_version();
 		default: tool_usage(usage, 2);
 		}
 	}
+	path = tool_repo(path);
 	if (!path || optind != argc)
 		tool_usage(usage, 2);
 	if (bs_repo_open(&repo, path, &e) < 0 || bs_repo_lock(&repo, BS_LOCK_SHARED, &e) < 0)

@@ -3,13 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include "exclude.h"
 #include "findin.h"
 #include "record.h"
 #include "tool.h"
 #include "walk.h"
+#include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-walk [-x] [path ...]\n"
+	"usage: bs-walk [-x] [--exclude pattern] [--exclude-from file] [--exclude-caches]\n"
+	"               [--exclude-if-present name] [path ...]\n"
 	"       find ... -print0 | bs-walk\n";
 
 struct state {
@@ -87,13 +90,33 @@ int main(int argc, char **argv)
 {
 	struct state s;
 	struct bs_walk_ops ops;
+	struct bs_exclude exclude;
 	struct bs_err e;
 	int c, flags = 0;
+	static const struct option longopts[] = {
+		{ "exclude", required_argument, NULL, 'E' },
+		{ "exclude-from", required_argument, NULL, 'F' },
+		{ "exclude-caches", no_argument, NULL, 'C' },
+		{ "exclude-if-present", required_argument, NULL, 'I' },
+		{ "one-file-system", no_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 
 	tool_init("bs-walk");
-	while ((c = getopt(argc, argv, "hx")) != -1) {
+	memset(&exclude, 0, sizeof(exclude));
+	while ((c = getopt_long(argc, argv, "hx", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'x': flags |= BS_WALK_XDEV; break;
+		case 'E': bs_exclude_add(&exclude, optarg); break;
+		case 'F':
+			if (bs_exclude_add_file(&exclude, optarg, &e) < 0)
+				tool_fail(BS_USAGE, "--exclude-from: %s", e.msg);
+			break;
+		case 'C': exclude.caches = 1; break;
+		case 'I': bs_exclude_add_present(&exclude, optarg); break;
+		case 'V': tool_version();
 		case 'h': tool_usage(usage, 1); break;
 		default: tool_usage(usage, 2);
 		}
@@ -103,6 +126,8 @@ int main(int argc, char **argv)
 	ops.record = emit;
 	ops.warn = warn;
 	ops.arg = &s;
+	if (bs_exclude_any(&exclude))
+		ops.exclude = &exclude;
 	bs_writer_init(&s.out, 1, "standard output");
 	bs_stream_header(&s.out, BS_STREAM_WALK);
 	if (optind < argc) {
@@ -112,6 +137,8 @@ int main(int argc, char **argv)
 	} else {
 		if (flags & BS_WALK_XDEV)
 			tool_fail(BS_USAGE, "-x needs paths to walk; with find, use find -xdev");
+		if (ops.exclude)
+			tool_fail(BS_USAGE, "excludes need paths to walk; with find, use its -path and -prune");
 		ops.sockets += read_find(&s);
 	}
 	if (ops.sockets)
@@ -126,5 +153,6 @@ int main(int argc, char **argv)
 	if (bs_writer_close(&s.out, &e) < 0)
 		tool_die(&e);
 	bs_buf_release(&s.scratch);
+	bs_exclude_release(&exclude);
 	return s.vanished + s.denied + s.unreadable ? BS_PARTIAL : BS_OK;
 }

@@ -2,10 +2,13 @@
  * check.h - verify that a repository's backups can be restored; never
  * changes the repository (bs-check's work).
  *
- * Every finding goes to the caller's callback, one line of text without
- * a newline: report(arg, problem, msg), where `problem` is 1 for damage
+ * Every finding goes to the caller's callback, report(arg, f): f->line is
+ * the line a person reads (no newline); f->problem is 1 for damage
  * (counted in c->problems) and 0 for a note ("unfinished", "data
- * expired").  The library prints nothing.
+ * expired"); f->backup, f->path (f->pathlen bytes), f->chunk (a digest,
+ * or a chunk file's path) say what it is about when known (else NULL),
+ * and f->what is the finding without them (for --json).  The library
+ * prints nothing.
  *
  *   bs_check_init(c, repo, report, arg)
  *   bs_check_backup(c, s, e)   one backup: its metadata readable, every
@@ -37,7 +40,14 @@
 #include "linkmap.h"
 #include "repo.h"
 
-typedef void bs_check_report(void *arg, int problem, const char *msg);
+struct bs_check_finding {
+	int problem;
+	const char *backup, *path, *chunk;
+	size_t pathlen;
+	const char *what, *line;
+};
+
+typedef void bs_check_report(void *arg, const struct bs_check_finding *f);
 
 struct bs_check {
 	struct bs_repo *repo;

@@ -2,7 +2,9 @@
  * lister.h - a backup's entries as names, tar tv lines or a manifest stream.
  *
  * bs-ls's listing modes, written to a bs_writer:
- *   BS_LIST_NAMES    one name a line, C escapes (as GNU tar prints them)
+ *   BS_LIST_NAMES    one name a line, C escapes (as GNU tar prints them;
+ *                    with l->utf8 set, printable UTF-8 characters as
+ *                    themselves, tarname.h)
  *   BS_LIST_LONG     as `tar tv` shows them: mode, owner/group, size (or
  *                    major,minor), mtime, name, "-> target", "link to first"
  *   BS_LIST_NUL      NUL-terminated names, bytes as they are
@@ -35,6 +37,8 @@ struct bs_lister {
 	struct bs_linkmap links;
 	struct bs_buf scratch;
 	uint64_t records;
+	int utf8;		/* the locale is UTF-8 (tarname.h) */
+	struct bs_buf name;
 };
 
 void bs_lister_init(struct bs_lister *l, int mode, struct bs_writer *out);

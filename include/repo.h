@@ -56,6 +56,10 @@
 #include "store.h"
 
 #define BS_REPO_VERSION 2
+#define BS_CONFIG_KEEP 6
+
+/* the config keys of the keep rules: "keep-last", ... "keep-yearly" */
+extern const char *const bs_config_keep_keys[BS_CONFIG_KEEP];
 
 struct bs_config {
 	unsigned version;
@@ -65,6 +69,9 @@ struct bs_config {
 	int64_t metadata_max_age;	/* seconds, or -1: same as max_age */
 	int64_t refresh;		/* seconds a backup trusts an earlier
 					   one's chunk stamps (bs-formats.5) */
+	int64_t keep[BS_CONFIG_KEEP];	/* the keep rules, in retain.h's
+					   order (last, hourly, daily, weekly,
+					   monthly, yearly); 0 when off */
 };
 
 #define BS_REFRESH_DEFAULT (7 * 86400)

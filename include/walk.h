@@ -16,7 +16,10 @@
  *       (sockets are counted and skipped).  fn returns 0 to go on, or -1 to
  *       stop the walk (which then returns -1 with fn's error).  A path that
  *       cannot be read is passed to warn(arg, msg, code) and skipped.
- *       BS_WALK_XDEV stays on the file system of `path`.
+ *       BS_WALK_XDEV stays on the file system of `path`.  When
+ *       ops->exclude is set, what it excludes (exclude.h) is neither
+ *       recorded nor entered, `path` itself included; ops->excluded counts
+ *       what was left out.
  *
  * Owner and group names are cached per thread: these functions may run in
  * several threads at once.
@@ -30,11 +33,15 @@
 
 enum { BS_WALK_XDEV = 1 };
 
+struct bs_exclude;
+
 struct bs_walk_ops {
 	int (*record)(void *arg, struct bs_rec *rec, struct bs_err *e);
 	void (*warn)(void *arg, const char *msg, int kind);
 	void *arg;
 	unsigned long sockets;
+	const struct bs_exclude *exclude;	/* optional */
+	unsigned long excluded;
 };
 
 enum { BS_WARN_VANISHED = 1, BS_WARN_DENIED = 2, BS_WARN_OTHER = 3 };

@@ -9,19 +9,30 @@
 #include "meta.h"
 #include "parse.h"
 
-__attribute__((format(printf, 3, 4)))
-static void finding(struct bs_check *c, int problem, const char *fmt, ...)
+/* A finding: what it is about (each may be NULL), the finding alone,
+ * and the line a person reads, from fmt. */
+__attribute__((format(printf, 7, 8)))
+static void found(struct bs_check *c, int problem, const char *backup, const struct bs_buf *path,
+		  const char *chunk, const char *what, const char *fmt, ...)
 {
-	char msg[2048];
+	struct bs_check_finding f;
+	char line[2048];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	if (problem)
 		c->problems++;
+	f.problem = problem;
+	f.backup = backup;
+	f.path = path ? path->p : NULL;
+	f.pathlen = path ? path->len : 0;
+	f.chunk = chunk;
+	f.what = what;
+	f.line = line;
 	if (c->report)
-		c->report(c->arg, problem, msg);
+		c->report(c->arg, &f);
 }
 
 void bs_check_init(struct bs_check *c, struct bs_repo *repo, bs_check_report *report, void *arg)
@@ -68,16 +79,18 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		if (bs_linkmap_get(&c->seen, half(d, 0), half(d, 1)))
 			continue;
 		if (!bs_chunk_exists(c->repo, d)) {
+			char what[200];
 			bs_hex(hex, d);
-			finding(c, 1, "%s: '%s' refers to chunk %s, which is missing or empty", c->id,
-				bs_quote(path->p, path->len, q, sizeof(q)), hex);
+			snprintf(what, sizeof(what), "chunk %s is missing or empty", hex);
+			found(c, 1, c->id, path, hex, what, "%s: '%s' refers to chunk %s, which is missing or empty", c->id,
+			      bs_quote(path->p, path->len, q, sizeof(q)), hex);
 			continue;
 		}
 		bs_linkmap_put(&c->seen, half(d, 0), half(d, 1), (void *)1);
 	}
 	if (sum != ent->rec.size)
-		finding(c, 1, "%s: the chunks of '%s' do not add up to its size", c->id,
-			bs_quote(path->p, path->len, q, sizeof(q)));
+		found(c, 1, c->id, path, NULL, "its chunks do not add up to its size",
+		      "%s: the chunks of '%s' do not add up to its size", c->id, bs_quote(path->p, path->len, q, sizeof(q)));
 	return 0;
 }
 
@@ -85,7 +98,7 @@ static void on_damage(void *arg, const char *msg)
 {
 	struct bs_check *c = arg;
 
-	finding(c, 1, "%s: %s", c->id, msg);
+	found(c, 1, c->id, NULL, NULL, msg, "%s: %s", c->id, msg);
 }
 
 int bs_check_backup(struct bs_check *c, const struct bs_summary *s, struct bs_err *e)
@@ -96,11 +109,13 @@ int bs_check_backup(struct bs_check *c, const struct bs_summary *s, struct bs_er
 	c->id = s->id;
 	c->backups++;
 	if (s->damaged)
-		finding(c, 1, "%s: the summary is damaged: its counts, host and subset are lost", s->id);
+		found(c, 1, s->id, NULL, NULL, "the summary is damaged: its counts, host and subset are lost",
+		      "%s: the summary is damaged: its counts, host and subset are lost", s->id);
 	else if (!s->finished)
-		finding(c, 0, "%s: unfinished (files so far: %" PRIu64 ")", s->id, s->files);
+		found(c, 0, s->id, NULL, NULL, "unfinished", "%s: unfinished (files so far: %" PRIu64 ")", s->id,
+		      s->files);
 	if (bs_meta_open(&m, c->repo, s->id, &why) < 0) {
-		finding(c, 1, "%s: %s", s->id, why.msg);
+		found(c, 1, s->id, NULL, NULL, why.msg, "%s: %s", s->id, why.msg);
 		return 0;
 	}
 	m.strict = 1;	/* heads too: bs-chunk trusts them without the text */
@@ -111,13 +126,16 @@ int bs_check_backup(struct bs_check *c, const struct bs_summary *s, struct bs_er
 	 * gone by design, so only the listing is read */
 	c->listing_only = s->data_expired;
 	if (s->data_expired)
-		finding(c, 0, "%s: data expired; only its listing is kept", s->id);
+		found(c, 0, s->id, NULL, NULL, "data expired; only its listing is kept",
+		      "%s: data expired; only its listing is kept", s->id);
 	if (bs_meta_walk(&m, "/", 1, visit, c, &why) < 0)
-		finding(c, 1, "%s: %s", s->id, why.msg);
-	if (s->finished && !s->data_expired && (c->entries != s->files || c->bytes != s->bytes))
-		finding(c, 1, "%s: the summary says %" PRIu64 " entries and %" PRIu64
-			" bytes, the metadata holds %" PRIu64 " and %" PRIu64,
-			s->id, s->files, s->bytes, c->entries, c->bytes);
+		found(c, 1, s->id, NULL, NULL, why.msg, "%s: %s", s->id, why.msg);
+	if (s->finished && !s->data_expired && (c->entries != s->files || c->bytes != s->bytes)) {
+		char what[300];
+		snprintf(what, sizeof(what), "the summary says %" PRIu64 " entries and %" PRIu64
+			 " bytes, the metadata holds %" PRIu64 " and %" PRIu64, s->files, s->bytes, c->entries, c->bytes);
+		found(c, 1, s->id, NULL, NULL, what, "%s: %s", s->id, what);
+	}
 	bs_meta_release(&m);
 	return 0;
 }
@@ -149,14 +167,14 @@ static int read_chunk(void *arg, const struct bs_chunk_file *f, struct bs_err *e
 		return 0;
 	c->chunks_read++;
 	if (f->size == 0) {
-		finding(c, 1, "chunk %s is empty", f->name);
+		found(c, 1, NULL, NULL, f->path, "empty", "chunk %s is empty", f->name);
 		return 0;
 	}
 	bs_buf_reset(&c->data);
 	if (bs_chunk_get(c->repo, f->digest, &c->data, &why) < 0) {
 		if (why.code != BS_INPUT)
 			return bs_err_set(e, why.code, "%s", why.msg);
-		finding(c, 1, "%s", why.msg);
+		found(c, 1, NULL, NULL, f->path, why.msg, "%s", why.msg);
 	}
 	return 0;
 }

@@ -12,34 +12,37 @@
 
 #define LEFTOVER_AGE 86400	/* temporary files of crashed writers */
 
-int bs_expire_init(struct bs_expire *x, struct bs_repo *repo, int64_t max_age, int64_t metadata_max_age,
+int bs_expire_init(struct bs_expire *x, struct bs_repo *repo, const struct bs_policy *policy, int rules_given,
 		   struct bs_err *e)
 {
+	struct bs_policy *p = &x->policy;
+
 	memset(x, 0, sizeof(*x));
 	bs_buf_init(&x->data);
 	x->repo = repo;
-	if (max_age < 0)
-		max_age = repo->cfg.max_age;
-	if (metadata_max_age < 0)
-		metadata_max_age = repo->cfg.metadata_max_age;
-	if (max_age < 0)
-		return bs_err_set(e, BS_USAGE, "no retention: give --max-age, or store one with bs-init --set --max-age");
-	if (metadata_max_age < max_age)
-		metadata_max_age = max_age;
-	x->max_age = max_age;
-	x->metadata_max_age = metadata_max_age;
+	*p = *policy;
+	if (p->max_age < 0)
+		p->max_age = repo->cfg.max_age;
+	if (p->metadata_max_age < 0)
+		p->metadata_max_age = repo->cfg.metadata_max_age;
+	for (int r = 0; r < BS_KEEP_RULES; r++)
+		p->keep[r] = rules_given ? policy->keep[r] : repo->cfg.keep[r];
+	if (p->max_age < 0 && !bs_policy_any_rule(p))
+		return bs_err_set(e, BS_USAGE, "no retention: give --max-age or --keep-daily and the like, or store "
+				  "them with bs-init --set");
 	return 0;
 }
 
 void bs_expire_release(struct bs_expire *x)
 {
 	bs_buf_release(&x->data);
+	bs_digests_release(&x->marked);
 }
 
 static void report(struct bs_expire *x, enum bs_expired kind, const char *name, const char *why)
 {
 	if (x->fn)
-		x->fn(x->arg, kind, name, why);
+		x->fn(x->arg, kind, name, why, -1);
 }
 
 static int remove_file(struct bs_expire *x, const struct bs_chunk_file *f, const char *why, struct bs_err *e)
@@ -66,7 +69,7 @@ static int visit(void *arg, const struct bs_chunk_file *f, struct bs_err *e)
 		return 0;
 	/* two seconds of slack: a file system may keep times coarser than
 	 * the stamp a backup gave, rounding it below the backup's start */
-	if (f->mtime.sec < x->chunk_cutoff.sec - 2) {
+	if (f->mtime.sec < x->chunk_cutoff.sec - 2 && !bs_digests_has(&x->marked, f->digest)) {
 		/* recorded before the first chunk goes: a stream made before
 		 * this run that relies on older stamps is refused from now on
 		 * (bs-formats.5) */
@@ -179,43 +182,54 @@ fail:
 	return -1;
 }
 
-/* Whole backups past the metadata retention; the data of those past the
- * data retention.  Also sets the chunks' cut-off. */
+/* The backups the policy does not keep, whole; the data of those it keeps
+ * only the listing of.  Also sets the chunks' cut-off, and reads which
+ * chunks the kept backups too old to hold it back refer to. */
 static int expire_backups(struct bs_expire *x, struct bs_err *e)
 {
 	struct bs_summary *v;
-	struct bs_time mcutoff = x->now;
+	struct bs_verdict *d;
 	size_t n;
-	int rc = 0;
+	int rc = 0, *mark;
 
-	mcutoff.sec -= x->metadata_max_age;
 	if (bs_backup_list(x->repo, &v, &n, e) < 0)
 		return -1;
+	d = bs_xcalloc(n ? n : 1, sizeof(*d));
+	mark = bs_xcalloc(n ? n : 1, sizeof(*mark));
+	bs_retain(v, n, &x->policy, x->now, d);
 	/* A backup may refer to chunks stamped before its start, down to its
 	 * floor, when it trusted an earlier backup's stamps (bs-formats.5):
-	 * no chunk stamped since the lowest floor of the kept backups goes. */
-	x->chunk_cutoff = x->cutoff;
-	for (size_t i = 0; i < n; i++) {
-		struct bs_summary *s = &v[i];
-		if (bs_time_cmp(s->start, x->cutoff) >= 0 && !s->data_expired &&
-		    bs_time_cmp(s->floor, x->chunk_cutoff) < 0)
-			x->chunk_cutoff = s->floor;
-	}
+	 * no chunk stamped since the floors of the kept backups goes.  A kept
+	 * backup whose floor is far older (a yearly one) keeps its chunks by
+	 * reference instead, read from its listings before anything goes. */
+	bs_retain_cutoff(v, n, d, &x->policy, x->repo->cfg.refresh, x->now, &x->chunk_cutoff, mark);
+	for (size_t i = 0; i < n && rc == 0; i++)
+		if (mark[i] && bs_retain_mark(x->repo, v[i].id, &x->marked, e) < 0) {
+			char why[sizeof(e->msg)];
+			snprintf(why, sizeof(why), "%s", e->msg);
+			rc = bs_err_set(e, e->code, "%.900s; nothing was removed", why);
+		}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct bs_summary *s = &v[i];
-		if (bs_time_cmp(s->start, mcutoff) < 0) {
-			report(x, BS_EXPIRED_BACKUP, s->id, NULL);
+		enum bs_expired kind = d[i].action == BS_RETAIN_KEEP ? BS_EXPIRED_KEEP :
+				       d[i].action == BS_RETAIN_REMOVE ? BS_EXPIRED_BACKUP :
+				       s->data_expired ? BS_EXPIRED_KEEP_LISTING : BS_EXPIRED_DATA;
+		if (x->fn)
+			x->fn(x->arg, kind, s->id, d[i].why, d[i].rule);
+		if (kind == BS_EXPIRED_BACKUP) {
 			if (!x->dry && bs_backup_remove(x->repo, s->id, e) < 0)
 				rc = -1;
 			x->backups++;
-		} else if (bs_time_cmp(s->start, x->cutoff) < 0 && !s->data_expired && !s->damaged) {
-			report(x, BS_EXPIRED_DATA, s->id, NULL);
+		} else if (kind == BS_EXPIRED_DATA && !s->damaged) {
+			/* (a damaged summary is not rewritten from what little is known) */
 			s->data_expired = 1;
 			if (!x->dry && bs_summary_write(x->repo, s, e) < 0)
 				rc = -1;
 			x->listings_kept++;
 		}
 	}
+	free(mark);
+	free(d);
 	free(v);
 	return rc;
 }
@@ -225,8 +239,6 @@ int bs_expire_run(struct bs_expire *x, bs_expire_report *fn, void *arg, struct b
 	x->fn = fn;
 	x->arg = arg;
 	x->now = bs_now();	/* after the lock, which may have been a wait */
-	x->cutoff = x->now;
-	x->cutoff.sec -= x->max_age;
 	if (expire_backups(x, e) < 0 || backup_leftovers(x, e) < 0)
 		return -1;
 	return bs_chunks_each(x->repo, visit, dir_done, x, e);

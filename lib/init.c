@@ -24,10 +24,33 @@ static int age_arg(const char *s, const char *opt, int64_t *v, struct bs_err *e)
 	return 0;
 }
 
+/* A keep rule's count: a number from 0, or "none" (0: the rule is off). */
+static int count_arg(const char *s, const char *opt, int64_t *v, struct bs_err *e)
+{
+	char *end;
+	long long n;
+
+	if (!strcmp(s, "none")) {
+		*v = 0;
+		return 0;
+	}
+	n = strtoll(s, &end, 10);
+	if (!*s || *end || end == s || n < 0 || *s == '-' || *s == '+')
+		return bs_err_set(e, BS_USAGE, "--keep-%s: a count from 0, or none, not '%s'", opt, s);
+	*v = n;
+	return 0;
+}
+
 int bs_init_opt(struct bs_init_opts *o, int opt, const char *arg, struct bs_err *e)
 {
 	uint64_t avg;
 	char *end;
+
+	if (opt >= BS_INIT_KEEP && opt < BS_INIT_KEEP + BS_CONFIG_KEEP) {
+		int i = opt - BS_INIT_KEEP;
+		o->keep_given[i] = 1;
+		return count_arg(arg, bs_config_keep_keys[i] + 5, &o->keep[i], e);
+	}
 
 	switch (opt) {
 	case 'c':
@@ -85,6 +108,9 @@ static int change(struct bs_init_opts *o, const char *path, struct bs_err *e)
 		repo.cfg.metadata_max_age = o->mage;
 	if (o->refresh >= 0)
 		repo.cfg.refresh = o->refresh;
+	for (int i = 0; i < BS_CONFIG_KEEP; i++)
+		if (o->keep_given[i])
+			repo.cfg.keep[i] = o->keep[i];
 	rc = ages_ok(&repo.cfg, e) < 0 ? -1 : bs_config_save(&repo, e);
 	bs_repo_close(&repo);
 	return rc;
@@ -100,6 +126,9 @@ int bs_init_run(struct bs_init_opts *o, const char *path, struct bs_err *e)
 	o->cfg.metadata_max_age = o->mage;
 	if (o->refresh >= 0)
 		o->cfg.refresh = o->refresh;
+	for (int i = 0; i < BS_CONFIG_KEEP; i++)
+		if (o->keep_given[i])
+			o->cfg.keep[i] = o->keep[i];
 	if (ages_ok(&o->cfg, e) < 0)
 		return -1;
 	if (bs_chunker_init(&ck, o->cfg.chunk_min, o->cfg.chunk_avg, o->cfg.chunk_max) < 0)

@@ -6,6 +6,7 @@
 #include <time.h>
 #include "lister.h"
 #include "record.h"
+#include "tarname.h"
 
 void bs_lister_init(struct bs_lister *l, int mode, struct bs_writer *out)
 {
@@ -19,25 +20,15 @@ void bs_lister_release(struct bs_lister *l)
 {
 	bs_linkmap_release(&l->links, free);
 	bs_buf_release(&l->scratch);
+	bs_buf_release(&l->name);
 }
 
-/* A name as GNU tar prints it: C escapes for what is not printable. */
-static void escaped(struct bs_writer *w, const char *p, size_t n)
+/* A name as GNU tar prints it in this locale: C escapes for what is not printable. */
+static void escape(struct bs_lister *l, const char *p, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)p[i];
-		switch (ch) {
-		case '\\': bs_writer_adds(w, "\\\\"); break;
-		case '\n': bs_writer_adds(w, "\\n"); break;
-		case '\t': bs_writer_adds(w, "\\t"); break;
-		case '\r': bs_writer_adds(w, "\\r"); break;
-		default:
-			if (ch < 0x20 || ch >= 0x7f)
-				bs_writer_addf(w, "\\%03o", ch);
-			else
-				bs_writer_addc(w, ch);
-		}
-	}
+	bs_buf_reset(&l->name);
+	bs_name_escape(&l->name, p, n, l->utf8);
+	bs_writer_add(l->out, l->name.p, l->name.len);
 }
 
 static void mode_string(char *m, const struct bs_rec *r)
@@ -66,7 +57,7 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		return 0;
 	switch (l->mode) {
 	case BS_LIST_NAMES:
-		escaped(l->out, path->p, path->len);
+		escape(l, path->p, path->len);
 		bs_writer_addc(l->out, '\n');
 		break;
 	case BS_LIST_NUL:
@@ -112,15 +103,15 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 				bs_linkmap_put(&l->links, r->dev, r->ino, bs_xstrndup(path->p, path->len));
 		}
 		bs_writer_addf(l->out, "%s %s %8s %s ", m, owner, size, when);
-		escaped(l->out, path->p, path->len);
+		escape(l, path->p, path->len);
 		if (r->kind == 'd' && path->len > 1)
 			bs_writer_addc(l->out, '/');
 		if (r->kind == 'l') {
 			bs_writer_adds(l->out, " -> ");
-			escaped(l->out, r->target.p, r->target.len);
+			escape(l, r->target.p, r->target.len);
 		} else if (first) {
 			bs_writer_adds(l->out, " link to ");
-			escaped(l->out, first, strlen(first));
+			escape(l, first, strlen(first));
 		}
 		bs_writer_addc(l->out, '\n');
 		break;

@@ -10,8 +10,13 @@
 #include "chunker.h"
 #include "repo.h"
 
+const char *const bs_config_keep_keys[BS_CONFIG_KEEP] = {
+	"keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly",
+};
+
 void bs_config_default(struct bs_config *c)
 {
+	memset(c->keep, 0, sizeof(c->keep));
 	c->version = BS_REPO_VERSION;
 	c->chunk_min = BS_CHUNK_MIN_DEFAULT;
 	c->chunk_avg = BS_CHUNK_AVG_DEFAULT;
@@ -34,6 +39,9 @@ static void config_text(const struct bs_config *c, struct bs_buf *b)
 	if (c->metadata_max_age >= 0)
 		bs_buf_addf(b, "metadata-max-age %" PRId64 "\n", c->metadata_max_age);
 	bs_buf_addf(b, "refresh %" PRId64 "\n", c->refresh);
+	for (int i = 0; i < BS_CONFIG_KEEP; i++)
+		if (c->keep[i] > 0)
+			bs_buf_addf(b, "%s %" PRId64 "\n", bs_config_keep_keys[i], c->keep[i]);
 }
 
 static int config_parse(struct bs_config *c, char *text, const char *path, struct bs_err *e)
@@ -70,6 +78,10 @@ static int config_parse(struct bs_config *c, char *text, const char *path, struc
 			c->metadata_max_age = v;
 		else if (!strcmp(key, "refresh") && v >= 0)
 			c->refresh = v;
+		else if (!strncmp(key, "keep-", 5) && v >= 0)
+			for (int i = 0; i < BS_CONFIG_KEEP; i++)
+				if (!strcmp(key, bs_config_keep_keys[i]))
+					c->keep[i] = v;
 		/* unknown keys are ignored: a later minor version may add some */
 	}
 	if (first)

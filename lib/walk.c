@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include "exclude.h"
 #include "meta.h"
 #include "walk.h"
 
@@ -183,6 +184,24 @@ static void warn(struct walker *w, struct bs_err *e, int err)
 		w->ops->warn(w->ops->arg, e->msg, bs_warn_kind(err));
 }
 
+/* Is w->rec.path (`name` under dirfd) left out?  Before it is stat'ed
+ * (st NULL): by its path; after, a directory by what it holds. */
+static int left_out(struct walker *w, int dirfd, const char *name, const struct stat *st)
+{
+	const struct bs_exclude *x = w->ops->exclude;
+	int out;
+
+	if (!x)
+		return 0;
+	if (!st)
+		out = bs_exclude_path(x, w->rec.path.p, w->rec.path.len);
+	else
+		out = S_ISDIR(st->st_mode) && bs_exclude_dir(x, dirfd, name);
+	if (out)
+		w->ops->excluded++;
+	return out;
+}
+
 /* Walk the directory open at fd, whose path is in w->rec.path. */
 static int walk_dir(struct walker *w, int fd, struct bs_err *e)
 {
@@ -229,7 +248,17 @@ static int walk_dir(struct walker *w, int fd, struct bs_err *e)
 		if (base > 1)
 			bs_buf_addc(&w->rec.path, '/');
 		bs_buf_adds(&w->rec.path, names[i]);
+		if (left_out(w, dirfd(dir), names[i], NULL)) {
+			free(names[i]);
+			names[i] = NULL;
+			continue;
+		}
 		r = stat_at(dirfd(dir), names[i], &st, &w->rec, e);
+		if (r == 0 && left_out(w, dirfd(dir), names[i], &st)) {
+			free(names[i]);
+			names[i] = NULL;
+			continue;
+		}
 		if (r == 0 && (rc = w->ops->record(w->ops->arg, &w->rec, e)) < 0)
 			break;
 		if (r == 1)
@@ -292,7 +321,11 @@ int bs_walk(const char *path, int flags, struct bs_walk_ops *ops, struct bs_err 
 	bs_rec_init(&w.rec);
 	if (bs_path_clean(path, strlen(path), &w.rec.path, e) < 0)
 		goto fail;
+	if (left_out(&w, AT_FDCWD, w.rec.path.p, NULL))
+		goto out;
 	r = stat_at(AT_FDCWD, w.rec.path.p, &st, &w.rec, e);
+	if (r == 0 && left_out(&w, AT_FDCWD, w.rec.path.p, &st))
+		goto out;
 	if (r == 1) {
 		ops->sockets++;
 		goto out;

@@ -27,15 +27,27 @@ mini_tree() {
 	touch -d '2021-03-04 05:06:07' "$d/sub"
 }
 
-# The pipeline, its closing report kept in $T/report.
+# The pipeline; its id on stdout, its closing report in $T/report.json.
 save() {
-	local dir="$1" subset="${2:-test}"
+	local dir="$1" subset="${2:-test}" rc=0
 	bs-walk "$dir" | bs-chunk -r "$R" -H testhost -s "$subset" | bs-store -r "$R" |
-		bs-index -r "$R" -H testhost -s "$subset" 2>"$T/report"
+		bs-index --json -r "$R" -H testhost -s "$subset" > "$T/report.json" 2>"$T/report" || rc=$?
+	jq -r .id "$T/report.json" 2>/dev/null
+	return $rc
 }
 
-report() { # report LABEL: the number on the report's line starting with LABEL
-	grep -F "  $1" "$T/report" | sed 's/^[^:]*: *\([0-9]*\).*/\1/'
+report() { # report LABEL: the count of the report's line LABEL, exact, from its JSON
+	local key
+	case "$1" in
+	'bytes read') key=read_bytes ;;
+	'bytes new') key=new_bytes ;;
+	'unchanged, not read') key=unchanged ;;
+	'not regular files') key=not_regular ;;
+	'read, all chunks present') key=present_files ;;
+	'read, new data stored') key=new_files ;;
+	*) echo "report: unknown label '$1'" >&2; return 1 ;;
+	esac
+	jq -r ".$key" "$T/report.json"
 }
 
 # restores ID SRC [SAVED]: the backup ID restores to exactly the tree SRC;
@@ -282,7 +294,7 @@ leftovers() {
 	comm -23 "$T/files.before" "$T/files.after" > "$T/gone"
 	[ -s "$T/gone" ]
 	printf '%s\n' "${lines[@]}" > "$T/out"
-	grep -qxF "removed backup $old" "$T/out"
+	grep -qxF "removed backup $old (past max-age)" "$T/out"
 	grep '^removed chunks/' "$T/out" | awk '{ print $2 }' | sort > "$T/named"
 	cmp <(awk '{ print $1 }' "$T/gone") "$T/named"
 	n=$(wc -l < "$T/gone")
@@ -591,8 +603,8 @@ stamps() { find "$R/chunks" -type f ! -name '.tmp-*' -printf '%T@\n' | cut -d. -
 	wait "$p2"
 	cat "$T/e1" "$T/e2"
 	# each backup was removed once, by one of them
-	[ "$(cat "$T/e1" "$T/e2" | grep -c "^removed backup $old$")" -eq 1 ]
-	[ "$(cat "$T/e1" "$T/e2" | grep -c "^removed backup $mid$")" -eq 1 ]
+	[ "$(cat "$T/e1" "$T/e2" | grep -c "^removed backup $old (past max-age)$")" -eq 1 ]
+	[ "$(cat "$T/e1" "$T/e2" | grep -c "^removed backup $mid (past max-age)$")" -eq 1 ]
 	kept_alone "$new" "$T/c"
 }
 
@@ -730,4 +742,40 @@ stamps() { find "$R/chunks" -type f ! -name '.tmp-*' -printf '%T@\n' | cut -d. -
 	[ -z "$output" ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
 	[[ "${stderr_lines[0]}" == bs-expire:* ]]
+}
+
+@test "a policy that keeps an old backup but not a newer one: the old one's chunks stay, the other's go" {
+	now=$(date -d '2026-06-01 12:00:00 UTC' +%s)
+	mini_tree "$T/a"; mini_tree "$T/b"; mini_tree "$T/c"
+	old=$(BS_NOW=$(date -d '2025-03-01 UTC' +%s) save "$T/a")
+	mid=$(BS_NOW=$(date -d '2026-02-01 UTC' +%s) save "$T/b")
+	new=$(BS_NOW=$(date -d '2026-05-31 UTC' +%s) save "$T/c")
+	refs "$mid" > "$T/mid-refs"
+	refs "$old" > "$T/old-refs"
+	[ -n "$(comm -23 "$T/mid-refs" "$T/old-refs")" ]
+	run -0 env BS_NOW=$now bs-expire -r "$R" -v --keep-yearly 2
+	echo "$output"
+	grep -qxF "keep backup $old (yearly 2025)" <<< "$output"
+	grep -qxF "keep backup $new (yearly 2026)" <<< "$output"
+	grep -qxF "removed backup $mid (not kept by any rule)" <<< "$output"
+	# the kept backups' chunks, stamped long before the cut-off, stay
+	restores "$old" "$T/a"
+	restores "$new" "$T/c"
+	run -0 bs-check -r "$R"
+	# the removed one's own chunks went
+	chunk_names > "$T/left"
+	[ -z "$(comm -12 "$T/left" <(comm -23 "$T/mid-refs" "$T/old-refs"))" ]
+}
+
+@test "--keep-*: given on the command line, they replace the config's rules; with -n nothing changes" {
+	mini_tree "$T/a"
+	t=$(date -d '2026-01-01 UTC' +%s)
+	a=$(BS_NOW=$t save "$T/a")
+	b=$(BS_NOW=$((t + 86400)) save "$T/a")
+	bs-init --set --keep-last 5 "$R"
+	run -0 env BS_NOW=$((t + 2 * 86400)) bs-expire -r "$R" -n -v
+	grep -qxF "keep backup $a (last 2)" <<< "$output"
+	run -0 env BS_NOW=$((t + 2 * 86400)) bs-expire -r "$R" -n -v --keep-last 1
+	grep -qxF "would remove backup $a (not kept by any rule)" <<< "$output"
+	[ "$(bs-ls -r "$R" | wc -l)" -eq 2 ]
 }

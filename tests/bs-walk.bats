@@ -302,3 +302,17 @@ make_socket() {
 	one_error bs-walk
 	[ ! -s "$T/walk" ]
 }
+
+@test "bs-walk --exclude: a path argument itself can be left out; --exclude-from - reads standard input" {
+	mkdir -p "$T/x/keep" "$T/x/drop"
+	printf 'k' > "$T/x/keep/f"
+	printf 'd' > "$T/x/drop/f"
+	bs-walk --exclude "$T/x/drop" "$T/x/drop" "$T/x/keep" > "$T/out"
+	stream_paths "$T/out" | tr '\0' '\n' > "$T/paths"
+	printf '%s\n' "$T/x/keep" "$T/x/keep/f" > "$T/want"
+	diff -u "$T/want" "$T/paths"
+	printf '# a comment\nkeep\n' | bs-walk --exclude-from - "$T/x" > "$T/out2"
+	stream_paths "$T/out2" | tr '\0' '\n' > "$T/paths2"
+	printf '%s\n' "$T/x" "$T/x/drop" "$T/x/drop/f" > "$T/want2"
+	diff -u "$T/want2" "$T/paths2"
+}

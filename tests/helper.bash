@@ -21,6 +21,8 @@ fi
 BS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$BS_ROOT/bin:$PATH"
 export LC_ALL=C
+# the repository is always named with -r, unless a test says otherwise
+unset BACKSHIFT_REPOSITORY
 
 setup_repo() {
 	T="$(mktemp -d "${BATS_TMPDIR:-/tmp}/bs.XXXXXX")"

@@ -7,14 +7,27 @@ load lib/streams
 setup() { setup_repo; }
 teardown() { teardown_repo; }
 
-# The pipeline with the closing report kept in $T/report.
+# The pipeline; its id on stdout, its closing report in $T/report.json.
 save() {
+	local rc=0
 	bs-walk "$1" | bs-chunk -r "$R" -H testhost -s inc | bs-store -r "$R" |
-		bs-index -r "$R" -H testhost -s inc 2>"$T/report"
+		bs-index --json -r "$R" -H testhost -s inc > "$T/report.json" 2>"$T/report" || rc=$?
+	jq -r .id "$T/report.json" 2>/dev/null
+	return $rc
 }
 
-report() { # report LABEL: the number on the report's line starting with LABEL
-	grep -F "  $1" "$T/report" | sed 's/^[^:]*: *\([0-9]*\).*/\1/'
+report() { # report LABEL: the count of the report's line LABEL, exact, from its JSON
+	local key
+	case "$1" in
+	'bytes read') key=read_bytes ;;
+	'bytes new') key=new_bytes ;;
+	'unchanged, not read') key=unchanged ;;
+	'not regular files') key=not_regular ;;
+	'read, all chunks present') key=present_files ;;
+	'read, new data stored') key=new_files ;;
+	*) echo "report: unknown label '$1'" >&2; return 1 ;;
+	esac
+	jq -r ".$key" "$T/report.json"
 }
 
 small_tree() {
@@ -222,7 +235,7 @@ items() { bsparse "$1" > "$T/items.txt"; cat "$T/items.txt"; }
 	find "$T/src" -print0 | bs-chunk -r "$R" -H testhost -s inc > "$T/chunks"
 	items "$T/chunks" > "$T/items"
 	grep -q '^L ' "$T/items"
-	bs-store -r "$R" < "$T/chunks" | bs-index -r "$R" -H testhost -s inc 2> "$T/report" > /dev/null
+	bs-store -r "$R" < "$T/chunks" | bs-index --json -r "$R" -H testhost -s inc > "$T/report.json"
 	[ "$(report 'bytes read')" -eq 8 ]
 	restore latest "$T/out"
 	run treecmp "$T/src" "$T/out$T/src"
@@ -244,7 +257,7 @@ items() { bsparse "$1" > "$T/items.txt"; cat "$T/items.txt"; }
 	[ -n "$off" ]
 	printf 'X' | dd of="$m" bs=1 seek="$off" conv=notrunc 2>/dev/null
 	bs-walk "$T/src" | bs-chunk -r "$R" -H testhost -s inc 2>"$T/err" | bs-store -r "$R" |
-		bs-index -r "$R" -H testhost -s inc 2>"$T/report" >/dev/null
+		bs-index --json -r "$R" -H testhost -s inc > "$T/report.json"
 	cat "$T/err"
 	grep -q "damaged" "$T/err"
 	[ "$(report 'bytes read')" -eq 4 ]

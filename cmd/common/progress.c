@@ -1,9 +1,16 @@
-/* progress.c - the progress line: files, bytes, rate and ETA on stderr. */
+/* progress.c - the progress line: files, bytes, rate, ETA and the path on stderr. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 #include "progress.h"
+#include "units.h"
+
+/* the file being read, for the line; kept here so the header's struct
+ * stays as it is (one progress line per process) */
+static char current[4096];
 
 static double now(void)
 {
@@ -23,18 +30,51 @@ void bs_progress_init(struct bs_progress *p, int on)
 
 static void human(char *out, size_t n, double v)
 {
-	const char *unit = "B";
+	bs_human_size(out, n, v > 0 ? (uint64_t)v : 0);
+}
 
-	if (v >= 1e9) { v /= 1e9; unit = "GB"; }
-	else if (v >= 1e6) { v /= 1e6; unit = "MB"; }
-	else if (v >= 1e3) { v /= 1e3; unit = "kB"; }
-	snprintf(out, n, "%.1f %s", v, unit);
+/* The terminal's width, or $COLUMNS, or 80. */
+static int width(void)
+{
+	struct winsize ws;
+	const char *c = getenv("COLUMNS");
+
+	if (ioctl(2, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	if (c && atoi(c) > 0)
+		return atoi(c);
+	return 80;
+}
+
+/* Characters (not bytes) of UTF-8 text. */
+static size_t columns(const char *p, size_t n)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)p[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* Append the current path to line, fitted into `room` columns: its end
+ * kept, its beginning replaced by "..." when it is too long. */
+static void fit_path(char *line, size_t size, int room)
+{
+	size_t len = strlen(line), n = strlen(current), skip = 0;
+
+	if (room < 8 || !n)
+		return;
+	while (columns(current + skip, n - skip) > (size_t)room - 2 - (skip ? 3 : 0) && skip < n)
+		skip++;
+	while (skip < n && ((unsigned char)current[skip] & 0xc0) == 0x80)
+		skip++;
+	snprintf(line + len, size - len, "  %s%s", skip ? "..." : "", current + skip);
 }
 
 static void draw(struct bs_progress *p, int final)
 {
 	double t, elapsed, rate;
-	char done[32], speed[32], eta[48] = "";
+	char done[32], speed[32], eta[48] = "", pct[16] = "", line[8192];
 	uint64_t goal;
 
 	if (!p->on)
@@ -62,16 +102,28 @@ static void draw(struct bs_progress *p, int final)
 	} else if (final) {
 		snprintf(eta, sizeof(eta), ", %.1f s", elapsed);
 	}
-	fprintf(stderr, "%s%llu files, %s, %s/s%s%s", p->tty ? "\r\033[K" : "",
-		(unsigned long long)p->files, done, speed, eta, p->tty && !final ? "" : "\n");
+	if (!final && p->total_known && p->total > 0)
+		snprintf(pct, sizeof(pct), "%3d%% ",
+			 p->bytes >= p->total ? 100 : (int)((double)p->bytes * 100 / (double)p->total));
+	snprintf(line, sizeof(line), "%s%llu files, %s, %s/s%s", pct, (unsigned long long)p->files, done, speed, eta);
+	/* the path being read, on a terminal, within its width */
+	if (p->tty && !final)
+		fit_path(line, sizeof(line), width() - 1 - (int)columns(line, strlen(line)));
+	fprintf(stderr, "%s%s%s", p->tty ? "\r\033[K" : "", line, p->tty && !final ? "" : "\n");
 	fflush(stderr);
 	p->drawn = 1;
 }
 
 void bs_progress_file(struct bs_progress *p, const char *path, uint64_t size)
 {
-	(void)path;
 	(void)size;
+	if (p->tty && path) {
+		size_t i;
+		/* no control bytes on the terminal */
+		for (i = 0; path[i] && i < sizeof(current) - 1; i++)
+			current[i] = (unsigned char)path[i] < 0x20 || path[i] == 0x7f ? '?' : path[i];
+		current[i] = '\0';
+	}
 	p->files++;
 	draw(p, 0);
 }

@@ -1,0 +1,165 @@
+/* select.c - backups chosen by host and subset, by name, and by a path's glob. */
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "select.h"
+
+int bs_backup_matches(const struct bs_summary *s, const char *host, const char *subset)
+{
+	return (!host || !*host || !strcmp(s->host, host)) && (!subset || !*subset || !strcmp(s->subset, subset));
+}
+
+int bs_backup_list_of(struct bs_repo *repo, const char *host, const char *subset, struct bs_summary **v,
+		      size_t *n, struct bs_err *e)
+{
+	size_t k = 0;
+
+	if (bs_backup_list(repo, v, n, e) < 0)
+		return -1;
+	for (size_t i = 0; i < *n; i++)
+		if (bs_backup_matches(&(*v)[i], host, subset))
+			(*v)[k++] = (*v)[i];
+	*n = k;
+	return 0;
+}
+
+/* " of host H, subset S" for messages, or "" */
+static void scope_text(char *out, size_t n, const char *host, const char *subset)
+{
+	int h = host && *host, s = subset && *subset;
+
+	snprintf(out, n, "%s%s%s%s%s", h || s ? " of" : "", h ? " host " : "", h ? host : "",
+		 s ? (h ? ", subset " : " subset ") : "", s ? subset : "");
+}
+
+int bs_backup_resolve_in(struct bs_repo *repo, const char *name, const char *host, const char *subset,
+			 struct bs_summary *s, struct bs_err *e)
+{
+	struct bs_summary *v;
+	size_t n, match = 0, which = 0, len = strlen(name);
+	char scope[300];
+
+	if (!(host && *host) && !(subset && *subset))
+		return bs_backup_resolve(repo, name, s, e);
+	if (!*name)
+		return bs_err_set(e, BS_USAGE, "empty backup name");
+	scope_text(scope, sizeof(scope), host, subset);
+	if (bs_backup_list_of(repo, host, subset, &v, &n, e) < 0)
+		return -1;
+	if (!strcmp(name, "latest")) {
+		for (size_t i = n; i-- > 0;)
+			if (v[i].finished) {
+				*s = v[i];
+				free(v);
+				return 0;
+			}
+		free(v);
+		return bs_err_set(e, BS_INPUT, "no finished backup%s in '%s'", scope, repo->path);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!strcmp(v[i].id, name)) {
+			*s = v[i];
+			free(v);
+			return 0;
+		}
+		if (!strncmp(v[i].id, name, len)) {
+			match++;
+			which = i;
+		}
+	}
+	if (match == 1)
+		*s = v[which];
+	free(v);
+	if (match == 0)
+		return bs_err_set(e, BS_INPUT, "no backup '%s'%s", name, scope);
+	if (match > 1)
+		return bs_err_set(e, BS_INPUT, "'%s' names %zu backups%s; give more of the id", name, match, scope);
+	return 0;
+}
+
+size_t bs_glob_literal(const char *p)
+{
+	size_t i = 0;
+
+	for (; p[i]; i++)
+		if (p[i] == '*' || p[i] == '?' || p[i] == '[' || p[i] == '\\')
+			break;
+	return i;
+}
+
+struct finder {
+	const char *pattern;
+	const struct bs_summary *s;
+	bs_find_fn *fn;
+	void *arg;
+	int64_t found;
+};
+
+static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
+{
+	struct finder *f = arg;
+
+	if (ent->rec.kind == 'i' || fnmatch(f->pattern, path->p, 0) != 0)
+		return 0;
+	f->found++;
+	return f->fn(f->arg, f->s, ent, path, e);
+}
+
+int64_t bs_find(struct bs_repo *repo, const char *pattern, const char *host, const char *subset, bs_find_fn *fn,
+		void *arg, struct bs_err *e)
+{
+	struct finder f = { pattern, NULL, fn, arg, 0 };
+	struct bs_buf clean = BS_BUF_INIT, start = BS_BUF_INIT;
+	struct bs_summary *v;
+	size_t n, lit = bs_glob_literal(pattern);
+	int exact = !pattern[lit], rc = 0;
+
+	if (exact) {
+		if (bs_path_clean(pattern, strlen(pattern), &clean, e) < 0)
+			return -1;
+	} else {
+		/* walk from the deepest directory the pattern names literally */
+		size_t cut = lit;
+		while (cut > 0 && pattern[cut - 1] != '/')
+			cut--;
+		if (cut > 1)
+			bs_buf_add(&start, pattern, cut - 1);
+		else
+			bs_buf_addc(&start, '/');
+	}
+	if (bs_backup_list_of(repo, host, subset, &v, &n, e) < 0) {
+		bs_buf_release(&clean);
+		bs_buf_release(&start);
+		return -1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct bs_meta_reader m;
+		f.s = &v[i];
+		if (bs_meta_open(&m, repo, v[i].id, e) < 0) {
+			rc = -1;
+			break;
+		}
+		if (exact) {
+			struct bs_entry *ent;
+			int r = bs_meta_lookup(&m, clean.p, clean.len, &ent, e);
+			if (r < 0)
+				rc = -1;
+			else if (r == 1 && ent->rec.kind != 'i') {
+				struct bs_entry copy;
+				bs_entry_init(&copy);
+				bs_entry_copy(&copy, ent);
+				f.found++;
+				rc = fn(arg, &v[i], &copy, &clean, e);
+				bs_entry_release(&copy);
+			}
+		} else if (bs_meta_walk(&m, start.p, start.len, visit, &f, e) < 0) {
+			rc = -1;
+		}
+		bs_meta_release(&m);
+	}
+	free(v);
+	bs_buf_release(&clean);
+	bs_buf_release(&start);
+	return rc < 0 ? -1 : f.found;
+}
