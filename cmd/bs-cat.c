@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <unistd.h>
 #include "backup.h"
 #include "restore.h"
 #include "select.h"
@@ -59,6 +60,10 @@ int main(int argc, char **argv)
 	path = tool_repo(path);
 	if (!path || (chunk ? optind != argc : optind >= argc))
 		tool_usage(usage, 2);
+	/* binary on a terminal helps no one, as tar says too */
+	if (isatty(1))
+		tool_fail(BS_USAGE, "standard output is a terminal: send the archive to a file or a pipe "
+			  "(bs-cat ... | tar xf -)");
 	/* shared, like a backup's: an expiry waits until the restore is done */
 	if (bs_repo_open(&repo, path, &e) < 0 || bs_repo_lock(&repo, BS_LOCK_SHARED | BS_LOCK_READER, &e) < 0)
 		tool_die(&e);

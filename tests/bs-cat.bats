@@ -845,3 +845,10 @@ text_data() { seq 1 100000 | head -c 400000; }
 	want="$(python3 -c 'import os, sys; n = os.lstat(sys.argv[1]).st_mtime_ns; print("%d.%09d" % divmod(n, 10**9))' "$T/src/sub/random.bin")"
 	[ "$(cut -d' ' -f8 "$T/rec")" = "$want" ]
 }
+
+@test "bs-cat refuses to write to a terminal, as tar does: exit 2, one line" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	run script -qec "bs-cat -r '$R' latest" /dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bs-cat: standard output is a terminal: send the archive to a file or a pipe"* ]]
+}
