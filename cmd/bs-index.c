@@ -90,6 +90,12 @@ static void report(const struct bs_indexer *x, int json)
 		tool_json_line(&b);
 	} else {
 		bs_index_report_text(&b, &x->sum, &c, elapsed);
+		/* the stages' counts come at the end of the stream: when it was
+		 * cut short, say what bs-index itself saw, not zeros */
+		if (!x->stats && !x->sum.finished)
+			bs_buf_addf(&b, "  %-25s %" PRIu64 " file%s; how they were read is not known: the stream "
+				    "ended before the stages' counts\n", "regular files recorded:", x->sum.files - x->others,
+				    x->sum.files - x->others == 1 ? "" : "s");
 		fprintf(stderr, "bs-index: %s", b.p);
 	}
 	bs_buf_release(&b);

@@ -40,6 +40,8 @@
  *
  *   x->sum     the backup's summary (id, files, bytes, start, finish...)
  *   x->others  entries that are not regular files
+ *   x->stats   S lines seen: none when the stream was cut short before
+ *              the stages' counts, which come at its end
  */
 #ifndef BS_INDEXER_H
 #define BS_INDEXER_H
@@ -68,6 +70,7 @@ struct bs_indexer {
 	uint64_t files_at_checkpoint;
 	int warned;
 	int removed;			/* the close removed the backup */
+	uint64_t stats;			/* S lines seen */
 	struct bs_linkmap present;	/* chunks found in the repository */
 	volatile int *flush_now;	/* set by a signal handler */
 	void (*warn)(void *arg, const char *msg);

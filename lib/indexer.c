@@ -242,6 +242,7 @@ int bs_indexer_run(struct bs_indexer *x, struct bs_stream *st, struct bs_err *wh
 			ent.nrefs = 0;
 			break;
 		case BS_ITEM_STAT:
+			x->stats++;
 			for (size_t i = 0; i < BS_INDEXER_NCOUNTED; i++)
 				if (!strcmp(counted[i], it.key))
 					x->counts[i] += it.value;

@@ -496,3 +496,13 @@ sys.stdout.buffer.write(b"B walk 1\n" + ra + rb + b"E %d\n" % n)' "$T/w1" "$T/w2
 		[ "$output" = "malformed directory listing" ]
 	done
 }
+
+@test "bs-index: the report of a stream cut short says what came, not zeros of counts that never came" {
+	first=$(tr '\n\0' 'x\n' < "$T/manifest" | head -n 3 | wc -c)
+	head -c "$first" "$T/manifest" > "$T/cut"
+	run --separate-stderr bs-index -r "$R" -H testhost -s cutrep < "$T/cut"
+	echo "$stderr"
+	[ "$status" -eq 3 ]
+	grep -q "regular files recorded: *[0-9]* files\?; how they were read is not known" <<< "$stderr"
+	run ! grep -q "1 files\|1 problems" <<< "$stderr"
+}
