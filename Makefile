@@ -11,7 +11,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DBS_VERSION='"$(VERSION)"'
-LDLIBS = -lgdbm -llzma -lcrypto -lpthread
+LDLIBS = -lgdbm -llzma -lcrypto -lzstd -lpthread
 
 TOOLS = bs-walk bs-chunk bs-store bs-index bs-cat bs-ls bs-expire bs-init bs-check
 LIBSRC = $(wildcard lib/*.c)
@@ -60,6 +60,16 @@ check-asan:
 		LDFLAGS='-fsanitize=address,undefined' all
 	cd build-asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 bats --tap tests
 
+# The threaded code once under ThreadSanitizer: a few bats files that run
+# bs-store with several threads, in a separate tree.
+TSAN_TESTS = tests/bs-store.bats tests/codecs.bats tests/roundtrip-smoke.bats
+check-tsan:
+	rm -rf build-tsan && mkdir -p build-tsan
+	cp -r Makefile lib cmd include tests man build-tsan/
+	find build-tsan -name '*.o' -o -name '*.a' | xargs rm -f
+	$(MAKE) -C build-tsan CFLAGS='-O1 -g -fsanitize=thread -fno-omit-frame-pointer' LDFLAGS='-fsanitize=thread' all
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:exitcode=66 bats --tap $(TSAN_TESTS)
+
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	for t in $(TOOLS) backshift; do install -m 755 bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
@@ -71,9 +81,9 @@ install: all
 
 clean:
 	rm -f lib/*.o lib/*.a cmd/*.o cmd/common/*.o bin/bs-* bin/backshift
-	rm -rf build-asan
+	rm -rf build-asan build-tsan
 
-.PHONY: all test check-asan install clean
+.PHONY: all test check-asan check-tsan install clean
 .SECONDARY: $(LIBOBJ) $(COMMON) $(patsubst %,cmd/%.o,$(TOOLS))
 
 # ---- torture and fuzzing (not part of `make test`) ----

@@ -233,10 +233,11 @@ cputime() {
 # the repository's codec (its config), for the per-byte costs below
 "$BIN/bs-init" "${init_args[@]}" "$work/probe" >/dev/null
 xzp=$(awk '$1 == "xz-preset" { print $2 }' "$work/probe/config")
-zl=$(awk '$1 ~ /^zstd/ { print $2 }' "$work/probe/config")
+cname=$(awk '$1 == "codec" { print $2 }' "$work/probe/config")
+clevel=$(awk '$1 == "level" { print $2 }' "$work/probe/config")
 rm -rf "$work/probe"
 codec="xz -${xzp:-6}"
-[ -n "$zl" ] && codec="zstd -$zl"
+[ -n "$cname" ] && codec="$cname -$clevel"
 
 note "the limit: bs-walk | bs-chunk (no repository: every file read, chunked, hashed)"
 chunk_f=$log/limit.chunk

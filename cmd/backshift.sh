@@ -149,8 +149,36 @@ parse_scoped() {
 	need_repo
 }
 
+# One line for what tar could not restore (its stderr in $1), by kind:
+# extended attributes, ACLs, inode flags, and anything else.
+restore_problems() {
+	awk -v dir="$2" '
+	function why(line,   i, parts) {
+		i = split(line, parts, ": ")
+		if (parts[i] ~ /^Unknown error/ && i > 1)
+			i--	# bsdtar: "NAME: Cannot restore ...: Unknown error -1"
+		sub(/\.$/, "", parts[i])
+		return parts[i]
+	}
+	/Error exit delayed|Exiting with failure status|^$/ { next }
+	/[Ee]xtended attribute|xattr/ { x++; if (!wx) wx = why($0); next }
+	/ACL/ { a++; if (!wa) wa = why($0); next }
+	/[Ff]lags|fflags/ { fl++; if (!wf) wf = why($0); next }
+	{ o++; if (!first) first = $0 }
+	END {
+		if (!x && !a && !fl && !o) exit 0
+		sep = ""; out = ""
+		if (x) { out = out sep "extended attributes (" x " times: " wx ")"; sep = ", " }
+		if (a) { out = out sep "ACLs (" a " times: " wa ")"; sep = ", " }
+		if (fl) { out = out sep "inode flags (" fl " times: " wf ")"; sep = ", " }
+		if (o) { out = out sep o " other problems, the first: " first }
+		printf "backshift: could not restore in %s: %s\n", dir, out
+		exit 1
+	}' "$1" >&2
+}
+
 cmd_restore() {
-	local dir="." args=()
+	local dir="." args=() tool errs st
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		-C) [ $# -ge 2 ] || bad_usage; dir="$2"; shift 2 ;;
@@ -160,12 +188,31 @@ cmd_restore() {
 	parse_scoped "" "${args[@]}"
 	[ ${#rest[@]} -ge 1 ] || bad_usage
 	mkdir -p -- "$dir" || exit 4
-	[ "$verbose" = 1 ] && show bs-cat -r "$repo" "${scope[@]}" "${rest[@]}" '|' tar -x -p -f - -C "$dir"
-	bs-cat -r "$repo" "${scope[@]}" "${rest[@]}" | tar -x -p -f - -C "$dir"
-	local st=("${PIPESTATUS[@]}")
+	# bsdtar restores all GNU tar does (nanosecond times, xattrs, ACLs,
+	# capabilities, sparse files) and inode flags too: it is used when it
+	# is installed; BACKSHIFT_TAR=gnu or =bsdtar chooses
+	tool="${BACKSHIFT_TAR:-}"
+	if [ -z "$tool" ]; then
+		if command -v bsdtar >/dev/null 2>&1; then tool=bsdtar; else tool=gnu; fi
+	fi
+	local cat=(bs-cat -r "$repo" "${scope[@]}") x
+	case "$tool" in
+	bsdtar) cat+=(--fflags); x=(bsdtar -x -p -f - --xattrs --acls --fflags -C "$dir") ;;
+	gnu) x=(tar -x -p -f - --xattrs "--xattrs-include=*" --acls -C "$dir") ;;
+	*) die "BACKSHIFT_TAR is '$tool': gnu or bsdtar" ;;
+	esac
+	errs="$(mktemp "${TMPDIR:-/tmp}/backshift.XXXXXX")" || exit 4
+	[ "$verbose" = 1 ] && show "${cat[@]}" "${rest[@]}" '|' "${x[@]}"
+	"${cat[@]}" "${rest[@]}" | "${x[@]}" 2>"$errs"
+	st=("${PIPESTATUS[@]}")
+	# what tar could not restore (xattrs on a file system without them,
+	# flags...) is summed up in one line and makes the status 1
+	if ! restore_problems "$errs" "$dir" && [ "${st[1]}" -eq 0 ]; then st[1]=1; fi
+	rm -f -- "$errs"
 	# bs-cat's status says what went wrong; tar failing on its own
-	# (a full disk, a permission) is a system failure
-	if [ "${st[0]}" -eq 0 ] && [ "${st[1]}" -ne 0 ]; then st[1]=4; fi
+	# (a full disk, a permission) is a system failure, unless all it
+	# said was what it could not restore
+	if [ "${st[0]}" -eq 0 ] && [ "${st[1]}" -gt 1 ]; then st[1]=4; fi
 	worst "${st[@]}"
 }
 

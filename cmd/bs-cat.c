@@ -2,6 +2,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include "backup.h"
 #include "restore.h"
@@ -10,7 +11,7 @@
 #include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-cat -r repo [-H host] [-s subset] backup [path ...] > archive.tar\n"
+	"usage: bs-cat -r repo [-H host] [-s subset] [-d] [--format=pax|gnu] [--fflags] backup [path ...] > archive.tar\n"
 	"       bs-cat -r repo --chunk digest > bytes\n";
 
 /* damage found while restoring: said, counted, and the restore goes on */
@@ -32,6 +33,8 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "chunk", required_argument, NULL, 'C' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "fflags", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -43,12 +46,20 @@ int main(int argc, char **argv)
 	struct bs_summary sum;
 	struct bs_err e;
 	const char *path = NULL, *chunk = NULL, *host = NULL, *subset = NULL;
-	int opt;
+	int opt, opts = BS_TAR_PAX;
 
 	tool_init("bs-cat");
-	while ((opt = getopt_long(argc, argv, "hr:H:s:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "dhr:H:s:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
+		case 'd': opts |= BS_RESTORE_DIRONLY; break;
+		case 'f': opts |= BS_TAR_FFLAGS; break;
+		case 'F':
+			if (!strcmp(optarg, "gnu"))
+				opts &= ~BS_TAR_PAX;
+			else if (strcmp(optarg, "pax"))
+				tool_fail(BS_USAGE, "unknown format '%s': pax or gnu", optarg);
+			break;
 		case 'C': chunk = optarg; break;
 		case 'H': host = optarg; break;
 		case 's': subset = optarg; break;
@@ -60,6 +71,8 @@ int main(int argc, char **argv)
 	path = tool_repo(path);
 	if (!path || (chunk ? optind != argc : optind >= argc))
 		tool_usage(usage, 2);
+	if ((opts & BS_TAR_FFLAGS) && !(opts & BS_TAR_PAX))
+		tool_fail(BS_USAGE, "--fflags needs the pax format");
 	/* binary on a terminal helps no one, as tar says too */
 	if (isatty(1))
 		tool_fail(BS_USAGE, "standard output is a terminal: send the archive to a file or a pipe "
@@ -83,6 +96,7 @@ int main(int argc, char **argv)
 		tool_warn("the summary of backup '%s' is damaged; restoring what its metadata holds", sum.id);
 	meta.on_damage = on_damage;
 	bs_restore_init(&r, &repo, &meta, &out);
+	r.opts = opts;
 	r.warn = on_chunk;
 	if (bs_restore_tar(&r, argv + optind + 1, argc - optind - 1, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);

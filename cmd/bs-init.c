@@ -5,10 +5,10 @@
 #include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-init [-c avg-chunk-size] [-z xz-preset] [--max-age age] [--metadata-max-age age]\n"
-	"               [--refresh age] [--keep-period n]... [repo]\n"
-	"       bs-init --set [--max-age age|none] [--metadata-max-age age|none] [--refresh age]\n"
-	"               [--keep-period n|none]... [repo]\n";
+	"usage: bs-init [-c avg-chunk-size] [--codec zstd|xz|none] [--level n] [--archive] [-z xz-preset]\n"
+	"               [--max-age age] [--metadata-max-age age] [--refresh age] [--keep-period n]... [repo]\n"
+	"       bs-init --set [--codec zstd|xz|none] [--level n] [--archive] [-z xz-preset]\n"
+	"               [--max-age age|none] [--metadata-max-age age|none] [--refresh age] [--keep-period n|none]... [repo]\n";
 
 int main(int argc, char **argv)
 {
@@ -24,6 +24,9 @@ int main(int argc, char **argv)
 		{ "keep-monthly", required_argument, NULL, BS_INIT_KEEP + 4 },
 		{ "keep-yearly", required_argument, NULL, BS_INIT_KEEP + 5 },
 		{ "version", no_argument, NULL, 'V' },
+		{ "codec", required_argument, NULL, 'C' },
+		{ "level", required_argument, NULL, 'L' },
+		{ "archive", no_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};

@@ -18,7 +18,7 @@
 
 static const char usage[] =
 	"usage: bs-ls -r repo [-H host] [-s subset] [--json]\n"
-	"       bs-ls -r repo [-H host] [-s subset] [-l | -0 | --records] backup [path ...]\n"
+	"       bs-ls -r repo [-H host] [-s subset] [-l [--full-time] | -0 | --records] backup [path ...]\n"
 	"       bs-ls -r repo [-H host] [-s subset] --summary [--json] backup\n"
 	"       bs-ls -r repo [-H host] [-s subset] --diff [-0 | --json] backup backup|dir [path ...]\n"
 	"       bs-ls -r repo [-H host] [-s subset] --find [-0 | --json] pattern\n"
@@ -189,7 +189,7 @@ static void list_priors(struct bs_repo *repo, char *host, size_t hostlen, const 
 	tool_close_stdout();
 }
 
-static void list_backup(struct bs_repo *repo, const char *host, const char *subset, const char *name, int mode,
+static void list_backup(struct bs_repo *repo, const char *host, const char *subset, const char *name, int mode, int full_time,
 			char *const *paths, int n)
 {
 	struct bs_meta_reader meta;
@@ -203,6 +203,7 @@ static void list_backup(struct bs_repo *repo, const char *host, const char *subs
 	bs_writer_init(&out, 1, "standard output");
 	bs_lister_init(&l, mode, &out);
 	l.utf8 = utf8;
+	l.full_time = full_time;
 	if (bs_lister_run(&l, &meta, paths, n, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);
 	bs_lister_release(&l);
@@ -218,6 +219,7 @@ int main(int argc, char **argv)
 		{ "summary", no_argument, NULL, 'S' },
 		{ "diff", no_argument, NULL, 'D' },
 		{ "find", no_argument, NULL, 'F' },
+		{ "full-time", no_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -226,7 +228,7 @@ int main(int argc, char **argv)
 	struct bs_err e;
 	const char *path = NULL, *subset = NULL, *hostf;
 	char host[128] = "";
-	int opt, priors = 0, mode = BS_LIST_NAMES, json = 0, summing = 0, diffing = 0, finding = 0, style, rc = 0;
+	int opt, priors = 0, mode = BS_LIST_NAMES, json = 0, summing = 0, diffing = 0, finding = 0, style, rc = 0, full_time = 0;
 
 	tool_init("bs-ls");
 	setlocale(LC_CTYPE, "");
@@ -243,6 +245,7 @@ int main(int argc, char **argv)
 		case 'D': diffing = 1; break;
 		case 'F': finding = 1; break;
 		case 'V': tool_version();
+		case 'T': full_time = 1; mode = BS_LIST_LONG; break;
 		case 's': subset = optarg; break;
 		case 'H': snprintf(host, sizeof(host), "%s", optarg); break;
 		case 'h': tool_usage(usage, 1); break;
@@ -284,7 +287,7 @@ int main(int argc, char **argv)
 			tool_usage(usage, 2);
 		list_backups(&repo, hostf, subset, json);
 	} else {
-		list_backup(&repo, hostf, subset, argv[optind], mode, argv + optind + 1, argc - optind - 1);
+		list_backup(&repo, hostf, subset, argv[optind], mode, full_time, argv + optind + 1, argc - optind - 1);
 	}
 	bs_repo_close(&repo);
 	return rc;

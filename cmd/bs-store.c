@@ -1,12 +1,14 @@
 /* bs-store - write a chunk stream's chunks into the repository; pass on the manifest. */
 #include <getopt.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include "repo.h"
 #include "storer.h"
 #include "tool.h"
 #include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-store -r repo < chunks > manifest\n";
+	"usage: bs-store [-j threads] -r repo < chunks > manifest\n";
 
 static void on_warn(void *arg, const char *msg)
 {
@@ -22,6 +24,8 @@ int main(int argc, char **argv)
 	struct bs_storer s;
 	struct bs_err e;
 	const char *path = NULL;
+	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
+	char *end;
 	int c;
 
 	tool_init("bs-store");
@@ -31,9 +35,14 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 
-	while ((c = getopt_long(argc, argv, "hr:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj:r:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
+		case 'j':
+			jobs = strtol(optarg, &end, 10);
+			if (*end || end == optarg || jobs < 1 || jobs > 256)
+				tool_fail(BS_USAGE, "-j: the number of threads is from 1 to 256");
+			break;
 		case 'h': tool_usage(usage, 1); break;
 		case 'V': tool_version();
 		default: tool_usage(usage, 2);
@@ -47,6 +56,7 @@ int main(int argc, char **argv)
 	bs_reader_init(&in, 0, "standard input");
 	bs_writer_init(&out, 1, "standard output");
 	bs_storer_init(&s, &repo, &out);
+	s.jobs = jobs < 1 ? 1 : (int)jobs;
 	s.warn = on_warn;
 	if (bs_storer_run(&s, &in, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);

@@ -13,6 +13,17 @@
  *       existing chunk is only touched.  The digest is recomputed first and
  *       a mismatch is refused (BS_INPUT).  `info`, if not NULL, says
  *       whether it was new and how many bytes it took in the store.
+ *   bs_chunk_stage(repo, ctx, scratch, digest, p, n, t, st, &staged,
+ *                  &disk_bytes, e)
+ *       bs_chunk_put() for a batch, up to the link, on any thread (its own
+ *       coders and scratch buffer): the digest checked, an existing chunk
+ *       touched (staged 0), a new one compressed and written to a
+ *       temporary file of the store (staged 1, *st says which, disk_bytes
+ *       its stored size).  0 or -1
+ *   bs_chunk_commit(repo, st, count, t, e)
+ *       make staged chunks durable and link them into place, together
+ *       (store.h's commit); st[i].stored says which were new.  0 or -1
+ *   bs_chunk_discard(repo, st)           drop a staged chunk
  *   bs_chunk_get(repo, digest, out, e)   read, decompress and verify a chunk;
  *                                        its bytes are appended to out
  *   bs_chunk_decode(file, n, digest, limit, out, e)
@@ -51,6 +62,12 @@ int bs_chunk_exists(struct bs_repo *repo, const unsigned char *digest);
 int bs_chunk_touch(struct bs_repo *repo, const unsigned char *digest, struct bs_time t, struct bs_err *e);
 int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *p, size_t n,
 		 struct bs_time t, struct bs_chunk_info *info, struct bs_err *e);
+int bs_chunk_stage(struct bs_repo *repo, struct bs_codec_ctx *ctx, struct bs_buf *scratch,
+		   const unsigned char *digest, const void *p, size_t n, struct bs_time t,
+		   struct bs_store_staged *st, int *staged, uint64_t *disk_bytes, struct bs_err *e);
+int bs_chunk_commit(struct bs_repo *repo, struct bs_store_staged *st, size_t count, struct bs_time t,
+		    struct bs_err *e);
+void bs_chunk_discard(struct bs_repo *repo, struct bs_store_staged *st);
 int bs_chunk_get(struct bs_repo *repo, const unsigned char *digest, struct bs_buf *out, struct bs_err *e);
 int bs_chunk_decode(const void *file, size_t n, const unsigned char *digest, size_t limit,
 		    struct bs_buf *out, struct bs_err *e);

@@ -5,7 +5,7 @@
  * (bs-formats.5):
  *   'r'  raw: the bytes as they are
  *   'x'  xz: one .xz stream (CRC32 check)
- *   'z'  reserved for zstd (not known yet: refused as an unknown tag)
+ *   'z'  zstd: one zstd frame (content size and XXH64 checksum recorded)
  * A listing's value in the metadata starts with the same tag byte, its
  * head between the tag and the codec's bytes (value.h).  This file and
  * codec.c are the only places that know the tags.
@@ -18,15 +18,16 @@
  *   bs_codec_ctx_release(&ctx)
  *
  * Settings (struct bs_codec_cfg):
- *   tag       the codec to try (BS_CODEC_XZ; BS_CODEC_RAW stores as is)
- *   level     its level (xz: the preset, 0..9)
+ *   tag       the codec to try (BS_CODEC_ZSTD, BS_CODEC_XZ; BS_CODEC_RAW
+ *             stores as is)
+ *   level     its level (xz: the preset, 0..9; zstd: 1..19)
  *   window    caps its dictionary (bytes; 0: the level's own)
  *   raw_max   inputs no larger are stored raw without trying
  *   probe     when not 0: an input larger than `probe` whose first `probe`
  *             bytes shrink by less than 1/64 at the codec's fastest level
  *             is taken as incompressible and stored raw
  *   keep_smaller  store raw when the codec's output is no smaller
- *   bs_codec_cfg_chunks(cfg, preset, chunk_max)   a repository's chunks
+ *   bs_codec_cfg_chunks(cfg, tag, level, chunk_max)  a repository's chunks
  *   bs_codec_cfg_listing(cfg)                     metadata listings
  *
  *   bs_codec_encode(ctx, cfg, in, n, out, e)
@@ -39,6 +40,10 @@
  *       the same without the tag byte: returns the tag, or -1
  *   bs_codec_decode_body(ctx, tag, body, n, limit, out, e)
  *   bs_codec_known(tag)              1 when a tag is one this build reads
+ *   bs_codec_name(tag)               "zstd", "xz", "none" (raw), or NULL
+ *   bs_codec_by_name(name)           the tag of a name ("raw" is "none"),
+ *                                    or -1
+ *   bs_codec_levels(tag, &min, &max) the levels a codec takes; -1 unknown
  *
  * Adding a codec: a tag in enum bs_codec_tag, a field in bs_codec_ctx for
  * its reusable state, and one entry in codec.c's table.
@@ -54,7 +59,7 @@
 enum bs_codec_tag {
 	BS_CODEC_RAW = 'r',
 	BS_CODEC_XZ = 'x',
-	BS_CODEC_ZSTD = 'z',	/* reserved */
+	BS_CODEC_ZSTD = 'z',
 };
 
 struct bs_codec_cfg {
@@ -67,18 +72,23 @@ struct bs_codec_cfg {
 };
 
 struct bs_xz;
+struct bs_zstd;
 
 struct bs_codec_ctx {
 	struct bs_xz *xz;	/* liblzma coders, made when first needed */
+	struct bs_zstd *zstd;	/* libzstd contexts, likewise */
 };
 
 void bs_codec_ctx_init(struct bs_codec_ctx *ctx);
 void bs_codec_ctx_release(struct bs_codec_ctx *ctx);
 
-void bs_codec_cfg_chunks(struct bs_codec_cfg *cfg, int preset, size_t chunk_max);
+void bs_codec_cfg_chunks(struct bs_codec_cfg *cfg, int tag, int level, size_t chunk_max);
 void bs_codec_cfg_listing(struct bs_codec_cfg *cfg);
 
 int bs_codec_known(int tag);
+const char *bs_codec_name(int tag);
+int bs_codec_by_name(const char *name);
+int bs_codec_levels(int tag, int *min, int *max);
 int bs_codec_encode(struct bs_codec_ctx *ctx, const struct bs_codec_cfg *cfg, const void *in, size_t n,
 		    struct bs_buf *out, struct bs_err *e);
 int bs_codec_decode(struct bs_codec_ctx *ctx, const void *stored, size_t n, size_t limit, struct bs_buf *out,

@@ -15,7 +15,10 @@
  *       r->chunk(r->arg, digest, bytes, n) for each chunk, in order, and
  *       r->bytes(r->arg, n) after each read (either may be NULL).  rec's
  *       stat fields are refreshed from the open file and rec->size set to
- *       the bytes read; a file changed in the clock tick it was opened in
+ *       the bytes read.  A sparse file (fewer blocks than its size) is
+ *       read only where it holds data: its extents (SEEK_DATA/SEEK_HOLE)
+ *       go into rec->extents, its chunks carry only their bytes, and
+ *       rec->size stays its size (cut where the data ended, if it shrank); a file changed in the clock tick it was opened in
  *       ("racily clean") gets a zero ctime, so the next backup reads it
  *       again.  Returns a BS_FILEREAD_ status; res->err is the errno of a
  *       failure and res->chunks the chunks already passed to r->chunk

@@ -4,7 +4,8 @@
  *
  *   bs_init_opts_default(o)         the defaults of a new repository
  *   bs_init_opt(o, opt, arg, e)     one option as given: 'c' average chunk
- *                                   size, 'z' xz preset, 'a' max age,
+ *                                   size, 'z' xz preset, 'C' codec, 'L'
+ *                                   level, 'A' --archive (xz 6), 'a' max age,
  *                                   'm' metadata max age (ages take "none"),
  *                                   'R' refresh, 'S' --set (arg NULL),
  *                                   BS_INIT_KEEP + i the keep rule
@@ -26,7 +27,8 @@
 
 struct bs_init_opts {
 	struct bs_config cfg;
-	int set, chunk_given, preset_given, age_given, mage_given;
+	int set, chunk_given, age_given, mage_given;
+	int codec, level;		/* -1: not given */
 	int64_t age, mage, refresh;	/* -1: not given (or "none") */
 	int64_t keep[BS_CONFIG_KEEP];	/* the keep rules given (--keep-*) */
 	int keep_given[BS_CONFIG_KEEP];

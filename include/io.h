@@ -29,6 +29,8 @@
  * struct bs_writer writes through a buffer; errors are sticky and reported
  * by bs_writer_flush() (and so by bs_writer_close()), which names `what`:
  *   bs_writer_init(w, fd, what)
+ *   bs_writer_init_mem(w, what)  into memory only: w->buf and w->len grow,
+ *                           nothing is written (the caller takes the bytes)
  *   bs_writer_add(w, p, n)  bs_writer_adds(w, s)  bs_writer_addc(w, c)
  *   bs_writer_addf(w, fmt, ...)
  *   bs_writer_flush(w, e)   write out the buffer; -1 on error
@@ -80,9 +82,11 @@ struct bs_writer {
 	size_t len, cap;
 	const char *what;
 	uint64_t written;
+	int mem;			/* bs_writer_init_mem() */
 };
 
 void bs_writer_init(struct bs_writer *w, int fd, const char *what);
+void bs_writer_init_mem(struct bs_writer *w, const char *what);
 void bs_writer_add(struct bs_writer *w, const void *p, size_t n);
 void bs_writer_adds(struct bs_writer *w, const char *s);
 void bs_writer_addc(struct bs_writer *w, int c);

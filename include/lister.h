@@ -6,7 +6,10 @@
  *                    with l->utf8 set, printable UTF-8 characters as
  *                    themselves, tarname.h)
  *   BS_LIST_LONG     as `tar tv` shows them: mode, owner/group, size (or
- *                    major,minor), mtime, name, "-> target", "link to first"
+ *                    major,minor; 0 for a hard link), mtime, name,
+ *                    "-> target", "link to first" (for a second name of a
+ *                    file, FIFO or device); with full_time set, the mtime
+ *                    to the nanosecond with its zone, as ls --full-time
  *   BS_LIST_NUL      NUL-terminated names, bytes as they are
  *   BS_LIST_RECORDS  the manifest stream bs-index reads: R lines, then each
  *                    entry's record; header and trailer included
@@ -33,6 +36,7 @@ enum { BS_LIST_NAMES, BS_LIST_LONG, BS_LIST_NUL, BS_LIST_RECORDS };
 
 struct bs_lister {
 	int mode;
+	int full_time;		/* BS_LIST_LONG: "%Y-%m-%d %H:%M:%S.nnnnnnnnn %z" */
 	struct bs_writer *out;
 	struct bs_linkmap links;
 	struct bs_buf scratch;

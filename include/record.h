@@ -31,6 +31,12 @@ struct bs_rec {
 	uint64_t dev, ino, nlink;
 	uint32_t rmajor, rminor;
 	struct bs_buf target;	/* symlink target */
+	uint64_t flags;		/* Linux inode flags (FS_IOC_GETFLAGS), 0 when none */
+	struct bs_buf xattrs;	/* the xattrs field as written, "" for "-":
+				   hexname=hexvalue,... sorted by name */
+	struct bs_buf extents;	/* a sparse file's data extents: pairs of
+				   uint64_t (offset, length), ascending; empty
+				   when the file is not sparse */
 	struct bs_buf path;
 };
 
@@ -44,6 +50,28 @@ void bs_rec_format_as(struct bs_buf *b, const struct bs_rec *r, const char *path
 void bs_ref_format(struct bs_buf *b, int type, const unsigned char *digest, uint64_t size);
 int bs_rec_parse(struct bs_rec *r, const char *p, size_t n, struct bs_err *e);
 int bs_kind_ok(int c);
+
+/*
+ * Extended attributes and sparse extents of a record.
+ *   bs_xattr_add(r, name, nlen, value, vlen)  append one xattr; names must
+ *                                 come in byte order (the caller sorts)
+ *   bs_xattr_next(r, &pos, name, value)  the next xattr from pos (start at
+ *                                 0) decoded into name and value (a NUL is
+ *                                 kept after each); 1, or 0 at the end
+ *   bs_xattr_get(r, name, value)  1 and the value of `name`, or 0
+ *   bs_rec_nextents(r), bs_rec_extent(r, i, &off, &len)
+ *   bs_rec_extent_add(r, off, len)
+ *   bs_rec_datasize(r)            the bytes a file's chunks carry: the sum
+ *                                 of its extents' lengths when it is sparse,
+ *                                 else its size
+ */
+void bs_xattr_add(struct bs_rec *r, const char *name, size_t nlen, const void *value, size_t vlen);
+int bs_xattr_next(const struct bs_rec *r, size_t *pos, struct bs_buf *name, struct bs_buf *value);
+int bs_xattr_get(const struct bs_rec *r, const char *name, struct bs_buf *value);
+size_t bs_rec_nextents(const struct bs_rec *r);
+void bs_rec_extent(const struct bs_rec *r, size_t i, uint64_t *off, uint64_t *len);
+void bs_rec_extent_add(struct bs_rec *r, uint64_t off, uint64_t len);
+uint64_t bs_rec_datasize(const struct bs_rec *r);
 
 /* Parse n decimal digits (nothing else) into *out; 0, or -1 on overflow. */
 int bs_parse_u64(const char *p, size_t n, uint64_t *out);

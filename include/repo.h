@@ -55,16 +55,22 @@
 #include "record.h"
 #include "store.h"
 
-#define BS_REPO_VERSION 2
+#define BS_REPO_VERSION 3
 #define BS_CONFIG_KEEP 6
 
 /* the config keys of the keep rules: "keep-last", ... "keep-yearly" */
 extern const char *const bs_config_keep_keys[BS_CONFIG_KEEP];
 
+/* How new chunks are compressed unless bs-init says otherwise: see
+ * bench/CODECS.md for the measurements behind the choice. */
+#define BS_CODEC_DEFAULT BS_CODEC_ZSTD
+#define BS_LEVEL_DEFAULT 3
+
 struct bs_config {
 	unsigned version;
 	size_t chunk_min, chunk_avg, chunk_max;
-	int xz_preset;
+	int codec;			/* enum bs_codec_tag: new chunks' codec */
+	int level;			/* and its level */
 	int64_t max_age;		/* seconds, or -1: none set */
 	int64_t metadata_max_age;	/* seconds, or -1: same as max_age */
 	int64_t refresh;		/* seconds a backup trusts an earlier

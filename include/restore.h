@@ -2,11 +2,19 @@
  * restore.h - a backup, or some of its paths, as a GNU tar stream.
  *
  * bs-cat's work: each entry under the paths asked for becomes a tar member
- * (bs_tar_header), a regular file followed by its chunks' bytes, each
+ * (bs_tar_member), a regular file followed by its chunks' bytes, each
  * chunk's size and the file's total checked against the metadata (the
- * header's size is exactly what follows, or the restore fails); a file
- * with other hard links is written once, its later names as links to the
- * first.  Not shared between threads.
+ * header's size is exactly what follows, or the restore fails); a file,
+ * FIFO or device with other hard links is written once, its later names
+ * as links to the first.  When paths are given, the directories above
+ * each that the backup recorded ("/" aside) come first, once each, so that
+ * tar gives them their recorded mode, owner and times.  Not shared between
+ * threads.
+ *
+ * r->opts, set after bs_restore_init(): BS_TAR_PAX (the default: pax
+ * extended headers for nanoseconds, xattrs, ACLs, sparse files; 0 for
+ * plain GNU tar), BS_TAR_FFLAGS (inode flags as SCHILY.fflags), and
+ * BS_RESTORE_DIRONLY (each path itself, without what is below it).
  *
  *   bs_restore_init(r, repo, meta, out)
  *       meta: the backup, open; out: where the archive goes.
@@ -35,6 +43,9 @@
 #include "linkmap.h"
 #include "meta.h"
 #include "repo.h"
+#include "tar.h"
+
+enum { BS_RESTORE_DIRONLY = 0x100 };
 
 struct bs_restore {
 	struct bs_repo *repo;
@@ -43,6 +54,9 @@ struct bs_restore {
 	struct bs_linkmap links;
 	struct bs_buf name, data;
 	uint64_t members;
+	int opts;		/* BS_TAR_PAX, BS_TAR_FFLAGS, BS_RESTORE_DIRONLY */
+	char **done;		/* ancestors (and -d paths) written */
+	size_t ndone;
 	/* damage: a chunk that cannot be read or fails its digest is written
 	 * as zeros of its length, told to warn(arg, msg) and counted */
 	void (*warn)(void *arg, const char *msg);

@@ -26,6 +26,20 @@
  *       place (".tmp-HOST-PID-SEQ"), written, fsynced, linked into place
  *       without replacing, unlinked.  A chunk already there is touched
  *       instead (*stored_now = 0); an empty one is replaced (rename).  0 or -1
+ *   stage(s, digest, stored, n, t, st, e)
+ *       the first half of a put, for a batch of chunks (bs-store): write n
+ *       bytes stamped t to a temporary file of the store, not yet flushed
+ *       to disk, and note it in *st (its digest and temporary name).  0 or
+ *       -1 (nothing left behind)
+ *   commit(s, st, count, t, e)
+ *       the second half, for `count` staged chunks at once: flush their
+ *       temporary files to disk (all of them, before any is linked), link
+ *       each into place without replacing (a chunk already there is
+ *       touched with t instead and its temporary removed; an empty one is
+ *       replaced), then make the new names durable.  st[i].stored says
+ *       which this call stored.  0, or -1: the staged files not yet
+ *       linked are removed, those linked stay (they are whole)
+ *   discard(s, st)                  remove a staged chunk's temporary file
  *   get(s, digest, out, max, e)     append the stored bytes to out; BS_INPUT
  *                                   when missing or larger than max
  *   list(s, fn, dir_done, arg, e)   fn(arg, f, e) for every file of the store,
@@ -67,6 +81,13 @@ struct bs_chunk_file {
 	struct bs_time mtime;
 };
 
+/* A chunk written to a temporary file, waiting for commit(). */
+struct bs_store_staged {
+	unsigned char digest[BS_DIGEST_LEN];
+	char tmp[96];			/* the store's name for it */
+	int stored;			/* after commit(): 1 when linked by it */
+};
+
 typedef int bs_chunk_visit(void *arg, const struct bs_chunk_file *f, struct bs_err *e);
 
 struct bs_store;
@@ -79,6 +100,11 @@ struct bs_store_ops {
 	int (*touch)(struct bs_store *s, const unsigned char *digest, struct bs_time t, struct bs_err *e);
 	int (*put)(struct bs_store *s, const unsigned char *digest, const void *stored, size_t n, struct bs_time t,
 		   int *stored_now, struct bs_err *e);
+	int (*stage)(struct bs_store *s, const unsigned char *digest, const void *stored, size_t n,
+		     struct bs_time t, struct bs_store_staged *st, struct bs_err *e);
+	int (*commit)(struct bs_store *s, struct bs_store_staged *st, size_t count, struct bs_time t,
+		      struct bs_err *e);
+	void (*discard)(struct bs_store *s, struct bs_store_staged *st);
 	int (*get)(struct bs_store *s, const unsigned char *digest, struct bs_buf *out, size_t max,
 		   struct bs_err *e);
 	int (*list)(struct bs_store *s, bs_chunk_visit *fn, void (*dir_done)(void *arg, const char *dir), void *arg,

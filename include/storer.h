@@ -6,14 +6,18 @@
  * are stamped (or, after an F line, checked to exist); records, L items,
  * S lines and abandons are passed on; the counters of new and present
  * files and of new chunks and bytes are added as S lines, and the names of
- * new chunks made durable before the trailer.  One call does it all, so
- * that the loop can later hand the chunks to several threads behind the
- * same API.
+ * new chunks made durable before the trailer.  New chunks are compressed
+ * and written on s->jobs threads, at most 2 * jobs + 2 chunks in flight;
+ * they reach the disk in batches (chunk.h's bs_chunk_stage and
+ * bs_chunk_commit), and the manifest that refers to a batch's chunks is
+ * passed on only once they are durable.  The manifest and the counters
+ * are the same whatever the number of threads.
  *
  *   bs_storer_init(s, repo, out)
  *       repo: open and locked shared; out: where the manifest goes.
  *       s->now is the backup's start (bs_now()), which every chunk is
- *       stamped with and the T line carries.
+ *       stamped with and the T line carries.  s->jobs is 1: set it
+ *       before the run for more threads.
  *   bs_storer_run(s, in, e)
  *       Read the chunk (or manifest) stream from in to its end and write
  *       the manifest stream, trailer included (the caller closes out).
@@ -41,6 +45,7 @@ struct bs_storer {
 	struct bs_time now;
 	struct bs_buf scratch;
 	struct bs_storer_counts n;
+	int jobs;			/* compressing threads */
 	void (*warn)(void *arg, const char *msg);
 	void *arg;
 };

@@ -27,7 +27,8 @@
  *                                  entries that are directories
  *
  * The chunks (C or R) of a regular file come before its record; their
- * sizes add up to the record's size.
+ * sizes add up to the record's size, or for a sparse file to the sum of
+ * its extents' lengths (bs_rec_datasize()).
  *
  * struct bs_stream reads items from a bs_reader:
  *   bs_stream_open(s, r, kinds, e)  read and check the header; `kinds` is a

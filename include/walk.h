@@ -7,7 +7,19 @@
  *       BS_PARTIAL for a path that vanished or cannot be read (the caller
  *       reports it and goes on), BS_SYS otherwise.  Sockets return 1:
  *       nothing to record.
- *   bs_rec_fill(rec, st)      the fields that come from a struct stat
+ *       It also fills what a stat does not say: the inode flags (read
+ *       with an ioctl only when statx(2) reports one of immutable, append,
+ *       nodump or compressed), the extended attributes (ACLs and
+ *       capabilities among them), and a sparse regular file's extents
+ *       (sought only when its blocks hold less than its size).
+ *   bs_rec_fill(rec, st)      the fields that come from a struct stat;
+ *                             flags, xattrs and extents are left as they are
+ *   bs_rec_xattrs(rec, path, e)   the xattrs of path into rec: 0, or -1
+ *                             (BS_PARTIAL: cannot be read)
+ *   bs_rec_extents(rec, fd, size) the data extents of the file open at fd
+ *                             (SEEK_DATA/SEEK_HOLE) into rec; none when it
+ *                             is all data, the one extent size+0 when it is
+ *                             all hole.  0, or -1 with errno
  *   bs_kind_of(mode)          'f' 'd' 'l' 'p' 'c' 'b', 's' for a socket
  *
  *   bs_walk(path, flags, fn, arg, e)
@@ -51,6 +63,8 @@ int bs_kind_of(mode_t mode);
 int bs_warn_kind(int err);
 void bs_rec_fill(struct bs_rec *rec, const struct stat *st);
 int bs_rec_stat(struct bs_rec *rec, const char *path, struct bs_err *e);
+int bs_rec_xattrs(struct bs_rec *rec, const char *path, struct bs_err *e);
+int bs_rec_extents(struct bs_rec *rec, int fd, uint64_t size);
 int bs_walk(const char *path, int flags, struct bs_walk_ops *ops, struct bs_err *e);
 
 #endif

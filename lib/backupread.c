@@ -11,8 +11,14 @@
 /* A hard-linked file met in this run: its size and chunk references. */
 struct linked {
 	uint64_t size;
+	struct bs_buf extents;	/* the first name's, as read */
 	struct bs_entry ent;
 };
+
+static int same_buf(const struct bs_buf *a, const struct bs_buf *b)
+{
+	return a->len == b->len && !memcmp(a->p, b->p, a->len);
+}
 
 static void on_chunk(void *arg, const unsigned char *digest, const unsigned char *p, size_t n)
 {
@@ -47,6 +53,7 @@ void bs_backupread_init(struct bs_backupread *b, struct bs_writer *out, struct b
 static void linked_free(void *v)
 {
 	struct linked *l = v;
+	bs_buf_release(&l->extents);
 	bs_entry_release(&l->ent);
 	free(l);
 }
@@ -120,7 +127,7 @@ static int read_file(struct bs_backupread *b, struct bs_rec *rec)
 
 	if (rc == BS_FILEREAD_OK) {
 		b->n.read_files++;
-		b->n.read_bytes += rec->size;
+		b->n.read_bytes += bs_rec_datasize(rec);
 		return 0;
 	}
 	bs_quote(rec->path.p, rec->path.len, q, sizeof(q));
@@ -129,7 +136,7 @@ static int read_file(struct bs_backupread *b, struct bs_rec *rec)
 		warn(b, "'%s' changed while being read; saved as read", q);
 		b->n.changed++;
 		b->n.read_files++;
-		b->n.read_bytes += rec->size;
+		b->n.read_bytes += bs_rec_datasize(rec);
 		return 0;
 	case BS_FILEREAD_SYMLINK:
 		warn(b, "'%s' changed into a symbolic link while being backed up; skipped", q);
@@ -168,7 +175,7 @@ static int process(struct bs_backupread *b, struct bs_rec *rec, struct bs_err *e
 		return emit_record(b, rec, e);
 	if (rec->nlink > 1) {
 		hl = bs_linkmap_get(&b->links, rec->dev, rec->ino);
-		if (hl && hl->size == rec->size) {
+		if (hl && hl->size == rec->size && same_buf(&hl->extents, &rec->extents)) {
 			emit_refs(b, &hl->ent);
 			b->n.linked++;
 			return emit_record(b, rec, e);
@@ -183,6 +190,7 @@ static int process(struct bs_backupread *b, struct bs_rec *rec, struct bs_err *e
 	}
 	if (rec->nlink > 1 && !hl) {
 		hl = bs_xcalloc(1, sizeof(*hl));
+		bs_buf_init(&hl->extents);
 		bs_entry_init(&hl->ent);
 		bs_linkmap_put(&b->links, rec->dev, rec->ino, hl);
 	} else {
@@ -196,8 +204,11 @@ static int process(struct bs_backupread *b, struct bs_rec *rec, struct bs_err *e
 			hl->size = UINT64_MAX;
 		return check_out(b, e);
 	}
-	if (hl)
+	if (hl) {
 		hl->size = rec->size;
+		bs_buf_reset(&hl->extents);
+		bs_buf_add(&hl->extents, rec->extents.p, rec->extents.len);
+	}
 	return emit_record(b, rec, e);
 }
 

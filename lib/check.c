@@ -88,7 +88,7 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		}
 		bs_linkmap_put(&c->seen, half(d, 0), half(d, 1), (void *)1);
 	}
-	if (sum != ent->rec.size)
+	if (sum != bs_rec_datasize(&ent->rec))
 		found(c, 1, c->id, path, NULL, "its chunks do not add up to its size",
 		      "%s: the chunks of '%s' do not add up to its size", c->id, bs_quote(path->p, path->len, q, sizeof(q)));
 	return 0;

@@ -30,17 +30,10 @@ int bs_chunk_touch(struct bs_repo *repo, const unsigned char *digest, struct bs_
 	return rc;
 }
 
-int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *p, size_t n,
-		 struct bs_time t, struct bs_chunk_info *info, struct bs_err *e)
+static int check_digest(const unsigned char *digest, const void *p, size_t n, struct bs_err *e)
 {
 	unsigned char check[BS_DIGEST_LEN];
-	struct bs_buf *z = &repo->scratch;
-	int rc, stored = 0;
 
-	if (info) {
-		info->stored = 0;
-		info->disk_bytes = 0;
-	}
 	bs_sha256(p, n, check);
 	if (memcmp(check, digest, BS_DIGEST_LEN)) {
 		char want[BS_HEX_LEN + 1], got[BS_HEX_LEN + 1];
@@ -48,6 +41,21 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 		bs_hex(got, check);
 		return bs_err_set(e, BS_INPUT, "chunk '%s' has the digest '%s': refused", want, got);
 	}
+	return 0;
+}
+
+int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *p, size_t n,
+		 struct bs_time t, struct bs_chunk_info *info, struct bs_err *e)
+{
+	struct bs_buf *z = &repo->scratch;
+	int rc, stored = 0;
+
+	if (info) {
+		info->stored = 0;
+		info->disk_bytes = 0;
+	}
+	if (check_digest(digest, p, n, e) < 0)
+		return -1;
 	/* an existing chunk is only touched, without compressing */
 	rc = repo->store->ops->touch(repo->store, digest, t, e);
 	if (rc <= 0)
@@ -62,6 +70,42 @@ int bs_chunk_put(struct bs_repo *repo, const unsigned char *digest, const void *
 		info->disk_bytes = z->len;
 	}
 	return 0;
+}
+
+/* What bs_chunk_put() does up to the link, with the caller's coders and
+ * buffer: safe on several threads at once. */
+int bs_chunk_stage(struct bs_repo *repo, struct bs_codec_ctx *ctx, struct bs_buf *z, const unsigned char *digest,
+		   const void *p, size_t n, struct bs_time t, struct bs_store_staged *st, int *staged,
+		   uint64_t *disk_bytes, struct bs_err *e)
+{
+	int rc;
+
+	*staged = 0;
+	*disk_bytes = 0;
+	if (check_digest(digest, p, n, e) < 0)
+		return -1;
+	rc = repo->store->ops->touch(repo->store, digest, t, e);
+	if (rc <= 0)
+		return rc;
+	bs_buf_reset(z);
+	if (bs_codec_encode(ctx, &repo->chunk_cfg, p, n, z, e) < 0)
+		return -1;
+	if (repo->store->ops->stage(repo->store, digest, z->p, z->len, t, st, e) < 0)
+		return -1;
+	*staged = 1;
+	*disk_bytes = z->len;
+	return 0;
+}
+
+int bs_chunk_commit(struct bs_repo *repo, struct bs_store_staged *st, size_t count, struct bs_time t,
+		    struct bs_err *e)
+{
+	return repo->store->ops->commit(repo->store, st, count, t, e);
+}
+
+void bs_chunk_discard(struct bs_repo *repo, struct bs_store_staged *st)
+{
+	repo->store->ops->discard(repo->store, st);
 }
 
 int bs_repo_sync(struct bs_repo *repo, struct bs_err *e)

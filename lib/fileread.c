@@ -67,6 +67,74 @@ static int open_file(const char *path, struct stat *st, struct bs_fileread_resul
 	return fd;
 }
 
+/*
+ * Reading a file extent by extent: a sparse file (fewer blocks than its
+ * size says) is read only where it holds data, found with SEEK_DATA and
+ * SEEK_HOLE when it is opened; its record's extents say where that is.
+ * A file that is all data is one extent, read as it comes.
+ */
+struct extent_reader {
+	int fd;
+	const struct bs_rec *rec;
+	size_t ext;		/* the extent being read */
+	uint64_t left;		/* bytes of it still to read */
+	int sparse;
+};
+
+static int extents_open(struct extent_reader *x, int fd, struct bs_rec *rec, const struct stat *st)
+{
+	memset(x, 0, sizeof(*x));
+	x->fd = fd;
+	x->rec = rec;
+	bs_buf_reset(&rec->extents);
+	if ((uint64_t)st->st_blocks * 512 < (uint64_t)st->st_size &&
+	    bs_rec_extents(rec, fd, (uint64_t)st->st_size) < 0)
+		return -1;
+	x->sparse = rec->extents.len > 0;
+	x->ext = (size_t)-1;
+	return 0;
+}
+
+/* Like read(2): the next bytes of the current extent, moving to the next
+ * one when it is done; 0 after the last. */
+static ssize_t extents_read(struct extent_reader *x, void *buf, size_t n)
+{
+	ssize_t k;
+
+	if (!x->sparse)
+		return read(x->fd, buf, n);
+	while (x->left == 0) {
+		uint64_t off;
+		if (++x->ext >= bs_rec_nextents(x->rec))
+			return 0;
+		bs_rec_extent(x->rec, x->ext, &off, &x->left);
+		if (x->left && lseek(x->fd, (off_t)off, SEEK_SET) < 0)
+			return -1;
+	}
+	k = read(x->fd, buf, x->left < n ? (size_t)x->left : n);
+	if (k > 0)
+		x->left -= (uint64_t)k;
+	return k;
+}
+
+/* A sparse file that ended early (it shrank while read): its extents end
+ * where the data did, and so does its size. */
+static void extents_cut(struct extent_reader *x, struct bs_rec *rec)
+{
+	uint64_t off, len;
+
+	if (x->ext >= bs_rec_nextents(rec))
+		return;
+	bs_rec_extent(rec, x->ext, &off, &len);
+	len -= x->left;
+	bs_buf_setlen(&rec->extents, x->ext * 2 * sizeof(uint64_t));
+	if (len)
+		bs_rec_extent_add(rec, off, len);
+	rec->size = off + len;
+	if (!rec->extents.len && rec->size)
+		bs_rec_extent_add(rec, rec->size, 0);
+}
+
 static int same_stat(const struct stat *a, const struct stat *b)
 {
 	return a->st_size == b->st_size && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
@@ -77,6 +145,7 @@ static int same_stat(const struct stat *a, const struct stat *b)
 int bs_fileread_file(struct bs_fileread *r, struct bs_rec *rec, struct bs_fileread_result *res)
 {
 	struct stat before, after;
+	struct extent_reader xr;
 	struct timespec opened;
 	size_t start = 0, len = 0, scanned = 0;
 	uint64_t total = 0;
@@ -89,6 +158,11 @@ int bs_fileread_file(struct bs_fileread *r, struct bs_rec *rec, struct bs_filere
 	if (fd < 0)
 		return -fd;
 	bs_rec_fill(rec, &before);
+	if (extents_open(&xr, fd, rec, &before) < 0) {
+		res->err = errno;
+		close(fd);
+		return BS_FILEREAD_STAT;
+	}
 	bs_chunker_reset(r->ck);
 	/* buf[start, len) holds the current chunk's bytes, of which the first
 	 * `scanned` have been through the chunker and the hash; the buffer is
@@ -101,7 +175,7 @@ int bs_fileread_file(struct bs_fileread *r, struct bs_rec *rec, struct bs_filere
 			len -= start;
 			start = 0;
 		}
-		n = read(fd, r->buf + len, READ_SIZE);
+		n = extents_read(&xr, r->buf + len, READ_SIZE);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -136,7 +210,7 @@ int bs_fileread_file(struct bs_fileread *r, struct bs_rec *rec, struct bs_filere
 			scanned = 0;
 		}
 	}
-	if (fstat(fd, &after) == 0 && (!same_stat(&before, &after) || (uint64_t)before.st_size != total))
+	if (fstat(fd, &after) == 0 && (!same_stat(&before, &after) || bs_rec_datasize(rec) != total))
 		status = BS_FILEREAD_CHANGED;
 	close(fd);
 	/* "Racily clean": a file changed in the same clock tick as it was
@@ -150,6 +224,9 @@ int bs_fileread_file(struct bs_fileread *r, struct bs_rec *rec, struct bs_filere
 		rec->ctime.sec = 0;
 		rec->ctime.nsec = 0;
 	}
-	rec->size = total;
+	if (xr.sparse)
+		extents_cut(&xr, rec);
+	else
+		rec->size = total;
 	return status;
 }

@@ -107,6 +107,31 @@ static int same_time(struct bs_time a, struct bs_time b)
 	return a.sec == b.sec && a.nsec == b.nsec;
 }
 
+static int same_buf(const struct bs_buf *a, const struct bs_buf *b)
+{
+	return a->len == b->len && !memcmp(a->p, b->p, a->len);
+}
+
+/*
+ * Does the inode change time say the content is as the earlier record's?
+ * Yes when it is the same, and the extents are.  When only it differs, the
+ * content is taken as unchanged if the metadata it also covers (mode,
+ * owner, xattrs, flags) differs from the earlier record: that explains the
+ * change (a chmod, a setfattr), and the new record carries the new values.
+ * Otherwise something unseen changed, and the file is read again.
+ */
+static int same_content_times(const struct bs_rec *old, const struct bs_rec *rec)
+{
+	if (!same_buf(&old->extents, &rec->extents))
+		return 0;
+	if (same_time(old->ctime, rec->ctime))
+		return 1;
+	if (!old->ctime.sec && !old->ctime.nsec)
+		return 0;	/* racily clean when read: read it again */
+	return old->mode != rec->mode || old->uid != rec->uid || old->gid != rec->gid ||
+	       old->flags != rec->flags || !same_buf(&old->xattrs, &rec->xattrs);
+}
+
 const struct bs_entry *bs_priors_unchanged(struct bs_priors *p, const struct bs_rec *rec)
 {
 	struct bs_err e;
@@ -122,7 +147,7 @@ const struct bs_entry *bs_priors_unchanged(struct bs_priors *p, const struct bs_
 			continue;
 		}
 		if (rc == 0 || ent->rec.kind != 'f' || ent->rec.size != rec->size ||
-		    !same_time(ent->rec.mtime, rec->mtime) || !same_time(ent->rec.ctime, rec->ctime) ||
+		    !same_time(ent->rec.mtime, rec->mtime) || !same_content_times(&ent->rec, rec) ||
 		    (ent->rec.dev == rec->dev && ent->rec.ino != rec->ino))
 			continue;
 		for (i = 0; i < ent->nrefs; i++) {
@@ -130,7 +155,7 @@ const struct bs_entry *bs_priors_unchanged(struct bs_priors *p, const struct bs_
 			if (!chunk_ok(p, k, ent->refs[i].digest))
 				break;
 		}
-		if (i == ent->nrefs && sum == rec->size)
+		if (i == ent->nrefs && sum == bs_rec_datasize(rec))
 			return ent;
 	}
 	return NULL;

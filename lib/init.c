@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "chunker.h"
+#include "codec.h"
 #include "init.h"
 #include "parse.h"
 
@@ -10,6 +11,47 @@ void bs_init_opts_default(struct bs_init_opts *o)
 	memset(o, 0, sizeof(*o));
 	bs_config_default(&o->cfg);
 	o->age = o->mage = o->refresh = -1;
+	o->codec = o->level = -1;
+}
+
+/* The level a codec gets when none is given. */
+static int default_level(int codec)
+{
+	return codec == BS_CODEC_ZSTD ? BS_LEVEL_DEFAULT : codec == BS_CODEC_XZ ? 6 : 0;
+}
+
+/* Apply --codec, --level, --archive and -z to cfg (codec < 0, level < 0:
+ * not given); a level out of the codec's bounds is a usage error. */
+static int set_codec(struct bs_config *cfg, int codec, int level, struct bs_err *e)
+{
+	int min, max;
+
+	if (codec >= 0 && codec != cfg->codec) {
+		cfg->codec = codec;
+		cfg->level = default_level(codec);
+	}
+	if (level >= 0)
+		cfg->level = level;
+	if (cfg->codec == BS_CODEC_RAW) {
+		if (level > 0)
+			return bs_err_set(e, BS_USAGE, "--level: codec 'none' takes no level");
+		cfg->level = 0;
+	}
+	bs_codec_levels(cfg->codec, &min, &max);
+	if (cfg->level < min || cfg->level > max)
+		return bs_err_set(e, BS_USAGE, "--level: %s levels are %d to %d", bs_codec_name(cfg->codec), min, max);
+	return 0;
+}
+
+static int level_arg(const char *s, const char *opt, int *out, struct bs_err *e)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*end || end == s || v < 0 || v > 99)
+		return bs_err_set(e, BS_USAGE, "%s: unusable level '%s'", opt, s);
+	*out = (int)v;
+	return 0;
 }
 
 static int age_arg(const char *s, const char *opt, int64_t *v, struct bs_err *e)
@@ -44,7 +86,6 @@ static int count_arg(const char *s, const char *opt, int64_t *v, struct bs_err *
 int bs_init_opt(struct bs_init_opts *o, int opt, const char *arg, struct bs_err *e)
 {
 	uint64_t avg;
-	char *end;
 
 	if (opt >= BS_INIT_KEEP && opt < BS_INIT_KEEP + BS_CONFIG_KEEP) {
 		int i = opt - BS_INIT_KEEP;
@@ -61,11 +102,23 @@ int bs_init_opt(struct bs_init_opts *o, int opt, const char *arg, struct bs_err 
 		o->cfg.chunk_max = (size_t)avg * 4;
 		o->chunk_given = 1;
 		return 0;
-	case 'z':
-		o->cfg.xz_preset = (int)strtol(arg, &end, 10);
-		if (*end || end == arg || o->cfg.xz_preset < 0 || o->cfg.xz_preset > 9)
+	case 'z':	/* the option before --codec: an xz preset */
+		if (level_arg(arg, "-z", &o->level, e) < 0)
+			return -1;
+		if (o->level > 9)
 			return bs_err_set(e, BS_USAGE, "-z: the xz preset is a number from 0 to 9");
-		o->preset_given = 1;
+		o->codec = BS_CODEC_XZ;
+		return 0;
+	case 'C':
+		o->codec = bs_codec_by_name(arg);
+		if (o->codec < 0)
+			return bs_err_set(e, BS_USAGE, "--codec: unknown codec '%s' (zstd, xz or none)", arg);
+		return 0;
+	case 'L':
+		return level_arg(arg, "--level", &o->level, e);
+	case 'A':
+		o->codec = BS_CODEC_XZ;
+		o->level = 6;
 		return 0;
 	case 'a':
 		o->age_given = 1;
@@ -97,11 +150,15 @@ static int change(struct bs_init_opts *o, const char *path, struct bs_err *e)
 	struct bs_repo repo;
 	int rc;
 
-	if (o->chunk_given || o->preset_given)
-		return bs_err_set(e, BS_USAGE,
-				  "--set changes retention and refresh only; chunk sizes and compression are fixed at init");
+	if (o->chunk_given)
+		return bs_err_set(e, BS_USAGE, "--set cannot change the chunk sizes; they are fixed at init");
 	if (bs_repo_open(&repo, path, e) < 0)
 		return -1;
+	/* for new chunks: every reader reads every codec */
+	if ((o->codec >= 0 || o->level >= 0) && set_codec(&repo.cfg, o->codec, o->level, e) < 0) {
+		bs_repo_close(&repo);
+		return -1;
+	}
 	if (o->age_given)
 		repo.cfg.max_age = o->age;
 	if (o->mage_given)
@@ -122,6 +179,8 @@ int bs_init_run(struct bs_init_opts *o, const char *path, struct bs_err *e)
 
 	if (o->set)
 		return change(o, path, e);
+	if (set_codec(&o->cfg, o->codec, o->level, e) < 0)
+		return -1;
 	o->cfg.max_age = o->age;
 	o->cfg.metadata_max_age = o->mage;
 	if (o->refresh >= 0)

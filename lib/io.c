@@ -184,8 +184,20 @@ void bs_writer_init(struct bs_writer *w, int fd, const char *what)
 	fcntl(fd, F_SETPIPE_SZ, (int)w->cap);
 }
 
+void bs_writer_init_mem(struct bs_writer *w, const char *what)
+{
+	memset(w, 0, sizeof(*w));
+	w->fd = -1;
+	w->mem = 1;
+	w->what = what ? what : "memory";
+	w->cap = 64 * 1024;
+	w->buf = bs_xmalloc(w->cap);
+}
+
 static void drain(struct bs_writer *w)
 {
+	if (w->mem)
+		return;	/* nothing to write to: the caller takes the bytes */
 	if (w->len && !w->err && bs_write_full(w->fd, w->buf, w->len) < 0)
 		w->err = errno ? errno : EIO;
 	w->len = 0;
@@ -196,7 +208,12 @@ void bs_writer_add(struct bs_writer *w, const void *p, size_t n)
 	if (w->err)
 		return;
 	w->written += n;
-	if (w->len + n > w->cap) {
+	if (w->mem && w->len + n > w->cap) {
+		/* grow instead of writing */
+		while (w->len + n > w->cap)
+			w->cap *= 2;
+		w->buf = bs_xrealloc(w->buf, w->cap);
+	} else if (w->len + n > w->cap) {
 		drain(w);
 		if (n >= w->cap) {
 			if (!w->err && bs_write_full(w->fd, p, n) < 0)

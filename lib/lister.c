@@ -48,6 +48,16 @@ static void mode_string(char *m, const struct bs_rec *r)
 	m[10] = '\0';
 }
 
+/* As GNU ls --full-time: "2025-03-01 12:00:00.123456789 +0100" */
+static void full_time(char *out, size_t n, const struct tm *tm, uint32_t nsec)
+{
+	char date[32], zone[16];
+
+	strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", tm);
+	strftime(zone, sizeof(zone), "%z", tm);
+	snprintf(out, n, "%s.%09" PRIu32 " %s", date, nsec, zone);
+}
+
 static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
 {
 	struct bs_lister *l = arg;
@@ -75,7 +85,7 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		break;
 	}
 	case BS_LIST_LONG: {
-		char m[12], owner[80], size[48], when[32];
+		char m[12], owner[80], size[48], when[64];
 		time_t t = (time_t)r->mtime.sec;
 		struct tm tm;
 		const char *first = NULL;
@@ -95,13 +105,17 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 			snprintf(size, sizeof(size), "%" PRIu64, r->size);
 		if (!localtime_r(&t, &tm) || !strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm))
 			snprintf(when, sizeof(when), "%" PRId64, r->mtime.sec);
-		if (r->kind == 'f' && r->nlink > 1) {
+		else if (l->full_time)
+			full_time(when, sizeof(when), &tm, r->mtime.nsec);
+		if (r->nlink > 1 && strchr("fpcb", r->kind)) {
 			first = bs_linkmap_get(&l->links, r->dev, r->ino);
 			if (first)
 				m[0] = 'h';
 			else
 				bs_linkmap_put(&l->links, r->dev, r->ino, bs_xstrndup(path->p, path->len));
 		}
+		if (first)
+			snprintf(size, sizeof(size), "0");	/* as tar tv shows a link */
 		bs_writer_addf(l->out, "%s %s %8s %s ", m, owner, size, when);
 		escape(l, path->p, path->len);
 		if (r->kind == 'd' && path->len > 1)

@@ -21,7 +21,8 @@ void bs_config_default(struct bs_config *c)
 	c->chunk_min = BS_CHUNK_MIN_DEFAULT;
 	c->chunk_avg = BS_CHUNK_AVG_DEFAULT;
 	c->chunk_max = BS_CHUNK_MAX_DEFAULT;
-	c->xz_preset = 6;
+	c->codec = BS_CODEC_DEFAULT;
+	c->level = BS_LEVEL_DEFAULT;
 	c->max_age = -1;
 	c->metadata_max_age = -1;
 	c->refresh = BS_REFRESH_DEFAULT;
@@ -33,7 +34,7 @@ static void config_text(const struct bs_config *c, struct bs_buf *b)
 	bs_buf_addf(b, "backshift-repository %u\n", c->version);
 	bs_buf_addf(b, "chunk-min %zu\nchunk-avg %zu\nchunk-max %zu\n",
 		    c->chunk_min, c->chunk_avg, c->chunk_max);
-	bs_buf_addf(b, "xz-preset %d\n", c->xz_preset);
+	bs_buf_addf(b, "codec %s\nlevel %d\n", bs_codec_name(c->codec), c->level);
 	if (c->max_age >= 0)
 		bs_buf_addf(b, "max-age %" PRId64 "\n", c->max_age);
 	if (c->metadata_max_age >= 0)
@@ -47,31 +48,44 @@ static void config_text(const struct bs_config *c, struct bs_buf *b)
 static int config_parse(struct bs_config *c, char *text, const char *path, struct bs_err *e)
 {
 	char *line, *save = NULL;
-	int first = 1;
+	int first = 1, have_codec = 0, have_level = 0, xz_preset = -1, min, max;
 
 	bs_config_default(c);
 	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char key[64];
+		char key[64], word[64];
 		long long v;
 		if (first) {
 			if (sscanf(line, "backshift-repository %u", &c->version) != 1)
 				return bs_err_set(e, BS_INPUT, "'%s' is not a backshift repository", path);
 			if (c->version != BS_REPO_VERSION)
-				return bs_err_set(e, BS_INPUT, "'%s' is a repository of version %u; this tool knows version %u",
+				return bs_err_set(e, BS_INPUT, "'%s': repository version %u is not supported: this tool knows version %u",
 						  path, c->version, BS_REPO_VERSION);
 			first = 0;
 			continue;
 		}
-		if (sscanf(line, "%63s %lld", key, &v) != 2)
+		if (sscanf(line, "%63s %63s", key, word) != 2)
 			return bs_err_set(e, BS_INPUT, "'%s/config' has a malformed line", path);
-		if (!strcmp(key, "chunk-min"))
+		if (!strcmp(key, "codec")) {
+			c->codec = bs_codec_by_name(word);
+			if (c->codec < 0)
+				return bs_err_set(e, BS_INPUT, "'%s/config' names the unknown codec '%s'", path, word);
+			have_codec = 1;
+			continue;
+		}
+		/* every other value is a number */
+		if (sscanf(word, "%lld", &v) != 1)
+			return bs_err_set(e, BS_INPUT, "'%s/config' has a malformed line", path);
+		if (!strcmp(key, "level")) {
+			c->level = (int)v;
+			have_level = 1;
+		} else if (!strcmp(key, "chunk-min"))
 			c->chunk_min = (size_t)v;
 		else if (!strcmp(key, "chunk-avg"))
 			c->chunk_avg = (size_t)v;
 		else if (!strcmp(key, "chunk-max"))
 			c->chunk_max = (size_t)v;
-		else if (!strcmp(key, "xz-preset"))
-			c->xz_preset = (int)v;
+		else if (!strcmp(key, "xz-preset"))	/* the key before "codec" */
+			xz_preset = v < 0 || v > 9 ? 99 : (int)v;
 		else if (!strcmp(key, "max-age"))
 			c->max_age = v;
 		else if (!strcmp(key, "metadata-max-age"))
@@ -86,10 +100,20 @@ static int config_parse(struct bs_config *c, char *text, const char *path, struc
 	}
 	if (first)
 		return bs_err_set(e, BS_INPUT, "'%s' is not a backshift repository", path);
+	if (!have_codec && xz_preset >= 0) {
+		c->codec = BS_CODEC_XZ;
+		if (!have_level)
+			c->level = xz_preset;
+	} else if (have_codec && !have_level) {
+		c->level = c->codec == BS_CODEC_ZSTD ? BS_LEVEL_DEFAULT : c->codec == BS_CODEC_XZ ? 6 : 0;
+	}
+	if (c->codec == BS_CODEC_RAW)
+		c->level = 0;
+	bs_codec_levels(c->codec, &min, &max);
 	{
 		struct bs_chunker ck;
 		if (bs_chunker_init(&ck, c->chunk_min, c->chunk_avg, c->chunk_max) < 0 ||
-		    c->xz_preset < 0 || c->xz_preset > 9)
+		    c->level < min || c->level > max)
 			return bs_err_set(e, BS_INPUT, "'%s/config' holds unusable settings", path);
 	}
 	return 0;
@@ -164,7 +188,7 @@ int bs_repo_open(struct bs_repo *repo, const char *path, struct bs_err *e)
 		goto fail;
 	if (bs_store_local_open(&repo->store, repo->dirfd, path, e) < 0)
 		goto fail;
-	bs_codec_cfg_chunks(&repo->chunk_cfg, repo->cfg.xz_preset, repo->cfg.chunk_max);
+	bs_codec_cfg_chunks(&repo->chunk_cfg, repo->cfg.codec, repo->cfg.level, repo->cfg.chunk_max);
 	repo->path = bs_xstrdup(path);
 	umask(077);
 	return 0;

@@ -15,12 +15,16 @@ void bs_restore_init(struct bs_restore *r, struct bs_repo *repo, struct bs_meta_
 	r->repo = repo;
 	r->meta = meta;
 	r->out = out;
+	r->opts = BS_TAR_PAX;
 	bs_linkmap_init(&r->links);
 }
 
 void bs_restore_release(struct bs_restore *r)
 {
 	bs_linkmap_release(&r->links, free);
+	for (size_t i = 0; i < r->ndone; i++)
+		free(r->done[i]);
+	free(r->done);
 	bs_buf_release(&r->name);
 	bs_buf_release(&r->data);
 }
@@ -28,8 +32,8 @@ void bs_restore_release(struct bs_restore *r)
 /* A chunk that cannot be had: zeros of its length in its place, as the
  * original backshift did, so that the archive and the other files stay
  * whole; the file and the chunk are named. */
-static void zeros_for(struct bs_restore *r, const struct bs_buf *path, size_t i, const unsigned char *digest,
-		      uint64_t size, const char *why)
+static void zeros_for(struct bs_restore *r, struct bs_tar_data *data, const struct bs_buf *path, size_t i,
+		      const unsigned char *digest, uint64_t size, const char *why)
 {
 	static const char zero[65536];
 	char hex[BS_HEX_LEN + 1], q[512], msg[2048];
@@ -42,37 +46,42 @@ static void zeros_for(struct bs_restore *r, const struct bs_buf *path, size_t i,
 	r->damaged++;
 	for (uint64_t left = size; left > 0;) {
 		size_t n = left < sizeof(zero) ? (size_t)left : sizeof(zero);
-		bs_writer_add(r->out, zero, n);
+		bs_tar_data_add(data, zero, n);
 		left -= n;
 	}
 }
 
-/* A regular file's bytes, chunk by chunk, each checked against its size. */
+/* A regular file's bytes, chunk by chunk, each checked against its size;
+ * a sparse file's extents, written sparse or with its holes as zeros. */
 static int write_data(struct bs_restore *r, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
 {
-	uint64_t done = 0;
+	struct bs_tar_data data;
+	struct bs_err why;
 
+	bs_tar_data_begin(&data, r->out, &ent->rec, r->opts);
 	for (size_t i = 0; i < ent->nrefs; i++) {
-		struct bs_err why;
 		char msg[128];
 		bs_buf_reset(&r->data);
 		if (bs_chunk_get(r->repo, ent->refs[i].digest, &r->data, &why) < 0) {
-			zeros_for(r, path, i, ent->refs[i].digest, ent->refs[i].size, why.msg);
+			zeros_for(r, &data, path, i, ent->refs[i].digest, ent->refs[i].size, why.msg);
 		} else if (r->data.len != ent->refs[i].size) {
 			snprintf(msg, sizeof(msg), "it holds %zu bytes, not %" PRIu64, r->data.len, ent->refs[i].size);
-			zeros_for(r, path, i, ent->refs[i].digest, ent->refs[i].size, msg);
+			zeros_for(r, &data, path, i, ent->refs[i].digest, ent->refs[i].size, msg);
 		} else {
-			bs_writer_add(r->out, r->data.p, r->data.len);
+			bs_tar_data_add(&data, r->data.p, r->data.len);
 		}
-		done += ent->refs[i].size;
 		if (r->out->err)
 			return bs_writer_flush(r->out, e);
 	}
-	if (done != ent->rec.size)
-		return bs_err_set(e, BS_INPUT, "'%.200s': its chunks hold %" PRIu64 " bytes, not %" PRIu64, path->p,
-				  done, ent->rec.size);
-	bs_tar_pad(r->out, ent->rec.size);
+	if (bs_tar_data_end(&data, &why) < 0)
+		return bs_err_set(e, why.code, "'%.200s': %s", path->p, why.msg);
 	return 0;
+}
+
+/* Can this record be one name of a file with several (a hard link)? */
+static int linkable(const struct bs_rec *rec)
+{
+	return rec->nlink > 1 && strchr("fpcb", rec->kind);
 }
 
 static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
@@ -86,7 +95,7 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		return 0;	/* tar makes the directories above a member */
 	if (bs_tar_name(path->p, path->len, &r->name, e) < 0)
 		return -1;
-	if (rec->kind == 'f' && rec->nlink > 1) {
+	if (linkable(rec)) {
 		first = bs_linkmap_get(&r->links, rec->dev, rec->ino);
 		if (first && strcmp(first, r->name.p))
 			link = first;
@@ -95,7 +104,7 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 		else
 			bs_linkmap_put(&r->links, rec->dev, rec->ino, bs_xstrdup(r->name.p));
 	}
-	if (bs_tar_header(r->out, rec, r->name.p, r->name.len, link, link ? strlen(link) : 0, e) < 0)
+	if (bs_tar_member(r->out, rec, r->name.p, r->name.len, link, link ? strlen(link) : 0, r->opts, e) < 0)
 		return -1;
 	r->members++;
 	if (rec->kind == 'f' && !link && write_data(r, ent, path, e) < 0)
@@ -103,6 +112,75 @@ static int visit(void *arg, const struct bs_entry *ent, const struct bs_buf *pat
 	if (r->out->err)
 		return bs_writer_flush(r->out, e);
 	return 0;
+}
+
+/* Note that `path` was written (or need not be): each once. */
+static int done_before(struct bs_restore *r, const char *path, size_t n, int add)
+{
+	for (size_t j = 0; j < r->ndone; j++)
+		if (strlen(r->done[j]) == n && !memcmp(r->done[j], path, n))
+			return 1;
+	if (add) {
+		r->done = bs_xrealloc(r->done, (r->ndone + 1) * sizeof(*r->done));
+		r->done[r->ndone++] = bs_xstrndup(path, n);
+	}
+	return 0;
+}
+
+/*
+ * The directories above a path given, from the backup's listings, so that
+ * a partial restore gives them their recorded mode, owner and times rather
+ * than tar's defaults; each once, the top first.  "/" itself is left out
+ * (it would be the directory restored into), and so are directories the
+ * backup did not record (implicit ones).
+ */
+static int ancestors(struct bs_restore *r, const char *path, struct bs_err *e)
+{
+	size_t n = strlen(path);
+	struct bs_buf p = BS_BUF_INIT;
+	struct bs_entry copy;
+	int rc = 0;
+
+	bs_entry_init(&copy);
+	for (size_t i = 1; i < n && rc == 0; i++) {
+		struct bs_entry *ent;
+		if (path[i] != '/' || done_before(r, path, i, 1))
+			continue;
+		if (bs_meta_lookup(r->meta, path, i, &ent, e) < 0) {
+			rc = -1;
+			break;
+		}
+		if (!ent || ent->rec.kind != 'd')
+			continue;
+		bs_entry_copy(&copy, ent);
+		bs_buf_reset(&p);
+		bs_buf_add(&p, path, i);
+		rc = visit(r, &copy, &p, e);
+	}
+	bs_entry_release(&copy);
+	bs_buf_release(&p);
+	return rc;
+}
+
+/* BS_RESTORE_DIRONLY: the path itself, without what is below it */
+static int visit_one(struct bs_restore *r, const char *path, struct bs_err *e)
+{
+	struct bs_entry copy, *ent;
+	struct bs_buf p = BS_BUF_INIT;
+	int rc;
+
+	bs_entry_init(&copy);
+	if (!strcmp(path, "/"))
+		rc = bs_meta_root(r->meta, &copy, e);
+	else if ((rc = bs_meta_lookup(r->meta, path, strlen(path), &ent, e)) > 0)
+		bs_entry_copy(&copy, ent);
+	if (rc > 0) {
+		bs_buf_adds(&p, path);
+		rc = visit(r, &copy, &p, e);
+	}
+	bs_entry_release(&copy);
+	bs_buf_release(&p);
+	return rc < 0 ? -1 : 0;
 }
 
 static int by_path(const void *a, const void *b)
@@ -158,12 +236,21 @@ int bs_restore_tar(struct bs_restore *r, char *const *paths, int n, struct bs_er
 		int inside = 0;
 		for (int j = 0; j < i && !inside; j++)
 			inside = roots[j][0] && bs_path_covers(roots[j], strlen(roots[j]), roots[i], strlen(roots[i]));
-		if (inside) {
+		if (inside && !(r->opts & BS_RESTORE_DIRONLY)) {
 			roots[i][0] = '\0';	/* not a root any more */
 			continue;
 		}
-		if (bs_meta_walk(r->meta, roots[i], strlen(roots[i]), visit, r, e) < 0)
+		if (!inside && ancestors(r, roots[i], e) < 0) {
 			rc = -1;
+			break;
+		}
+		if (r->opts & BS_RESTORE_DIRONLY) {
+			if (done_before(r, roots[i], strlen(roots[i]), 1))
+				continue;
+			rc = visit_one(r, roots[i], e);
+		} else if (bs_meta_walk(r->meta, roots[i], strlen(roots[i]), visit, r, e) < 0) {
+			rc = -1;
+		}
 	}
 	for (int i = 0; i < nroots; i++)
 		free(roots[i]);

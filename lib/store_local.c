@@ -144,16 +144,16 @@ static int put_fail(struct local *l, const char *tmp, const char *path, struct b
 	return bs_err_sys(e, "cannot write chunk '%s'", path + 11);
 }
 
-static int local_put(struct bs_store *s, const unsigned char *digest, const void *stored, size_t n,
-		     struct bs_time t, int *stored_now, struct bs_err *e)
+/* Write n bytes stamped t to a new temporary file in the chunk's
+ * directory, flushed to disk when `sync`; its name in tmp. */
+static int write_temp(struct local *l, const unsigned char *digest, const void *stored, size_t n,
+		      struct bs_time t, int sync, char *tmp, size_t tmpsize, struct bs_err *e)
 {
-	struct local *l = L(s);
-	char path[80], tmp[160];
+	char path[80];
 	struct timespec ts[2];
 	unsigned idx = dir_index(digest);
-	int fd, rc;
+	int fd;
 
-	*stored_now = 0;
 	bs_chunk_path(digest, path);
 	ts[0].tv_sec = ts[1].tv_sec = t.sec;
 	ts[0].tv_nsec = ts[1].tv_nsec = t.nsec;
@@ -161,7 +161,7 @@ static int local_put(struct bs_store *s, const unsigned char *digest, const void
 		return -1;
 	/* host, pid and sequence: a repository shared over a network file
 	 * system is written by processes of several hosts */
-	snprintf(tmp, sizeof(tmp), "%.10s/.tmp-%s-%ld-%lu", path, l->host, (long)getpid(),
+	snprintf(tmp, tmpsize, "%.10s/.tmp-%s-%ld-%lu", path, l->host, (long)getpid(),
 		 __atomic_fetch_add(&temp_seq, 1, __ATOMIC_RELAXED));
 	fd = openat(l->dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == ENOENT) {
@@ -173,7 +173,7 @@ static int local_put(struct bs_store *s, const unsigned char *digest, const void
 	}
 	if (fd < 0)
 		return bs_err_sys(e, "cannot write chunk '%s'", path + 11);
-	if (bs_write_full(fd, stored, n) < 0 || futimens(fd, ts) < 0 || fsync(fd) < 0) {
+	if (bs_write_full(fd, stored, n) < 0 || futimens(fd, ts) < 0 || (sync && fsync(fd) < 0)) {
 		int saved = errno;
 		close(fd);
 		errno = saved;
@@ -181,9 +181,22 @@ static int local_put(struct bs_store *s, const unsigned char *digest, const void
 	}
 	if (close(fd) < 0)
 		return put_fail(l, tmp, path, e);
-	/* link(2) never replaces: a chunk another backup wrote first stays.
-	 * Only an empty file, which no writer of ours leaves under a chunk's
-	 * name, is replaced (by rename) so the chunk is whole again. */
+	return 0;
+}
+
+/* Link a whole (flushed) temporary file into place under the chunk's
+ * name; the temporary name goes either way.  link(2) never replaces: a
+ * chunk another backup wrote first stays and is touched.  Only an empty
+ * file, which no writer of ours leaves under a chunk's name, is replaced
+ * (by rename) so the chunk is whole again. */
+static int link_temp(struct local *l, const unsigned char *digest, const char *tmp, struct bs_time t,
+		     int *stored_now, struct bs_err *e)
+{
+	char path[80];
+	int rc;
+
+	*stored_now = 0;
+	bs_chunk_path(digest, path);
 	if (linkat(l->dirfd, tmp, l->dirfd, path, 0) < 0) {
 		if (errno != EEXIST)
 			return put_fail(l, tmp, path, e);
@@ -204,6 +217,68 @@ static int local_put(struct bs_store *s, const unsigned char *digest, const void
 	unlinkat(l->dirfd, tmp, 0);
 	*stored_now = 1;
 	return 0;
+}
+
+static int local_put(struct bs_store *s, const unsigned char *digest, const void *stored, size_t n,
+		     struct bs_time t, int *stored_now, struct bs_err *e)
+{
+	char tmp[160];
+
+	*stored_now = 0;
+	if (write_temp(L(s), digest, stored, n, t, 1, tmp, sizeof(tmp), e) < 0)
+		return -1;
+	return link_temp(L(s), digest, tmp, t, stored_now, e);
+}
+
+static int local_stage(struct bs_store *s, const unsigned char *digest, const void *stored, size_t n,
+		       struct bs_time t, struct bs_store_staged *st, struct bs_err *e)
+{
+	memcpy(st->digest, digest, BS_DIGEST_LEN);
+	st->stored = 0;
+	return write_temp(L(s), digest, stored, n, t, 0, st->tmp, sizeof(st->tmp), e);
+}
+
+static void local_discard(struct bs_store *s, struct bs_store_staged *st)
+{
+	if (st->tmp[0])
+		unlinkat(L(s)->dirfd, st->tmp, 0);
+	st->tmp[0] = '\0';
+}
+
+/*
+ * A batch: one syncfs(2) flushes every temporary file (and whatever else
+ * the file system holds: cheaper than an fsync(2) each, which costs a
+ * journal commit a chunk), then the links, then one more syncfs(2) for
+ * their names and the directories.  No chunk is linked before its bytes
+ * are on disk, so after a crash none exists under its name unless whole.
+ */
+static int local_commit(struct bs_store *s, struct bs_store_staged *st, size_t count, struct bs_time t,
+			struct bs_err *e)
+{
+	struct local *l = L(s);
+	size_t i = 0;
+
+	if (count == 0)
+		return 0;
+	if (syncfs(l->dirfd) < 0) {
+		bs_err_sys(e, "cannot sync the repository '%s'", l->path);
+		goto fail;
+	}
+	for (; i < count; i++) {
+		int rc = link_temp(l, st[i].digest, st[i].tmp, t, &st[i].stored, e);
+		st[i].tmp[0] = '\0';
+		if (rc < 0) {
+			i++;
+			goto fail;
+		}
+	}
+	if (syncfs(l->dirfd) < 0)
+		return bs_err_sys(e, "cannot sync the repository '%s'", l->path);
+	return 0;
+fail:
+	for (; i < count; i++)
+		local_discard(s, &st[i]);
+	return -1;
 }
 
 static int local_get(struct bs_store *s, const unsigned char *digest, struct bs_buf *out, size_t max,
@@ -350,6 +425,9 @@ static const struct bs_store_ops local_ops = {
 	.stat = local_stat,
 	.touch = local_touch,
 	.put = local_put,
+	.stage = local_stage,
+	.commit = local_commit,
+	.discard = local_discard,
 	.get = local_get,
 	.list = local_list,
 	.remove = local_remove,

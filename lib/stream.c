@@ -25,10 +25,11 @@ void bs_item_release(struct bs_item *it)
 
 static const char *kind_names[] = { "walk", "chunks", "manifest" };
 
-/* Version 2 of chunk and manifest streams brought F lines and L items. */
+/* Version 2 of chunk and manifest streams brought F lines and L items;
+ * walk 2, chunks 3 and manifest 3 the flags, xattrs and extents fields. */
 static unsigned stream_version(int kind)
 {
-	return kind == BS_STREAM_WALK ? 1 : 2;
+	return kind == BS_STREAM_WALK ? 2 : 3;
 }
 
 const char *bs_stream_name(int kind)
@@ -96,7 +97,7 @@ int bs_stream_open(struct bs_stream *s, struct bs_reader *r, int kinds, struct b
 		return -1;
 	}
 	if (version != stream_version(s->kind))
-		return bs_err_set(e, BS_INPUT, "%s is a %s stream of version %u; this tool reads version %u",
+		return bs_err_set(e, BS_INPUT, "%s: %s stream version %u is not supported: this tool reads version %u",
 				  r->what, kind, version, stream_version(s->kind));
 	if (s->kind == BS_STREAM_MANIFEST && bs_reader_peek(r, e) == 'T') {
 		if (bs_reader_until(r, '\n', &s->line, e) <= 0 ||
@@ -217,9 +218,10 @@ int bs_stream_next(struct bs_stream *s, struct bs_item *it, struct bs_err *e)
 		if (it->rec.kind != 'f' && s->pending)
 			return bs_err_set(e, BS_INPUT, "%s: chunks before '%.200s', which is not a regular file",
 					  r->what, it->rec.path.p);
-		if (it->rec.kind == 'f' && s->kind != BS_STREAM_WALK && s->pending != it->rec.size)
+		if (it->rec.kind == 'f' && s->kind != BS_STREAM_WALK && s->pending != bs_rec_datasize(&it->rec))
 			return bs_err_set(e, BS_INPUT, "%s: the chunks of '%.200s' add up to %" PRIu64
-					  " bytes, not %" PRIu64, r->what, it->rec.path.p, s->pending, it->rec.size);
+					  " bytes, not %" PRIu64, r->what, it->rec.path.p, s->pending,
+					  bs_rec_datasize(&it->rec));
 		s->pending = 0;
 		it->type = BS_ITEM_RECORD;
 		s->records++;

@@ -7,7 +7,7 @@
 
 /*
  * A listing as gdbm holds it (bs-formats.5):
- *   tag byte          how the text below is stored (codec.h: 'r', 'x')
+ *   tag byte          how the text below is stored (codec.h: 'r', 'x', 'z')
  *   32 bytes          SHA-256 of the rest of the head and of the text
  *   32 bytes          SHA-256 of its records alone, the text without its
  *                     R lines: what bs-chunk compares a directory's walk

@@ -173,7 +173,7 @@ subset_of_src() {
 	[ "$status" -eq 0 ]
 	grep '^+ ' "$T/err" >"$T/plus"
 	cat "$T/plus"
-	grep -q "^+ bs-cat .*| tar " "$T/plus"
+	grep -q "^+ bs-cat .*| \(bsdtar\|tar\) -x " "$T/plus"
 	[ -f "$T/dest$T/src/sub/random.bin" ]
 	capture backshift -v list -r "$R"
 	[ "$status" -eq 0 ]

@@ -146,8 +146,11 @@ full() {
 	bs-cat -r "$R" latest "$T/src/sub" >"$T/sub.tar"
 	tar -tf "$T/sub.tar" >"$T/names"
 	cat "$T/names"
-	[ "$(wc -l <"$T/names")" -eq 5 ]	# sub/ deeper/ hard1 random.bin text.txt
-	none -v "^$rel/src/sub/" "$T/names"
+	# src/ (the recorded parent) sub/ deeper/ hard1 random.bin text.txt
+	[ "$(wc -l <"$T/names")" -eq 6 ]
+	[ "$(head -1 "$T/names")" = "$rel/src/" ]
+	sed 1d "$T/names" > "$T/below"
+	none -v "^$rel/src/sub/" "$T/below"
 	run tarcheck check "$T/sub.tar"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -168,7 +171,8 @@ full() {
 	full
 	bs-cat -r "$R" "$id" "$T/src/other" "$T/src/plain" "$T/src/sub/deeper" >"$T/some.tar"
 	tar -tf "$T/some.tar" | sort >"$T/got"
-	printf '%s\n' "$rel/src/other/" "$rel/src/other/hard2" "$rel/src/plain" "$rel/src/sub/deeper/" | sort >"$T/want"
+	printf '%s\n' "$rel/src/" "$rel/src/other/" "$rel/src/other/hard2" "$rel/src/plain" "$rel/src/sub/" \
+		"$rel/src/sub/deeper/" | sort >"$T/want"
 	diff "$T/want" "$T/got"
 	mkdir "$T/dest"
 	tar -xpf "$T/some.tar" -C "$T/dest"
@@ -310,7 +314,7 @@ full() {
 	mv "$T/f" "$T/d/a"
 	printf 'next' >"$T/d/b"
 	id="$(save "$T/d" d)"
-	bs-cat -r "$R" "$id" >"$T/d.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/d.tar"
 	# d/ at 0, d/a at 512, its data at 1024, d/b at 1024 + 1536
 	cmp <(bytes "$T/d.tar" 512 100) <(printf '%s' "$rel/d/a"; zeros $((100 - ${#rel} - 4)))
 	cmp <(bytes "$T/d.tar" $((512 + 124)) 12) <(printf '00000002001\0')
@@ -329,7 +333,7 @@ full() {
 	base="$(printf '%0101d' 7)"
 	printf 'n101' >"$T/d/$base"
 	id="$(save "$T/d/$base" long)"
-	bs-cat -r "$R" "$id" >"$T/l.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/l.tar"
 	name="$rel/d/$base"
 	n=${#name}
 	[ "$n" -gt 100 ]
@@ -356,7 +360,7 @@ full() {
 	target="$(printf 'target%0300d' 0)"
 	ln -s "$target" "$T/d/ln"
 	id="$(save "$T/d/ln" link)"
-	bs-cat -r "$R" "$id" >"$T/k.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/k.tar"
 	n=${#target}
 	cmp <(bytes "$T/k.tar" 0 100) <(printf '././@LongLink'; zeros 87)
 	cmp <(bytes "$T/k.tar" 156 1) <(printf K)
@@ -384,7 +388,7 @@ full() {
 	target="$(printf '%0100d' 3)"
 	ln -s "$target" "$T/e/l"
 	id="$(save "$T/e" e)"
-	bs-cat -r "$R" "$id" >"$T/e.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/e.tar"
 	tarcheck list "$T/e.tar" >"$T/list"
 	cat "$T/list"
 	none -P '\t[LK]\t' "$T/list"
@@ -410,7 +414,7 @@ full() {
 	ln "$T/h/$first" "$T/h/$(printf 'b\nc')"
 	ln "$T/h/$first" "$T/h/d"
 	id="$(save "$T/h" h)"
-	bs-cat -r "$R" "$id" >"$T/h.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/h.tar"
 	tarcheck check "$T/h.tar"
 	tarcheck list "$T/h.tar" >"$T/list"
 	cat "$T/list"
@@ -435,7 +439,7 @@ full() {
 	# and so is the stream of an empty directory: its header and the end
 	mkdir "$T/empty"
 	id="$(save "$T/empty" empty)"
-	bs-cat -r "$R" "$id" >"$T/e.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/e.tar"
 	[ "$(stat -c %s "$T/e.tar")" -eq 10240 ]
 	cmp <(bytes "$T/e.tar" 156 1) <(printf 5)
 	cmp <(bytes "$T/e.tar" 512 9728) <(zeros 9728)
@@ -443,7 +447,7 @@ full() {
 	# 10240 alone would leave a single zero block, so a second record is due
 	head -c 9216 /dev/urandom >"$T/fill"
 	id="$(save "$T/fill" fill)"
-	bs-cat -r "$R" "$id" >"$T/f.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/f.tar"
 	cmp <(bytes "$T/f.tar" 512 9216) "$T/fill"
 	[ "$(stat -c %s "$T/f.tar")" -eq 20480 ]
 	cmp <(bytes "$T/f.tar" 9728 10752) <(zeros 10752)
@@ -456,7 +460,7 @@ full() {
 	printf 'b' >"$T/big-ids"
 	chown 3000000:3000001 "$T/big-ids"
 	id="$(save "$T/big-ids" ids)"
-	bs-cat -r "$R" "$id" >"$T/i.tar"
+	bs-cat --format=gnu -r "$R" "$id" >"$T/i.tar"
 	# 3000000 = 0x2dc6c0, 3000001 = 0x2dc6c1
 	[ "$(hexat "$T/i.tar" 108 8)" = 80000000002dc6c0 ]
 	[ "$(hexat "$T/i.tar" 116 8)" = 80000000002dc6c1 ]
@@ -492,9 +496,9 @@ full() {
 	n=131073	# 131073 * 65536 = 8590000128 > 8 GiB = 8589934592 > 8^11 - 1
 	size=$((n * 65536))
 	{
-		printf 'B manifest 2\nT 1700000000.000000000\n'
+		printf 'B manifest 3\nT 1700000000.000000000\n'
 		yes "R $digest 65536" | head -n "$n"
-		printf 'f 0644 0 0 root root %d 1700000000.000000000 1700000000.000000000 1 2 1 0,0 0: /big\0' "$size"
+		printf 'f 0644 0 0 root root %d 1700000000.000000000 1700000000.000000000 1 2 1 0,0 0: 0 - - /big\0' "$size"
 		printf 'E 1\n'
 	} >"$T/manifest"
 	bs-index -q -r "$R" -H testhost -s big <"$T/manifest" >"$T/id"
@@ -749,7 +753,7 @@ damage_and_cat() {
 	remove) rm "$file" ;;
 	esac
 	damaged="$digest"
-	capture bs-cat -r "$R" "$id"
+	capture bs-cat --format=gnu -r "$R" "$id"
 }
 
 # after damage_and_cat: bs-cat went on (exit 1), naming the file and the
@@ -851,4 +855,42 @@ text_data() { seq 1 100000 | head -c 400000; }
 	run script -qec "bs-cat -r '$R' latest" /dev/null
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"bs-cat: standard output is a terminal: send the archive to a file or a pipe"* ]]
+}
+
+@test "the pax headers carry nanoseconds, xattrs, the ACL as text and a sparse map; --fflags the flags" {
+	[ "$(id -u)" = 0 ] || skip "needs root for trusted xattrs and chattr"
+	mkdir -p "$T/d"
+	printf 'x' > "$T/d/f"
+	setfattr -n user.v -v 0x00ff "$T/d/f"
+	setfattr -n trusted.t -v tt "$T/d/f"
+	setfacl -m u:1000:r-x "$T/d/f"
+	touch -d '2020-01-01 00:00:00.000000042' "$T/d/f"
+	truncate -s 2M "$T/d/s"
+	printf 'y' | dd of="$T/d/s" bs=1 seek=1048576 conv=notrunc status=none
+	chattr +d "$T/d/s"
+	id="$(save "$T/d")"
+	bs-cat --fflags -r "$R" "$id" > "$T/p.tar"
+	chattr -d "$T/d/s"
+	python3 - "$T/p.tar" > "$T/pax" <<'PY'
+import sys, tarfile
+for m in tarfile.open(sys.argv[1], encoding="utf-8", errors="surrogateescape"):
+    for k in sorted(m.pax_headers):
+        v = m.pax_headers[k]
+        print(m.name.split("/")[-1], k, v.encode("utf-8", "surrogateescape").hex() if "xattr" in k else v)
+PY
+	cat "$T/pax"
+	grep -qx "f mtime 1577836800.000000042" "$T/pax"
+	grep -qx "f SCHILY.xattr.user.v 00ff" "$T/pax"
+	grep -qx "f SCHILY.xattr.trusted.t 7474" "$T/pax"
+	grep -qx "f SCHILY.acl.access user::rw-,user:1000:r-x,group::r--,mask::r-x,other::r--" "$T/pax"
+	run ! grep -q "posix_acl" "$T/pax"
+	grep -qx "s GNU.sparse.major 1" "$T/pax"
+	grep -qx "s GNU.sparse.minor 0" "$T/pax"
+	grep -qx "s GNU.sparse.realsize 2097152" "$T/pax"
+	grep -qx "s SCHILY.fflags nodump" "$T/pax"
+	# the stream carries the data, not the holes
+	[ "$(stat -c %s "$T/p.tar")" -lt 100000 ]
+	run python3 "$BS_ROOT/tests/lib/tarcheck.py" check "$T/p.tar"
+	echo "$output"
+	[ "$status" -eq 0 ]
 }

@@ -43,7 +43,7 @@ digests() {
 	run bsparse_contents "$T/chunks"
 	echo "$output" | grep -v '^[FCS]' || true
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "B chunks 2" ]
+	[ "${lines[0]}" = "B chunks 3" ]
 	[[ "$output" != *" BAD"* ]]
 	[[ "$output" != *DIFFERS* ]]
 	[ "${lines[-1]}" = "E 10" ]
@@ -66,7 +66,7 @@ digests() {
 import re, sys
 d = open(sys.argv[1], "rb").read()
 f = open(sys.argv[2], "rb").read()
-i = d.index(b"\n") + 1            # after "B chunks 2"
+i = d.index(b"\n") + 1            # after "B chunks 3"
 i = d.index(b"\0", i) + 1         # after the directory's record
 pos = 0
 while d[i:i + 2] == b"C ":
@@ -287,7 +287,7 @@ PY
 	[ "$stderr" = "bs-chunk: standard input is empty: the stage before wrote nothing" ]
 	run bsparse "$T/out"
 	[ "$status" -ne 0 ]
-	[ "$(head -1 "$T/out")" = "B chunks 2" ]
+	[ "$(head -1 "$T/out")" = "B chunks 3" ]
 	run ! grep -a '^E ' "$T/out"
 }
 
@@ -311,7 +311,7 @@ PY
 @test "bs-chunk: a walk stream of another version is refused: exit 3, one line" {
 	printf 'x' > "$T/src/x"
 	bs-walk "$T/src/x" > "$T/walk"
-	bytes_replace "$T/walk" "$T/walk2" 'B walk 1' 'B walk 2'
+	bytes_replace "$T/walk" "$T/walk2" 'B walk 2' 'B walk 1'
 	run_out "$T/out" bs-chunk < "$T/walk2"
 	[ "$status" -eq 3 ]
 	one_error bs-chunk
@@ -345,7 +345,7 @@ PY
 	bytes_replace "$T/walk" "$T/bad2" "f $mode " "q $mode "
 	bytes_replace "$T/walk" "$T/bad3" " $T/src/x" " relative/x"
 	bytes_replace "$T/walk" "$T/bad4" 'E 1' 'E 2'
-	printf 'B walk 1\nC %s 1\nxE 0\n' "$(printf x | sha256sum | cut -c1-64)" > "$T/bad5"
+	printf 'B walk 2\nC %s 1\nxE 0\n' "$(printf x | sha256sum | cut -c1-64)" > "$T/bad5"
 	{ cat "$T/walk"; printf 'E 1\n'; } > "$T/bad6"
 	for b in bad1 bad2 bad3 bad4 bad5 bad6; do
 		run_out "$T/out" bs-chunk < "$T/$b"
@@ -406,7 +406,7 @@ PY
 }
 
 @test "bs-chunk: a damaged stream header is an error, not find output: exit 3, one line" {
-	for h in 'B wa1k 1' 'B walk 1x' 'B walk 01' 'B walk 1 '; do
+	for h in 'B wa1k 2' 'B walk 2x' 'B walk 02' 'B walk 2 '; do
 		printf '%s\nE 0\n' "$h" > "$T/in"
 		run_out "$T/out" bs-chunk < "$T/in"
 		echo "$h: $status $stderr"

@@ -253,12 +253,12 @@ print(d.index(b"/sub/random\0") + len(b"/sub/random\0"))' "$T/manifest")
 	printf 'hello world\n' > "$T/g2"
 	printf 'B\n' > "$T/g3"
 	printf 'B manifest\n' > "$T/g4"
-	printf 'B manifest 2' > "$T/g5"
+	printf 'B manifest 3' > "$T/g5"
 	: > "$T/empty"
 	bs-walk "$T/src" > "$T/walk"
 	bs-walk "$T/src" | bs-chunk > "$T/chunks"
-	bytes_replace "$T/manifest" "$T/v2" 'B manifest 2' 'B manifest 3'
-	bytes_replace "$T/manifest" "$T/v0" 'B manifest 2' 'B manifest 0'
+	bytes_replace "$T/manifest" "$T/v2" 'B manifest 3' 'B manifest 2'
+	bytes_replace "$T/manifest" "$T/v0" 'B manifest 3' 'B manifest 0'
 	bytes_replace "$T/manifest" "$T/no-t" $'\nT ' $'\nX '
 	python3 -c '
 import sys
@@ -391,12 +391,12 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 }
 
 @test "bs-index: a manifest of no records, complete or cut short, records no backup: exit 3, one line" {
-	printf 'B manifest 2\nT 1700000000.000000000\nE 0\n' > "$T/none"
+	printf 'B manifest 3\nT 1700000000.000000000\nE 0\n' > "$T/none"
 	run --separate-stderr bs-index -r "$R" -H h -s s < "$T/none"
 	[ "$status" -eq 3 ]
 	[ "$stderr" = "bs-index: standard input holds no records: no backup recorded" ]
 	[ -z "$output" ]
-	printf 'B manifest 2\nT 1700000000.000000000\n' > "$T/cut"
+	printf 'B manifest 3\nT 1700000000.000000000\n' > "$T/cut"
 	run --separate-stderr bs-index -r "$R" -H h -s s < "$T/cut"
 	[ "$status" -eq 3 ]
 	[ "${#stderr_lines[@]}" -eq 1 ]
@@ -416,7 +416,7 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 @test "bs-index on a full disk (4 to 12 KiB free): the system's reason, and nothing later tools trip on" {
 	[ "$(id -u)" = 0 ] || skip "needs root to mount a small tmpfs"
 	mkdir -p "$T/mnt" "$T/many"
-	mount -t tmpfs -o size=4m tmpfs "$T/mnt" || skip "cannot mount a tmpfs"
+	mount -t tmpfs -o size=16m tmpfs "$T/mnt" || skip "cannot mount a tmpfs"
 	MNT="$T/mnt"
 	for i in $(seq 1 1500); do printf 'x' > "$T/many/file-with-a-longish-name-$i"; done
 	bs-init -z 0 -c 64K "$T/mnt/repo"
@@ -465,9 +465,9 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 	python3 -c '
 import sys
 a = open(sys.argv[1], "rb").read(); b = open(sys.argv[2], "rb").read()
-ra = a[len(b"B walk 1\n"):a.rindex(b"E ")]; rb = b[len(b"B walk 1\n"):b.rindex(b"E ")]
+ra = a[len(b"B walk 2\n"):a.rindex(b"E ")]; rb = b[len(b"B walk 2\n"):b.rindex(b"E ")]
 n = (ra + rb).count(b"\0")
-sys.stdout.buffer.write(b"B walk 1\n" + ra + rb + b"E %d\n" % n)' "$T/w1" "$T/w2" > "$T/both"
+sys.stdout.buffer.write(b"B walk 2\n" + ra + rb + b"E %d\n" % n)' "$T/w1" "$T/w2" > "$T/both"
 	bs-chunk < "$T/both" | bs-store -r "$R" > "$T/m"
 	run --separate-stderr bs-index -q -r "$R" -H testhost -s both < "$T/m"
 	echo "$stderr"
@@ -480,7 +480,7 @@ sys.stdout.buffer.write(b"B walk 1\n" + ra + rb + b"E %d\n" % n)' "$T/w1" "$T/w2
 @test "listings with a name holding '/', a duplicate name, or names out of order are refused" {
 	cc -I"$BS_ROOT/include" -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -o "$T/dec" "$BS_ROOT/tests/lib/listing-decode.c" \
 		"$BS_ROOT/lib/libbackshift.a" -lgdbm -llzma -lcrypto -lpthread
-	rec() { printf '%s 0644 0 0 root root 0 1.000000000 1.000000000 1 %d 1 0,0 0: %s\0' "$1" "$2" "$3"; }
+	rec() { printf '%s 0644 0 0 root root 0 1.000000000 1.000000000 1 %d 1 0,0 0: 0 - - %s\0' "$1" "$2" "$3"; }
 	{ rec f 1 a; rec f 2 b; } | "$T/dec" > "$T/o"
 	[ "$(cat "$T/o")" = "ok 2" ]
 	for bad in 'a/b' 'dup' 'order' '..'; do

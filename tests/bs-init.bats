@@ -24,7 +24,7 @@ config_value() {
 	[ "$(stat -c %a "$T/new/config")" = 600 ]
 	[ "$(find "$T/new" -type f -perm /077 | wc -l)" -eq 0 ]
 	[ "$(find "$T/new" -type d -perm /077 | wc -l)" -eq 0 ]
-	[ "$(sed -n 1p "$T/new/config")" = "backshift-repository 2" ]
+	[ "$(sed -n 1p "$T/new/config")" = "backshift-repository 3" ]
 	[ -z "$(ls -A "$T/new/chunks")" ]
 	[ -z "$(ls -A "$T/new/backups")" ]
 	# and the tools take it: no backups yet
@@ -33,12 +33,14 @@ config_value() {
 	[ -z "$output" ]
 }
 
-@test "bs-init defaults: 1 MiB average chunks (256K to 4M), xz preset 6, no retention set" {
+@test "bs-init defaults: 1 MiB average chunks (256K to 4M), zstd level 3, no retention set" {
 	bs-init "$T/new"
 	[ "$(config_value "$T/new" chunk-avg)" = 1048576 ]
 	[ "$(config_value "$T/new" chunk-min)" = 262144 ]
 	[ "$(config_value "$T/new" chunk-max)" = 4194304 ]
-	[ "$(config_value "$T/new" xz-preset)" = 6 ]
+	[ "$(config_value "$T/new" codec)" = zstd ]
+	[ "$(config_value "$T/new" level)" = 3 ]
+	! grep -q 'xz-preset' "$T/new/config" || false
 	! grep -q 'max-age' "$T/new/config" || false
 }
 
@@ -48,7 +50,8 @@ config_value() {
 	[ "$(config_value "$T/new" chunk-avg)" = 131072 ]
 	[ "$(config_value "$T/new" chunk-min)" = 32768 ]
 	[ "$(config_value "$T/new" chunk-max)" = 524288 ]
-	[ "$(config_value "$T/new" xz-preset)" = 3 ]
+	[ "$(config_value "$T/new" codec)" = xz ]
+	[ "$(config_value "$T/new" level)" = 3 ]
 	[ "$(config_value "$T/new" max-age)" = $((90 * 86400)) ]
 	[ "$(config_value "$T/new" metadata-max-age)" = $((365 * 86400)) ]
 	bs-init -c 1M --max-age 12w "$T/new2"
@@ -140,9 +143,11 @@ config_value() {
 	[ ! -e "$T/no" ]
 }
 
-@test "bs-init --set refuses -c and -z, which are fixed at init: exit 2, config untouched" {
+@test "bs-init --set refuses -c, which is fixed at init, and unusable codecs and levels: exit 2, config untouched" {
 	cp "$R/config" "$T/config-before"
-	for args in "-c 128K" "-z 9" "-c 128K --max-age 9d"; do
+	for args in "-c 128K" "-c 128K --max-age 9d" "-z 10" "--codec lz4" "--codec zstd --level 0" \
+		    "--codec zstd --level 20" "--codec zstd --level -1" "--codec xz --level 10" "--level 10" \
+		    "--codec none --level 3" "--level x" "--codec"; do
 		run_out "$T/out" bs-init --set $args "$R"
 		[ "$status" -eq 2 ]
 		one_error bs-init
@@ -163,7 +168,7 @@ config_value() {
 }
 
 @test "bs-init --set on a repository of another version or with a damaged config: exit 3, config untouched" {
-	sed -i 's/^backshift-repository 2$/backshift-repository 3/' "$R/config"
+	sed -i 's/^backshift-repository 3$/backshift-repository 2/' "$R/config"
 	cp "$R/config" "$T/v2"
 	run_out "$T/out" bs-init --set --max-age 9d "$R"
 	[ "$status" -eq 3 ]

@@ -224,7 +224,7 @@ for p in sys.stdin.buffer.read().split(b"\0")[:-1]:
 	[ "$status" -eq 0 ]
 	run bsparse "$T/records"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "B manifest 2" ]
+	[ "${lines[0]}" = "B manifest 3" ]
 	[ "${lines[-1]}" = "E 11" ]
 	bsparse "$T/manifest" | grep -E '^[RF] ' > "$T/want"
 	bsparse "$T/records" | grep -E '^[RF] ' > "$T/got"
@@ -306,7 +306,7 @@ for p in sys.stdin.buffer.read().split(b"\0")[:-1]:
 	[ "$status" -eq 3 ]
 	one_error bs-ls
 	[ -z "$(ls -A "$T/not-a-repo")" ]
-	sed -i 's/^backshift-repository 2$/backshift-repository 3/' "$R/config"
+	sed -i 's/^backshift-repository 3$/backshift-repository 2/' "$R/config"
 	run --separate-stderr bs-ls -r "$R"
 	[ "$status" -eq 3 ]
 	one_error bs-ls

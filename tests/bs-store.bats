@@ -71,7 +71,7 @@ sha() {
 	after=$(date +%s)
 	run bsparse "$T/manifest"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "B manifest 2" ]
+	[ "${lines[0]}" = "B manifest 3" ]
 	[[ "${lines[1]}" =~ ^T\ ([0-9]+)\.[0-9]{9}$ ]]
 	t=${BASH_REMATCH[1]}
 	[ "$t" -ge "$before" ]
@@ -143,7 +143,7 @@ sha() {
 	find "$R/chunks" -type f -exec touch -d '2001-01-01 00:00:00' {} +
 	snapshot "$R" > "$T/before"
 	find "$R/chunks" -type f -printf '%p %T@\n' | sort > "$T/times.before"
-	{ printf 'B chunks 2\nF 978307200.000000000\n'; tail -c +$(( $(head -1 "$T/manifest" | wc -c) + 1 )) "$T/manifest" |
+	{ printf 'B chunks 3\nF 978307200.000000000\n'; tail -c +$(( $(head -1 "$T/manifest" | wc -c) + 1 )) "$T/manifest" |
 		sed '1{/^T /d}'; } > "$T/floored"
 	run_out "$T/out" bs-store -r "$R" < "$T/floored"
 	[ "$status" -eq 0 ]
@@ -162,7 +162,7 @@ sha() {
 @test "bs-store refuses an L item that follows a file's chunks: exit 3, one line" {
 	printf 'twelve bytes' > "$T/src/file"
 	d=$(sha 'twelve bytes')
-	{ printf 'B chunks 2\nC %s 12\ntwelve bytes' "$d"; printf 'L %064d 1 1 12 0 20000101-000000-h-s %s\0' 0 "$T/src"
+	{ printf 'B chunks 3\nC %s 12\ntwelve bytes' "$d"; printf 'L %064d 1 1 12 0 20000101-000000-h-s %s\0' 0 "$T/src"
 	  printf 'E 1\n'; } > "$T/chunks"
 	run_out "$T/out" bs-store -r "$R" < "$T/chunks"
 	[ "$status" -eq 3 ]
@@ -173,7 +173,7 @@ sha() {
 @test "bs-store passes an abandoned file's chunks through as A, and what follows is fine" {
 	records_of "$T/src" > "$T/rec"
 	d=$(sha hello)
-	{ printf 'B chunks 2\nC %s 5\nhello' "$d"; printf 'A\n'; cat "$T/rec"; printf 'E 1\n'; } > "$T/chunks"
+	{ printf 'B chunks 3\nC %s 5\nhello' "$d"; printf 'A\n'; cat "$T/rec"; printf 'E 1\n'; } > "$T/chunks"
 	run_out "$T/manifest" bs-store -r "$R" < "$T/chunks"
 	[ "$status" -eq 0 ]
 	run bsparse "$T/manifest"
@@ -206,9 +206,9 @@ sha() {
 	printf 'twelve bytes' > "$T/src/file"
 	records_of "$T/src/file" > "$T/rec"
 	missing=$(sha 'twelve bytes')
-	{ printf 'B chunks 2\nR %s 12\n' "$missing"; cat "$T/rec"; printf 'E 1\n'; } > "$T/chunks"
-	{ printf 'B manifest 2\nT 1000000000.000000000\nR %s 12\n' "$missing"; cat "$T/rec"; printf 'E 1\n'; } > "$T/manifest"
-	{ printf 'B chunks 2\nF 1000000000.000000000\nR %s 12\n' "$missing"; cat "$T/rec"; printf 'E 1\n'; } > "$T/floored"
+	{ printf 'B chunks 3\nR %s 12\n' "$missing"; cat "$T/rec"; printf 'E 1\n'; } > "$T/chunks"
+	{ printf 'B manifest 3\nT 1000000000.000000000\nR %s 12\n' "$missing"; cat "$T/rec"; printf 'E 1\n'; } > "$T/manifest"
+	{ printf 'B chunks 3\nF 1000000000.000000000\nR %s 12\n' "$missing"; cat "$T/rec"; printf 'E 1\n'; } > "$T/floored"
 	snapshot "$R" > "$T/before"
 	for s in chunks manifest floored; do
 		run_out "$T/out" bs-store -r "$R" < "$T/$s"
@@ -226,9 +226,9 @@ sha() {
 	records_of "$T/src/file" > "$T/rec"
 	records_of "$T/src" | python3 -c '
 import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0") + 1])' > "$T/dirrec"
-	{ printf 'B chunks 2\nC %s 5\nhello' "$(sha hello)"; cat "$T/rec"; printf 'E 1\n'; } > "$T/short"
-	{ printf 'B chunks 2\nC %s 5\nhello' "$(sha hello)"; cat "$T/dirrec"; printf 'E 1\n'; } > "$T/dir"
-	{ printf 'B chunks 2\nC %s 5\nhello' "$(sha hello)"; printf 'E 0\n'; } > "$T/dangling"
+	{ printf 'B chunks 3\nC %s 5\nhello' "$(sha hello)"; cat "$T/rec"; printf 'E 1\n'; } > "$T/short"
+	{ printf 'B chunks 3\nC %s 5\nhello' "$(sha hello)"; cat "$T/dirrec"; printf 'E 1\n'; } > "$T/dir"
+	{ printf 'B chunks 3\nC %s 5\nhello' "$(sha hello)"; printf 'E 0\n'; } > "$T/dangling"
 	for s in short dir dangling; do
 		run_out "$T/out" bs-store -r "$R" < "$T/$s"
 		echo "$s: $status $stderr"
@@ -246,10 +246,10 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	printf 'B\n' > "$T/g3"
 	printf 'B chunks\n' > "$T/g4"
 	printf 'B chunks one\n' > "$T/g5"
-	printf 'B chunks 2' > "$T/g6"
-	{ printf 'B chunks 2 '; head -c 400 /dev/zero | tr '\0' x; printf '\n'; } > "$T/g7"
-	printf 'B chunks 2\nX what\nE 0\n' > "$T/g8"
-	printf 'B chunks 2\nE 0\nE 0\n' > "$T/g9"
+	printf 'B chunks 3' > "$T/g6"
+	{ printf 'B chunks 3 '; head -c 400 /dev/zero | tr '\0' x; printf '\n'; } > "$T/g7"
+	printf 'B chunks 3\nX what\nE 0\n' > "$T/g8"
+	printf 'B chunks 3\nE 0\nE 0\n' > "$T/g9"
 	snapshot "$R" > "$T/before"
 	for g in g1 g2 g3 g4 g5 g6 g7 g8 g9; do
 		run_out "$T/out" bs-store -r "$R" < "$T/$g"
@@ -322,12 +322,12 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	cmp "$T/before" "$T/after"
 }
 
-@test "bs-store: a stream of another version (B chunks 3, B manifest 3): exit 3, one line, nothing stored" {
+@test "bs-store: a stream of an older version (B chunks 2, B manifest 2): exit 3, one line, nothing stored" {
 	printf 'x' > "$T/src/x"
 	bs-walk "$T/src/x" | bs-chunk > "$T/chunks"
-	bytes_replace "$T/chunks" "$T/v2" 'B chunks 2' 'B chunks 3'
+	bytes_replace "$T/chunks" "$T/v2" 'B chunks 3' 'B chunks 2'
 	bs-walk "$T/src/x" | bs-chunk | bs-store -r "$R" > "$T/manifest"
-	bytes_replace "$T/manifest" "$T/m2" 'B manifest 2' 'B manifest 3'
+	bytes_replace "$T/manifest" "$T/m2" 'B manifest 3' 'B manifest 2'
 	snapshot "$R" > "$T/before"
 	for s in v2 m2; do
 		run_out "$T/out" bs-store -r "$R" < "$T/$s"
@@ -341,11 +341,11 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 
 @test "bs-store: malformed chunk lines (uppercase or short digest, size 0, over 64 MiB) are refused: exit 3" {
 	# a size over the chunker's hard limit is refused before any byte is read
-	printf 'B chunks 2\nC %s 67108865\nhello' "$(sha hello)" > "$T/too-big"
-	printf 'B chunks 2\nC %s 5\nhelloE 0\n' "$(sha hello | tr a-f A-F)" > "$T/upper"
-	printf 'B chunks 2\nC %s 5\nhelloE 0\n' "$(sha hello | cut -c1-63)" > "$T/short"
-	printf 'B chunks 2\nC %s 0\nE 0\n' "$(sha '')" > "$T/zero"
-	printf 'B chunks 2\nC %s -5\nE 0\n' "$(sha hello)" > "$T/negative"
+	printf 'B chunks 3\nC %s 67108865\nhello' "$(sha hello)" > "$T/too-big"
+	printf 'B chunks 3\nC %s 5\nhelloE 0\n' "$(sha hello | tr a-f A-F)" > "$T/upper"
+	printf 'B chunks 3\nC %s 5\nhelloE 0\n' "$(sha hello | cut -c1-63)" > "$T/short"
+	printf 'B chunks 3\nC %s 0\nE 0\n' "$(sha '')" > "$T/zero"
+	printf 'B chunks 3\nC %s -5\nE 0\n' "$(sha hello)" > "$T/negative"
 	snapshot "$R" > "$T/before"
 	for s in too-big upper short zero negative; do
 		run_out "$T/out" bs-store -r "$R" < "$T/$s"
@@ -374,7 +374,7 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 @test "bs-store: a repository of another version is refused: exit 3, one line, untouched" {
 	printf 'x' > "$T/src/x"
 	bs-walk "$T/src/x" | bs-chunk > "$T/chunks"
-	sed -i 's/^backshift-repository 2$/backshift-repository 3/' "$R/config"
+	sed -i 's/^backshift-repository 3$/backshift-repository 2/' "$R/config"
 	snapshot "$R" > "$T/before"
 	run_out "$T/out" bs-store -r "$R" < "$T/chunks"
 	[ "$status" -eq 3 ]

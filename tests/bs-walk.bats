@@ -65,7 +65,7 @@ make_socket() {
 	[ -z "$stderr" ]
 	run bsparse "$T/walk"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "B walk 1" ]
+	[ "${lines[0]}" = "B walk 2" ]
 	[ "${lines[-1]}" = "E 18" ]
 	stream_paths "$T/walk" > "$T/got"
 	preorder "$T/src" > "$T/want"
@@ -226,7 +226,7 @@ make_socket() {
 	for l in "${stderr_lines[@]}"; do [[ "$l" == "bs-walk: "* ]]; done
 	run bsparse "$T/walk"
 	[ "$status" -eq 0 ]
-	[ "${lines[*]}" = "B walk 1 S vanished 3 E 0" ]
+	[ "${lines[*]}" = "B walk 2 S vanished 3 E 0" ]
 }
 
 @test "bs-walk: binary garbage without a NUL is input cut short: exit 3, one line, no trailer" {
@@ -242,7 +242,7 @@ make_socket() {
 	run_out "$T/walk" bs-walk < /dev/null
 	[ "$status" -eq 3 ]
 	[ "$stderr" = "bs-walk: standard input is empty: no paths came (did find fail?)" ]
-	printf 'B walk 1\n' > "$T/want"
+	printf 'B walk 2\n' > "$T/want"
 	cmp "$T/want" "$T/walk"
 }
 
@@ -315,4 +315,23 @@ make_socket() {
 	stream_paths "$T/out2" | tr '\0' '\n' > "$T/paths2"
 	printf '%s\n' "$T/x" "$T/x/drop" "$T/x/drop/f" > "$T/want2"
 	diff -u "$T/want2" "$T/paths2"
+}
+
+@test "bs-walk: xattrs (sorted, hex, any bytes), inode flags and a sparse file's extents are in the record" {
+	[ "$(id -u)" = 0 ] || skip "needs root for chattr"
+	printf 'x' > "$T/src/x"
+	setfattr -n user.zz -v 0x000a20ff "$T/src/x"
+	setfattr -n user.aa -v '' "$T/src/x"
+	printf 'y' > "$T/src/nodump"
+	chattr +d "$T/src/nodump"
+	truncate -s 3M "$T/src/sparse"
+	printf 'data' | dd of="$T/src/sparse" bs=1 seek=1048576 conv=notrunc status=none
+	bs-walk "$T/src/x" "$T/src/nodump" "$T/src/sparse" > "$T/walk"
+	bsparse "$T/walk" > "$T/items"
+	cat "$T/items"
+	grep -qx "X 0 757365722e6161=,757365722e7a7a=000a20ff -" "$T/items"
+	[ $(( $(sed -n 's/^X \([0-9]*\) - -$/\1/p' "$T/items") & 64 )) -eq 64 ]
+	# one extent of data where the bytes were written, the holes around it
+	grep -qx "X 0 - 1048576+[0-9]*" "$T/items"
+	chattr -d "$T/src/nodump"
 }

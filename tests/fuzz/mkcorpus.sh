@@ -26,6 +26,10 @@ ln -s plain "$s/symlink"
 mkfifo "$s/fifo"
 chmod 4755 "$s/plain"
 touch -d '1971-02-03 04:05:06' "$s/empty"
+# records with xattrs and extents (walk 2, chunks and manifest 3)
+setfattr -n user.seed -v 0x00ff "$s/sub/text.txt" 2>/dev/null || true
+truncate -s 1M "$s/sparse"
+printf 'data' | dd of="$s/sparse" bs=1 seek=300000 conv=notrunc status=none
 for z in 0 6; do
 	r="$t/repo$z"
 	bs-init -z "$z" -c 4K "$r"

@@ -12,6 +12,8 @@
 #                             F <kind> <mode> <uid> <gid> <uname> <gname> <size>
 #                               <mtime> <ctime> <dev> <ino> <nlink> <maj,min>
 #                               <target> <path>     (target, path escaped)
+#                             X <flags> <xattrs> <extents>  after an F line
+#                               whose record has any of them
 #                             C <digest> <size> ok|BAD   (BAD: SHA-256 differs)
 #                             R <digest> <size>
 #                             A
@@ -123,7 +125,17 @@ while i < len(data):
         target = rest[colon + 1:colon + 1 + tlen]
         if rest[colon + 1 + tlen:colon + 2 + tlen] != b" ":
             bad("record with a bad target length")
-        path = rest[colon + 2 + tlen:]
+        rest = rest[colon + 2 + tlen:]
+        g = rest.split(b" ", 3)
+        if len(g) != 4:
+            bad("record without flags, xattrs and extents")
+        flags, xattrs, extents, path = g
+        if not re.fullmatch(rb"[0-9]+", flags):
+            bad("record with bad flags")
+        if not re.fullmatch(rb"-|([0-9a-f]{2})+=([0-9a-f]{2})*(,([0-9a-f]{2})+=([0-9a-f]{2})*)*", xattrs):
+            bad("record with bad xattrs")
+        if not re.fullmatch(rb"-|[0-9]+\+[0-9]+(,[0-9]+\+[0-9]+)*", extents):
+            bad("record with bad extents")
         if not re.fullmatch(r"[fdlpcb]", head[0]) or not re.fullmatch(r"[0-7]{4}", head[1]):
             bad("record with a bad kind or mode")
         for k in (2, 3, 6, 9, 10, 11):
@@ -138,6 +150,9 @@ while i < len(data):
         if mode == "contents" and head[0] == "f" and (pending or int(head[6]) == 0):
             try:
                 disk = open(path, "rb").read()
+                if extents != b"-":
+                    disk = b"".join(disk[int(o):int(o) + int(n)] for o, n in
+                                    (x.split(b"+") for x in extents.split(b",")))
             except OSError as e:
                 disk = None
             if disk != pending:
@@ -145,6 +160,8 @@ while i < len(data):
                 problems += 1
         pending = b""
         print("F %s %s %s" % (" ".join(head), esc(target) if target else "-", esc(path)))
+        if flags != b"0" or xattrs != b"-" or extents != b"-":
+            print("X %s %s %s" % (flags.decode(), xattrs.decode(), extents.decode()))
         continue
     j = data.find(b"\n", i)
     if j < 0:
@@ -224,7 +241,7 @@ while i < len(data):
         rest = data[i:j].split(b" ", 13)[13]
         colon = rest.index(b":")
         tlen = int(rest[:colon])
-        out.write(rest[colon + 2 + tlen:] + b"\0")
+        out.write(rest[colon + 2 + tlen:].split(b" ", 3)[3] + b"\0")
         i = j + 1
         continue
     j = data.index(b"\n", i)

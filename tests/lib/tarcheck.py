@@ -23,13 +23,19 @@
                            begins with '/' or has a '..' component; the
                            stream ends with at least two zero blocks, only
                            zeros after them, and its length is a multiple of
-                           10240.
+                           10240.  A pax extended header ('x') holds
+                           well-formed, length-prefixed records and is
+                           followed by the member it describes; a member
+                           with GNU.sparse.* records (sparse format 1.0) has
+                           POSIX magic, is named by GNU.sparse.name, and its
+                           data starts with a well-formed map whose extents
+                           add up to the rest of its size.
 """
 import sys
 
 BLOCK = 512
 RECORD = 10240
-TYPES = b'0123456LK'
+TYPES = b'0123456LKx'
 
 
 def esc(b):
@@ -77,7 +83,7 @@ def components_bad(name):
 def scan(data, problems, emit):
     off = 0
     n = len(data)
-    longname = longlink = None
+    longname = longlink = pax = None
     names = set()
     while True:
         if off + BLOCK > n:
@@ -89,7 +95,7 @@ def scan(data, problems, emit):
                 problems.append('%d: a single zero block, not two' % off)
             if any(data[off:]):
                 problems.append('%d: non-zero bytes after the end-of-archive blocks' % off)
-            if longname is not None or longlink is not None:
+            if longname is not None or longlink is not None or pax is not None:
                 problems.append('%d: a long-name record is followed by the end of the archive' % off)
             if n % RECORD:
                 problems.append('length %d is not a multiple of %d' % (n, RECORD))
@@ -98,7 +104,7 @@ def scan(data, problems, emit):
         got = sum(h[:148]) + 8 * 32 + sum(h[156:])
         if want != got:
             problems.append('%d: checksum %r, computed %o' % (off, h[148:156], got))
-        if h[257:265] != b'ustar  \0':
+        if h[257:265] != b'ustar  \0' and not (pax and 'GNU.sparse.major' in pax and h[257:265] == b'ustar\x0000'):
             problems.append('%d: magic %r, not GNU "ustar  \\0"' % (off, h[257:265]))
         t = h[156:157]
         if t not in [bytes([c]) for c in TYPES]:
@@ -137,7 +143,43 @@ def scan(data, problems, emit):
             emit(off, t, size, cstr(h[:100]), None)
             off = padded
             continue
+        if t == b'x':
+            if pax is not None:
+                problems.append('%d: two extended headers in a row' % off)
+            pax = {}
+            i = 0
+            while i < len(body):
+                sp = body.find(b' ', i)
+                if sp < 0 or not body[i:sp].isdigit():
+                    problems.append('%d: malformed pax record' % off)
+                    break
+                ln = int(body[i:sp])
+                rec = body[i:i + ln]
+                if ln < 5 or len(rec) != ln or rec[-1:] != b'\n' or b'=' not in rec:
+                    problems.append('%d: malformed pax record' % off)
+                    break
+                k, v = rec[sp - i + 1:-1].split(b'=', 1)
+                pax[k.decode('latin-1')] = v
+                i += ln
+            emit(off, t, size, cstr(h[:100]), None)
+            off = padded
+            continue
         name = longname if longname is not None else cstr(h[:100])
+        if pax is not None and 'GNU.sparse.name' in pax:
+            name = pax['GNU.sparse.name']
+            if t != b'0':
+                problems.append('%d: a sparse member of type %s' % (off, t.decode()))
+            lines_ = body.split(b'\n')
+            try:
+                cnt = int(lines_[0])
+                nums = [int(x) for x in lines_[1:1 + 2 * cnt]]
+                maplen = len(b'\n'.join(lines_[:1 + 2 * cnt])) + 1
+                maplen = (maplen + BLOCK - 1) // BLOCK * BLOCK
+                if sum(nums[1::2]) != size - maplen or any(body[len(b'\n'.join(lines_[:1 + 2 * cnt])) + 1:maplen]):
+                    problems.append('%d: sparse map does not match the data' % off)
+            except ValueError:
+                problems.append('%d: malformed sparse map' % off)
+        pax = None
         link = longlink if longlink is not None else cstr(h[157:257])
         if longname is not None and h[:100] != longname[:100].ljust(100, b'\0'):
             problems.append('%d: name field is not the first 100 bytes of the long name' % off)
@@ -151,7 +193,7 @@ def scan(data, problems, emit):
             problems.append('%d: name %s %s' % (off, esc(name), why))
         if t == b'5' and not name.endswith(b'/'):
             problems.append("%d: directory %s has no trailing '/'" % (off, esc(name)))
-        if t not in (b'0',) and size != 0:
+        if t not in (b'0',) and size != 0 and t != b'x':
             problems.append('%d: member %s of type %s has size %d' % (off, esc(name), t.decode(), size))
         if t == b'1':
             if link == name:

@@ -50,7 +50,8 @@ while pos < len(data):
     else:
         nul = data.index(b"\0", pos); rec = data[pos:nul]; pos = nul + 1
         if want in refs:
-            # the path follows the symlink target, "len:target "
+            # the path follows the symlink target, "len:target ", and the
+            # fields after it
             i = 0
             for _ in range(13):
                 i = rec.index(b" ", i) + 1
@@ -58,7 +59,9 @@ while pos < len(data):
                 i = rec.index(b" ", i) + 1
             colon = rec.index(b":", i)
             start = colon + 1 + int(rec[i:colon]) + 1
-            sys.stdout.buffer.write(rec[start:] + b"\0")
+            # then fields that hold no "/" (flags, xattrs, extents), then the path
+            rest = rec[start:]
+            sys.stdout.buffer.write(rest[rest.index(b"/"):] + b"\0")
         refs = []
 ' "$2"
 }
