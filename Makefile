@@ -13,7 +13,7 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -
 CPPFLAGS += -Iinclude -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DBS_VERSION='"$(VERSION)"'
 LDLIBS = -lgdbm -llzma -lcrypto -lzstd -lpthread
 
-TOOLS = bs-walk bs-chunk bs-store bs-index bs-cat bs-ls bs-expire bs-init bs-check
+TOOLS = bs-walk bs-chunk bs-store bs-index bs-cat bs-ls bs-expire bs-init bs-check bs-serve bs-remote
 LIBSRC = $(wildcard lib/*.c)
 LIBOBJ = $(LIBSRC:.c=.o)
 HEADERS = $(wildcard include/*.h)
@@ -51,6 +51,11 @@ test: all
 	sh tests/lint-bang.sh
 	bats --tap tests
 
+# Many hosts, one repository, on CephFS: a one-node cluster mounted twice
+# (tests/lib/ceph.sh).  Needs root, /dev/fuse and `sh .ci/setup-ceph`.
+test-ceph: all
+	bats --tap tests/ceph
+
 # The whole suite again under AddressSanitizer and UBSan, in a separate tree.
 check-asan:
 	rm -rf build-asan && mkdir -p build-asan
@@ -71,10 +76,11 @@ check-tsan:
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1:exitcode=66 bats --tap $(TSAN_TESTS)
 
 install: all
-	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
 	for t in $(TOOLS) backshift; do install -m 755 bin/$$t $(DESTDIR)$(BINDIR)/$$t; done
 	for m in man/*.1; do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
 	install -m 644 man/bs-formats.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/bs-store-s3.7 $(DESTDIR)$(MANDIR)/man7/
 	mkdir -p $(DESTDIR)$(COMPLETIONDIR)
 	install -m 644 contrib/completion/backshift.bash $(DESTDIR)$(COMPLETIONDIR)/backshift
 	for t in $(TOOLS); do ln -sf backshift $(DESTDIR)$(COMPLETIONDIR)/$$t; done
@@ -83,7 +89,7 @@ clean:
 	rm -f lib/*.o lib/*.a cmd/*.o cmd/common/*.o bin/bs-* bin/backshift
 	rm -rf build-asan build-tsan
 
-.PHONY: all test check-asan check-tsan install clean
+.PHONY: all test test-ceph check-asan check-tsan install clean
 .SECONDARY: $(LIBOBJ) $(COMMON) $(patsubst %,cmd/%.o,$(TOOLS))
 
 # ---- torture and fuzzing (not part of `make test`) ----

@@ -36,7 +36,7 @@ show() {
 	local out="" a
 	for a in "$@"; do
 		case "$a" in
-		'|') out+="| " ;;
+		'|'|'{'|'&&'|'; }') out+="$a " ;;
 		*) out+="$(printf '%q' "$a") " ;;
 		esac
 	done
@@ -65,6 +65,37 @@ subset_of() {
 	s="${s#[.-]}"
 	[ -n "$s" ] || s=root
 	printf '%s' "$s"
+}
+
+# A repository over ssh: ssh://[user@]host[:port]/path, or host:path when
+# the part before the first ':' holds no '/' (bs-serve(1)).
+is_remote() {
+	case "$1" in
+	ssh://*) return 0 ;;
+	*:*) local before="${1%%:*}"; [ -n "$before" ] && [ "${before#*/}" = "$before" ] ;;
+	*) return 1 ;;
+	esac
+}
+
+# save to a remote repository: bs-chunk runs here against a mirror of what
+# it reads there (bs-remote mirror), and bs-remote push sends its stream,
+# without the chunks the server has, to bs-store | bs-index there
+# (cmd_save's walk, host, progress and quiet are seen here)
+save_remote() {
+	local repo="$1" subset="$2" st
+	shift 2
+	mirror="$(mktemp -d "${TMPDIR:-/tmp}/backshift-mirror.XXXXXX")" || exit 4
+	trap 'rm -rf "$mirror"' EXIT
+	# the mirror is fetched while bs-walk starts and bs-remote push connects
+	[ "$verbose" = 1 ] && show bs-walk "${walk[@]}" -- "$@" '|' '{' bs-remote mirror -r "$repo" "${host[@]}" -s "$subset" "$mirror" '&&' \
+		bs-chunk "${progress[@]}" -r "$mirror" "${host[@]}" -s "$subset" '; }' '|' bs-remote push -r "$repo" "${host[@]}" -s "$subset" -m "$mirror" "${quiet[@]}"
+	bs-walk "${walk[@]}" -- "$@" | { bs-remote mirror -r "$repo" "${host[@]}" -s "$subset" "$mirror" &&
+		bs-chunk "${progress[@]}" -r "$mirror" "${host[@]}" -s "$subset"; } |
+		bs-remote push -r "$repo" "${host[@]}" -s "$subset" -m "$mirror" "${quiet[@]}"
+	worst "${PIPESTATUS[@]}"
+	st=$?
+	rm -rf "$mirror"
+	return $st
 }
 
 # A subset name from several paths: each one's name, sorted and joined by
@@ -116,6 +147,10 @@ cmd_save() {
 	done
 	# a person at a terminal sees progress without asking for it
 	[ -t 2 ] && [ ${#quiet[@]} -eq 0 ] && progress=(-P)
+	if is_remote "$repo"; then
+		save_remote "$repo" "$subset" "${paths[@]}"
+		return
+	fi
 	[ "$verbose" = 1 ] && show bs-walk "${walk[@]}" -- "${paths[@]}" '|' bs-chunk "${progress[@]}" -r "$repo" "${host[@]}" -s "$subset" \
 		'|' bs-store -r "$repo" '|' bs-index "${quiet[@]}" -r "$repo" "${host[@]}" -s "$subset"
 	bs-walk "${walk[@]}" -- "${paths[@]}" | bs-chunk "${progress[@]}" -r "$repo" "${host[@]}" -s "$subset" |

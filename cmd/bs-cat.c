@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "backup.h"
+#include "remote.h"
 #include "restore.h"
 #include "select.h"
 #include "tool.h"
@@ -49,6 +50,14 @@ int main(int argc, char **argv)
 	int opt, opts = BS_TAR_PAX;
 
 	tool_init("bs-cat");
+	/* a repository over ssh: the same tool runs there (bs-serve.1) */
+	{
+		int remote = bs_remote_divert(argc, argv, "cat", &e);
+		if (remote == -1)
+			tool_die(&e);
+		if (remote >= 0)
+			return remote;
+	}
 	while ((opt = getopt_long(argc, argv, "dhr:H:s:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;

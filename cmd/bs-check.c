@@ -9,6 +9,7 @@
 #include "backup.h"
 #include "check.h"
 #include "repo.h"
+#include "remote.h"
 #include "tool.h"
 #include "units.h"
 #include "everyday.h"
@@ -85,6 +86,14 @@ int main(int argc, char **argv)
 	int opt, read_data = 0;
 
 	tool_init("bs-check");
+	/* a repository over ssh: the same tool runs there (bs-serve.1) */
+	{
+		int remote = bs_remote_divert(argc, argv, "check", &e);
+		if (remote == -1)
+			tool_die(&e);
+		if (remote >= 0)
+			return remote;
+	}
 	while ((opt = getopt_long(argc, argv, "hr:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "expire.h"
 #include "repo.h"
+#include "remote.h"
 #include "tool.h"
 #include "units.h"
 #include "everyday.h"
@@ -99,6 +100,14 @@ int main(int argc, char **argv)
 	int c, nowait = 0, check = 0, rules_given = 0;
 
 	tool_init("bs-expire");
+	/* a repository over ssh: the same tool runs there (bs-serve.1) */
+	{
+		int remote = bs_remote_divert(argc, argv, "expire", &e);
+		if (remote == -1)
+			tool_die(&e);
+		if (remote >= 0)
+			return remote;
+	}
 	memset(&policy, 0, sizeof(policy));
 	policy.max_age = policy.metadata_max_age = -1;
 	while ((c = getopt_long(argc, argv, "hr:nvH:s:", longopts, NULL)) != -1) {

@@ -13,6 +13,7 @@
 #include "repo.h"
 #include "select.h"
 #include "tarname.h"
+#include "remote.h"
 #include "tool.h"
 #include "everyday.h"
 
@@ -231,6 +232,14 @@ int main(int argc, char **argv)
 	int opt, priors = 0, mode = BS_LIST_NAMES, json = 0, summing = 0, diffing = 0, finding = 0, style, rc = 0, full_time = 0;
 
 	tool_init("bs-ls");
+	/* a repository over ssh: the same tool runs there (bs-serve.1) */
+	{
+		int remote = bs_remote_divert(argc, argv, "ls", &e);
+		if (remote == -1)
+			tool_die(&e);
+		if (remote >= 0)
+			return remote;
+	}
 	setlocale(LC_CTYPE, "");
 	utf8 = bs_locale_utf8();
 	while ((opt = getopt_long(argc, argv, "hr:l0s:H:", longopts, NULL)) != -1) {

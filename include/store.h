@@ -120,6 +120,9 @@ struct bs_store {
 };
 
 int bs_store_local_open(struct bs_store **s, int dirfd, const char *path, struct bs_err *e);
+/* The store of a client's mirror of a repository over ssh (store_mirror.c,
+ * bs-remote.1): a directory with a file "mirror-missing" is one. */
+int bs_store_mirror_open(struct bs_store **s, int dirfd, const char *path, struct bs_err *e);
 void bs_store_close(struct bs_store *s);
 
 #endif

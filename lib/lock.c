@@ -12,13 +12,17 @@ int bs_repo_lock(struct bs_repo *repo, int how, struct bs_err *e)
 	if (how & BS_LOCK_NOWAIT)
 		op |= LOCK_NB;
 	if (repo->lockfd < 0) {
-		/* flock(2) needs no write access: a restore from a read-only
-		 * copy of a repository works, and there nothing can expire */
-		repo->lockfd = openat(repo->dirfd, "lock", O_RDONLY | O_CLOEXEC);
-		if (repo->lockfd < 0 && errno == ENOENT)
-			repo->lockfd = openat(repo->dirfd, "lock", O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+		/* Open for writing when it can be: on NFS an exclusive
+		 * flock(2) becomes a write lock (fcntl), which a descriptor
+		 * opened read-only cannot take.  flock(2) itself needs no
+		 * write access: a restore from a read-only copy of a
+		 * repository works, and there nothing can expire. */
+		repo->lockfd = openat(repo->dirfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (repo->lockfd < 0 && (errno == EACCES || errno == EROFS || errno == EPERM))
+			repo->lockfd = openat(repo->dirfd, "lock", O_RDONLY | O_CLOEXEC);
 		if (repo->lockfd < 0) {
-			if ((how & BS_LOCK_READER) && (errno == EROFS || errno == EACCES))
+			if ((how & BS_LOCK_READER) && (errno == EROFS || errno == EACCES || errno == EPERM ||
+							 errno == ENOENT))
 				return 0;
 			return bs_err_sys(e, "cannot open '%s/lock'", repo->path);
 		}

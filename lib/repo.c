@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "chunker.h"
 #include "repo.h"
+#include "store.h"
 
 const char *const bs_config_keep_keys[BS_CONFIG_KEEP] = {
 	"keep-last", "keep-hourly", "keep-daily", "keep-weekly", "keep-monthly", "keep-yearly",
@@ -186,7 +187,10 @@ int bs_repo_open(struct bs_repo *repo, const char *path, struct bs_err *e)
 	text[n] = '\0';
 	if (config_parse(&repo->cfg, text, path, e) < 0)
 		goto fail;
-	if (bs_store_local_open(&repo->store, repo->dirfd, path, e) < 0)
+	/* a client's mirror of a repository over ssh has a store of its own */
+	if (faccessat(repo->dirfd, "mirror-missing", F_OK, 0) == 0
+		    ? bs_store_mirror_open(&repo->store, repo->dirfd, path, e) < 0
+		    : bs_store_local_open(&repo->store, repo->dirfd, path, e) < 0)
 		goto fail;
 	bs_codec_cfg_chunks(&repo->chunk_cfg, repo->cfg.codec, repo->cfg.level, repo->cfg.chunk_max);
 	repo->path = bs_xstrdup(path);

@@ -51,7 +51,7 @@ check_tool() {
 # The pages of the tools, built or not.
 tool_pages() {
 	local t
-	for t in bs-walk bs-chunk bs-store bs-index bs-cat bs-ls bs-init bs-expire bs-check backshift; do
+	for t in bs-walk bs-chunk bs-store bs-index bs-cat bs-ls bs-init bs-expire bs-check bs-serve bs-remote backshift; do
 		printf '%s\n' "$MAN/$t.1"
 	done
 }
@@ -65,6 +65,8 @@ tool_pages() {
 @test "bs-init: man page SYNOPSIS is its usage" { check_tool bs-init; }
 @test "bs-expire: man page SYNOPSIS is its usage" { check_tool bs-expire; }
 @test "bs-check: man page SYNOPSIS is its usage" { check_tool bs-check; }
+@test "bs-serve: man page SYNOPSIS is its usage" { check_tool bs-serve; }
+@test "bs-remote: man page SYNOPSIS is its usage" { check_tool bs-remote; }
 @test "backshift: man page SYNOPSIS is its usage" { check_tool backshift; }
 
 @test "every tool in bin/ has a man page whose SYNOPSIS is its usage" {

@@ -1,0 +1,467 @@
+/* bs-remote - the client end of a repository reached over ssh: a mirror for bs-chunk, and a chunk stream sent to bs-serve. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "record.h"
+#include "remote.h"
+#include "tool.h"
+
+static const char usage[] =
+	"usage: bs-remote mirror -r repo [-H host] -s subset dir\n"
+	"       bs-remote push -r repo [-H host] -s subset [-m dir] [-q] < chunk-stream\n";
+
+/* A batch of the stream waiting for the server's word on its chunks. */
+#define BATCH_CHUNKS 1024
+#define BATCH_BYTES (16u << 20)
+#define FRAME_BYTES (1u << 20)
+
+struct piece {
+	size_t off, len;		/* in the batch's text */
+	int chunk;			/* a C item: off/len are its bytes */
+	long asked;			/* its answer's index, or -1 */
+	unsigned char digest[BS_DIGEST_LEN];
+};
+
+struct pusher {
+	struct bs_remote_conn c;
+	struct bs_reader from;
+	struct bs_buf text;		/* the batch, serialized */
+	struct piece *v;
+	size_t n, cap, nchunks;
+	struct bs_buf frame, reply, out;
+	/* digests already sent (or found there) in this run: sorted runs */
+	unsigned char *known;
+	size_t nknown, knowncap;
+	uint64_t sent_chunks, skipped_chunks, sent_bytes, skipped_bytes;
+};
+
+static void send_frame(struct pusher *p, int type, const void *data, size_t n)
+{
+	char head[48];
+	int len = snprintf(head, sizeof(head), "%c %zu\n", type, n);
+
+	if (bs_write_full(p->c.to, head, (size_t)len) < 0 || (n && bs_write_full(p->c.to, data, n) < 0))
+		tool_fail(BS_SYS, "cannot write to the server: %s", strerror(errno));
+}
+
+/* Stream text to the server, in frames of at most FRAME_BYTES. */
+static void send_data(struct pusher *p, const char *s, size_t n)
+{
+	while (n) {
+		size_t k = n < FRAME_BYTES ? n : FRAME_BYTES;
+		send_frame(p, 'D', s, k);
+		s += k;
+		n -= k;
+	}
+}
+
+static int cmp_digest(const void *a, const void *b)
+{
+	return memcmp(a, b, BS_DIGEST_LEN);
+}
+
+static int is_known(struct pusher *p, const unsigned char *d)
+{
+	return p->nknown && bsearch(d, p->known, p->nknown, BS_DIGEST_LEN, cmp_digest) != NULL;
+}
+
+/* Remember the batch's chunks: sent, or found there. */
+static void add_known(struct pusher *p)
+{
+	if (p->nknown + p->n > p->knowncap) {
+		p->knowncap = (p->nknown + p->n) * 2;
+		p->known = realloc(p->known, p->knowncap * BS_DIGEST_LEN);
+		if (!p->known)
+			abort();
+	}
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i].chunk)
+			memcpy(p->known + p->nknown++ * BS_DIGEST_LEN, p->v[i].digest, BS_DIGEST_LEN);
+	qsort(p->known, p->nknown, BS_DIGEST_LEN, cmp_digest);
+}
+
+static void expect(struct pusher *p, int want)
+{
+	struct bs_err e;
+	uint64_t n, count;
+	int type, rc = bs_frame_read(&p->from, &type, &n, &count, &p->reply, &e);
+
+	if (rc < 0)
+		tool_die(&e);
+	if (rc == 0)
+		tool_fail(BS_SYS, "the server hung up (see its message above)");
+	if (type != want)
+		tool_fail(BS_INPUT, "unexpected answer '%c' from the server", type);
+	p->reply.len = (size_t)n;
+	if (want == 'z')
+		p->out.len = (size_t)count;	/* the status, plus one */
+}
+
+/*
+ * Send the batch: ask the server which of its chunks it has (one round
+ * trip for up to BATCH_CHUNKS chunks), then send the batch with an R line
+ * for each of those and the bytes of the others only.
+ */
+static void flush_batch(struct pusher *p)
+{
+	struct bs_buf ask = BS_BUF_INIT, line = BS_BUF_INIT;
+	size_t from = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		struct piece *c = &p->v[i];
+		c->asked = -1;
+		if (!c->chunk || is_known(p, c->digest))
+			continue;
+		/* a second copy in the batch: the first one's answer */
+		for (size_t j = 0; j < i; j++)
+			if (p->v[j].chunk && p->v[j].asked >= 0 && !memcmp(p->v[j].digest, c->digest, BS_DIGEST_LEN)) {
+				c->asked = -2 - (long)j;
+				break;
+			}
+		if (c->asked != -1)
+			continue;
+		c->asked = (long)(ask.len / BS_DIGEST_LEN);
+		bs_buf_add(&ask, c->digest, BS_DIGEST_LEN);
+	}
+	if (ask.len) {
+		send_frame(p, 'H', ask.p, ask.len);
+		expect(p, 'h');
+		if (p->reply.len != ask.len / BS_DIGEST_LEN)
+			tool_fail(BS_INPUT, "the server answered %zu of %zu questions", p->reply.len,
+				  ask.len / BS_DIGEST_LEN);
+	}
+	/* text before the first chunk goes as it is; each chunk's C line was
+	 * left out of the text: written here as C or R */
+	for (size_t i = 0; i < p->n; i++) {
+		struct piece *c = &p->v[i];
+		int here;
+		if (!c->chunk)
+			continue;
+		send_data(p, p->text.p + from, c->off - from);
+		if (c->asked >= 0)
+			here = p->reply.p[c->asked] == '1';
+		else if (c->asked < -1)
+			here = 1;	/* its first copy was sent, or was there */
+		else
+			here = 1;	/* sent, or there, in an earlier batch */
+		bs_buf_reset(&line);
+		bs_ref_format(&line, here ? 'R' : 'C', c->digest, c->len);
+		if (here) {
+			send_data(p, line.p, line.len);
+			p->skipped_chunks++;
+			p->skipped_bytes += c->len;
+		} else {
+			bs_buf_add(&line, p->text.p + c->off, c->len);
+			send_data(p, line.p, line.len);
+			p->sent_chunks++;
+			p->sent_bytes += c->len;
+		}
+		from = c->off + c->len;
+	}
+	send_data(p, p->text.p + from, p->text.len - from);
+	add_known(p);
+	bs_buf_reset(&p->text);
+	p->n = p->nchunks = 0;
+	bs_buf_release(&ask);
+	bs_buf_release(&line);
+}
+
+static struct piece *add_piece(struct pusher *p)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 256;
+		p->v = realloc(p->v, p->cap * sizeof(*p->v));
+		if (!p->v)
+			abort();
+	}
+	return &p->v[p->n++];
+}
+
+/* The stamps bs-chunk made in the mirror (store_mirror.c: "sec.nsec hex"
+ * lines in mirror-touched), made on the server too: one T frame a time. */
+static void send_touches(struct pusher *p, const char *dir)
+{
+	struct bs_buf path = BS_BUF_INIT, frame = BS_BUF_INIT, line = BS_BUF_INIT, time = BS_BUF_INIT;
+	struct bs_reader r;
+	struct bs_err e;
+	int fd, rc;
+
+	bs_buf_addf(&path, "%s/mirror-touched", dir);
+	fd = open(path.p, O_RDONLY | O_CLOEXEC);
+	bs_buf_release(&path);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return;
+		tool_fail(BS_SYS, "cannot read '%s/mirror-touched': %s", dir, strerror(errno));
+	}
+	bs_reader_init(&r, fd, "mirror-touched");
+	while ((rc = bs_reader_until(&r, '\n', &line, &e)) == 1) {
+		char *sp = memchr(line.p, ' ', line.len);
+		unsigned char digest[BS_DIGEST_LEN];
+		if (!sp || line.p + line.len - (sp + 1) != BS_HEX_LEN || bs_unhex(digest, sp + 1, BS_HEX_LEN) < 0)
+			tool_fail(BS_INPUT, "'%s/mirror-touched' is damaged", dir);
+		if (time.len != (size_t)(sp - line.p) || memcmp(time.p, line.p, time.len)) {
+			if (frame.len > time.len + 1)
+				send_frame(p, 'T', frame.p, frame.len);
+			bs_buf_reset(&time);
+			bs_buf_add(&time, line.p, (size_t)(sp - line.p));
+			bs_buf_reset(&frame);
+			bs_buf_add(&frame, time.p, time.len);
+			bs_buf_addc(&frame, '\n');
+		}
+		bs_buf_add(&frame, digest, BS_DIGEST_LEN);
+		if (frame.len > (4u << 20)) {
+			send_frame(p, 'T', frame.p, frame.len);
+			bs_buf_setlen(&frame, time.len + 1);
+		}
+	}
+	if (rc < 0)
+		tool_die(&e);
+	if (frame.len > time.len + 1)
+		send_frame(p, 'T', frame.p, frame.len);
+	bs_reader_release(&r);
+	close(fd);
+	bs_buf_release(&frame);
+	bs_buf_release(&line);
+	bs_buf_release(&time);
+}
+
+static int cmd_push(const struct bs_remote_url *url, const char *host, const char *subset, const char *mirror,
+		    int quiet)
+{
+	static struct pusher p;
+	struct bs_reader in;
+	struct bs_stream st;
+	struct bs_item it;
+	struct bs_err e, ein;
+	char floor[64] = "-", *args[3];
+	uint64_t count = 0;
+	int rc, status;
+
+	/* connect first: the handshake overlaps bs-chunk's start */
+	args[0] = (char *)host;
+	args[1] = (char *)subset;
+	args[2] = "-q";
+	if (bs_remote_start(url, &p.c, &e) < 0 ||
+	    bs_remote_request(&p.c, "save", url->path, quiet ? 3 : 2, args, &e) < 0)
+		tool_die(&e);
+	bs_reader_init(&p.from, p.c.from, "the server");
+	bs_reader_init(&in, 0, "standard input");
+	bs_item_init(&it);
+	if (bs_stream_open(&st, &in, BS_STREAM_CHUNKS, &e) < 0)
+		tool_die(&e);
+	st.max_chunk = 64u << 20;
+	if (st.has_floor)
+		snprintf(floor, sizeof(floor), "%" PRId64 ".%09" PRIu32, st.floor.sec, st.floor.nsec);
+	send_frame(&p, 'F', floor, strlen(floor));
+	while ((rc = bs_stream_next(&st, &it, &ein)) == 1) {
+		struct piece *c;
+		switch (it.type) {
+		case BS_ITEM_CHUNK:
+			c = add_piece(&p);
+			c->chunk = 1;
+			memcpy(c->digest, it.digest, BS_DIGEST_LEN);
+			c->off = p.text.len;
+			c->len = it.data.len;
+			bs_buf_add(&p.text, it.data.p, it.data.len);
+			p.nchunks++;
+			break;
+		case BS_ITEM_REF:
+			bs_ref_format(&p.text, 'R', it.digest, it.size);
+			break;
+		case BS_ITEM_ABANDON:
+			bs_buf_add(&p.text, "A\n", 2);
+			break;
+		case BS_ITEM_STAT:
+			bs_buf_addf(&p.text, "S %s %" PRIu64 "\n", it.key, it.value);
+			break;
+		case BS_ITEM_RECORD:
+			bs_rec_format(&p.text, &it.rec);
+			count++;
+			break;
+		case BS_ITEM_LISTING: {
+			char hex[BS_HEX_LEN + 1];
+			bs_hex(hex, it.digest);
+			bs_buf_addf(&p.text, "L %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s ", hex,
+				    it.entries, it.files, it.bytes, it.ndirs, it.id);
+			bs_buf_add(&p.text, it.dir.p, it.dir.len);
+			bs_buf_addc(&p.text, '\0');
+			bs_buf_add(&p.text, it.dirs.p, it.dirs.len);
+			count++;
+			break;
+		}
+		}
+		if (p.nchunks >= BATCH_CHUNKS || p.text.len >= BATCH_BYTES)
+			flush_batch(&p);
+	}
+	flush_batch(&p);
+	if (rc == 0) {
+		/* the stamps first, then the trailer: the backup is complete
+		 * only once the server has both */
+		if (mirror)
+			send_touches(&p, mirror);
+		bs_buf_addf(&p.text, "E %" PRIu64 "\n", count);
+		send_data(&p, p.text.p, p.text.len);
+		bs_buf_reset(&p.text);
+	}
+	send_frame(&p, 'Z', NULL, 0);
+	expect(&p, 'z');
+	status = (int)p.out.len - 1;
+	if (fwrite(p.reply.p, 1, p.reply.len, stdout) != p.reply.len)
+		tool_fail(BS_SYS, "cannot write to standard output: %s", strerror(errno));
+	if (getenv("BS_REMOTE_STATS"))
+		fprintf(stderr, "bs-remote: %" PRIu64 " chunks sent (%" PRIu64 " bytes), %" PRIu64
+			" already there (%" PRIu64 " bytes)\n", p.sent_chunks, p.sent_bytes, p.skipped_chunks,
+			p.skipped_bytes);
+	rc == 0 ? (void)0 : tool_die(&ein);
+	bs_remote_finish(&p.c, NULL);
+	tool_close_stdout();
+	return status;
+}
+
+/* Is this a name the server may send for the mirror? */
+static int mirror_name_ok(const char *name)
+{
+	const char *id, *slash;
+
+	if (!strcmp(name, "config") || !strcmp(name, "expiry"))
+		return 1;
+	if (strncmp(name, "backups/", 8))
+		return 0;
+	id = name + 8;
+	slash = strchr(id, '/');
+	if (!slash || slash == id || id[0] == '.')
+		return 0;
+	return !strcmp(slash, "/summary") || !strcmp(slash, "/metadata");
+}
+
+static void write_file(int dirfd, const char *name, const char *p, size_t n)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+	if (fd < 0 || bs_write_full(fd, p, n) < 0 || close(fd) < 0)
+		tool_fail(BS_SYS, "cannot write '%s' in the mirror: %s", name, strerror(errno));
+}
+
+/*
+ * The mirror: a directory that bs-chunk takes for the repository.  It
+ * holds what bs-chunk reads (config, expiry, the earlier backups'
+ * summaries and metadata) and, for each chunk those refer to that the
+ * server has, an empty-looking one-byte file stamped 0, so that bs-chunk
+ * knows it is there and its refreshes can be found again (send_touches).
+ */
+static int cmd_mirror(const struct bs_remote_url *url, const char *host, const char *subset, const char *dir)
+{
+	struct bs_remote_conn c = { 0 };
+	struct bs_reader from;
+	struct bs_buf payload = BS_BUF_INIT;
+	struct bs_err e;
+	char *args[2] = { (char *)host, (char *)subset }, name[512];
+	uint64_t n, count;
+	int type, rc, dfd, status;
+
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		tool_fail(BS_SYS, "cannot create '%s': %s", dir, strerror(errno));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		tool_fail(BS_SYS, "cannot open '%s': %s", dir, strerror(errno));
+	if (mkdirat(dfd, "backups", 0700) < 0 && errno != EEXIST)
+		tool_fail(BS_SYS, "cannot create '%s/backups': %s", dir, strerror(errno));
+	if (bs_remote_start(url, &c, &e) < 0 || bs_remote_request(&c, "mirror", url->path, 2, args, &e) < 0)
+		tool_die(&e);
+	close(c.to);
+	c.to = -1;
+	bs_reader_init(&from, c.from, "the server");
+	while ((rc = bs_frame_read(&from, &type, &n, &count, &payload, &e)) == 1) {
+		if (type == 'E')
+			break;
+		if (type == 'F') {
+			if (count >= sizeof(name) || count > n)
+				tool_fail(BS_INPUT, "malformed F frame from the server");
+			memcpy(name, payload.p, (size_t)count);
+			name[count] = '\0';
+			if (!mirror_name_ok(name))
+				tool_fail(BS_INPUT, "the server sent a file named '%s'", name);
+			if (!strncmp(name, "backups/", 8)) {
+				char sub[512];
+				snprintf(sub, sizeof(sub), "%.*s", (int)(strrchr(name, '/') - name), name);
+				if (mkdirat(dfd, sub, 0700) < 0 && errno != EEXIST)
+					tool_fail(BS_SYS, "cannot create '%s': %s", sub, strerror(errno));
+			}
+			write_file(dfd, name, payload.p + count, (size_t)(n - count));
+		} else if (type == 'M') {
+			if (n % BS_DIGEST_LEN)
+				tool_fail(BS_INPUT, "malformed M frame from the server");
+			write_file(dfd, "mirror-missing", payload.p, (size_t)n);
+		} else {
+			tool_fail(BS_INPUT, "unexpected frame '%c' from the server", type);
+		}
+	}
+	if (rc < 0)
+		tool_die(&e);
+	status = bs_remote_finish(&c, &e);
+	if (status == 255)
+		tool_die(&e);
+	if (rc == 0 || status)
+		exit(status ? status : BS_SYS);
+	close(dfd);
+	bs_buf_release(&payload);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct bs_remote_url url;
+	struct bs_err e;
+	const char *verb, *repo = NULL, *subset = NULL, *mirror = NULL;
+	char host[128] = "";
+	int opt, quiet = 0;
+
+	tool_init("bs-remote");
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))
+		tool_usage(usage, 1);
+	if (argc < 2)
+		tool_usage(usage, 2);
+	verb = argv[1];
+	optind = 2;
+	while ((opt = getopt(argc, argv, "hr:H:s:m:q")) != -1) {
+		switch (opt) {
+		case 'r': repo = optarg; break;
+		case 'H': snprintf(host, sizeof(host), "%s", optarg); break;
+		case 's': subset = optarg; break;
+		case 'm': mirror = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'h': tool_usage(usage, 1); break;
+		default: tool_usage(usage, 2);
+		}
+	}
+	if (!repo || !subset)
+		tool_usage(usage, 2);
+	e.code = 0;
+	if (bs_remote_parse(repo, &url, &e) <= 0) {
+		if (e.code == 0)
+			tool_fail(BS_USAGE, "'%s' is not a remote repository (ssh://host/path or host:path)", repo);
+		tool_die(&e);
+	}
+	if (!host[0])
+		tool_hostname(host, sizeof(host));
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(verb, "mirror")) {
+		if (optind != argc - 1)
+			tool_usage(usage, 2);
+		return cmd_mirror(&url, host, subset, argv[optind]);
+	}
+	if (!strcmp(verb, "push")) {
+		if (optind != argc)
+			tool_usage(usage, 2);
+		return cmd_push(&url, host, subset, mirror, quiet);
+	}
+	tool_usage(usage, 2);
+	return 2;
+}

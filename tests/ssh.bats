@@ -1,0 +1,250 @@
+#!/usr/bin/env bats
+# ssh.bats - repositories over ssh: bs-serve at the far end, bs-remote and
+# the porcelain at the near end (bs-serve.1).  One private sshd on
+# 127.0.0.1 for the file (tests/lib/sshd.sh).
+load helper
+
+setup_file() {
+	[ -x /usr/sbin/sshd ] || return 0
+	. "$BS_ROOT/tests/lib/sshd.sh"
+	export SSHD_DIR="$BATS_FILE_TMPDIR/sshd"
+	sshd_start "$SSHD_DIR" 3>&- 2>/dev/null
+	export SSHD_RSH
+}
+
+teardown_file() {
+	[ -n "${SSHD_DIR:-}" ] || return 0
+	. "$BS_ROOT/tests/lib/sshd.sh"
+	sshd_stop "$SSHD_DIR"
+}
+
+setup() {
+	[ -x /usr/sbin/sshd ] || skip "/usr/sbin/sshd missing (.ci/setup installs openssh-server)"
+	setup_repo
+	. "$BS_ROOT/tests/lib/sshd.sh"
+	sshd_authorize "$SSHD_DIR"
+	export BACKSHIFT_RSH="$SSHD_RSH" BACKSHIFT_SERVE="$BS_ROOT/bin/bs-serve"
+	U="ssh://127.0.0.1$R"
+}
+
+teardown() { teardown_repo; }
+
+# the bytes ssh sent, summed over the connections whose "Transferred:"
+# lines are in FILE
+sent_bytes() {
+	sed -n 's/^Transferred: sent \([0-9]*\),.*/\1/p' "$1" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+@test "ssh: save, list, restore and check over ssh://, and host:path" {
+	make_tree "$T/src"
+	run backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	id=$(echo "$output" | tail -n 1)
+	run backshift list -r "127.0.0.1:$R"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"$id"* ]]
+	backshift restore -r "$U" -C "$T/out" "$id"
+	treecmp "$T/src" "$T/out$T/src"
+	# bs-cat and bs-ls name it too
+	bs-cat -r "127.0.0.1:$R" latest "$T/src/plain" | tar xpf - -C "$T/out2" 2>/dev/null ||
+		{ mkdir -p "$T/out2"; bs-cat -r "127.0.0.1:$R" latest "$T/src/plain" | tar xpf - -C "$T/out2"; }
+	cmp "$T/src/plain" "$T/out2$T/src/plain"
+	bs-ls -r "$U" -l latest "$T/src" | grep -q ' plain$'
+	run backshift check -r "$U"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# the same backup as a local one would have made
+	bs-ls -r "$R" --records "$id" >"$T/local.records"
+	bs-ls -r "$U" --records "$id" >"$T/remote.records"
+	cmp "$T/local.records" "$T/remote.records"
+}
+
+@test "ssh: a local path with a colon is not taken for a host" {
+	mkdir -p "$T/a:b"
+	bs-init "$T/a:b/repo"
+	cd "$T"
+	run bs-ls -r "./a:b/repo"
+	[ "$status" -eq 0 ]
+	run bs-ls -r "$T/a:b/repo"
+	[ "$status" -eq 0 ]
+}
+
+@test "ssh: an unchanged re-backup reads no file contents" {
+	make_tree "$T/src"
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	run backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"unchanged, not read:"* ]]
+	[[ ! "$output" =~ bytes\ read:\ +[1-9] ]]
+	# and no open(2) of a file of the tree on the client
+	if command -v strace >/dev/null; then
+		strace -f -e trace=open,openat -o "$T/trace" backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+		run grep -F "\"$T/src/sub/random.bin\"" "$T/trace"
+		echo "$output"
+		[ "$status" -eq 1 ]
+	fi
+}
+
+@test "ssh: a second host backing up the same tree sends under 5% of its bytes" {
+	mkdir -p "$T/src"
+	for i in 1 2 3 4 5 6 7 8; do head -c 1000000 /dev/urandom >"$T/src/f$i"; done
+	make_tree "$T/src/tree"
+	size=$(du -sb --apparent-size "$T/src" | cut -f1)
+	SSH_LOGLEVEL=VERBOSE backshift save -r "$U" -H host1 -s data "$T/src" >/dev/null 2>"$T/err1"
+	first=$(sent_bytes "$T/err1")
+	SSH_LOGLEVEL=VERBOSE backshift save -r "$U" -H host2 -s data "$T/src" >/dev/null 2>"$T/err2"
+	second=$(sent_bytes "$T/err2")
+	echo "# tree $size bytes; first host sent $first, second host sent $second" >&3
+	# (the tree repeats itself a little: the first host sends it once)
+	[ "$first" -gt $((size / 2)) ]
+	[ $((second * 20)) -lt "$size" ]
+	bs-ls -r "$U" | grep -q host2
+	backshift restore -r "$U" -C "$T/out" latest
+	treecmp "$T/src" "$T/out$T/src"
+}
+
+@test "ssh: a dropped connection leaves an unfinished backup, and the next one completes" {
+	mkdir -p "$T/src"
+	for i in 1 2 3 4 5 6; do head -c 1000000 /dev/urandom >"$T/src/f$i"; done
+	tick
+	bs-remote mirror -r "$U" -H client -s data "$T/m"
+	bs-walk "$T/src" | bs-chunk -r "$T/m" -H client -s data >"$T/stream"
+	mkfifo "$T/fifo"
+	bs-remote push -r "$U" -H client -s data -q <"$T/fifo" >/dev/null 2>"$T/err" &
+	push=$!
+	exec 5>"$T/fifo"
+	head -c 3500000 "$T/stream" >&5
+	sleep 1
+	# the ssh client under bs-remote: gone, as a network would drop it
+	ssh_pid=$(pgrep -P "$push" | head -n 1)
+	[ -n "$ssh_pid" ]
+	kill -9 "$ssh_pid"
+	exec 5>&-
+	wait "$push" || true
+	for i in $(seq 50); do
+		bs-ls -r "$R" | grep -q unfinished && break
+		sleep 0.1
+	done
+	bs-ls -r "$R"
+	[ "$(bs-ls -r "$R" | wc -l)" -eq 1 ]
+	bs-ls -r "$R" | grep -q unfinished
+	# the next backup goes on from it
+	run backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *finished* ]]
+	backshift restore -r "$U" -C "$T/out" latest
+	treecmp "$T/src" "$T/out$T/src"
+	run bs-check -r "$R"
+	[ "$status" -eq 0 ]
+}
+
+@test "ssh: an append-only key saves and reads, but refuses expiry and cannot overwrite a chunk" {
+	sshd_authorize "$SSHD_DIR" "bs-serve --restrict-to-path $R --append-only" "$BS_ROOT/bin"
+	make_tree "$T/src"
+	run backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run backshift list -r "$U"
+	[ "$status" -eq 0 ]
+	run backshift expire -r "$U" --max-age 1d
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	[[ "$output" == "bs-serve: repository '$R' is append-only"* ]]
+	run bs-expire -r "$U"
+	[ "$status" -eq 2 ]
+	[ "$(bs-ls -r "$R" | wc -l)" -eq 1 ]
+	# a chunk that is there, sent again with other bytes under its name
+	f=$(find "$R/chunks" -type f -name '????????????????????????????????????????????????????????????????' | head -n 1)
+	d=${f##*/}
+	sum=$(sha256sum <"$f")
+	{ printf 'B chunks 2\nC %s 5\nhello' "$d"
+	  printf 'f 0644 0 0 - - 5 1.000000000 1.000000000 1 1 1 0,0 0: /x\0E 1\n'; } >"$T/forged"
+	# (the server says it has that chunk: its bytes are not even sent)
+	bs-remote push -r "$U" -H client -s forged -q <"$T/forged" >/dev/null 2>&1 || true
+	[ "$(sha256sum <"$f")" = "$sum" ]
+	# bytes whose digest is not their name are refused by bs-store there
+	d2=$(printf 'other' | sha256sum | cut -c1-64)
+	{ printf 'B chunks 2\nC %s 5\nhello' "$d2"
+	  printf 'f 0644 0 0 - - 5 1.000000000 1.000000000 1 1 1 0,0 0: /x\0E 1\n'; } >"$T/forged2"
+	run bs-remote push -r "$U" -H client -s forged2 -q <"$T/forged2"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[ ! -e "$R/chunks/${d2:0:3}/$d2" ]
+	run bs-check -r "$R" "$(bs-ls -r "$R" | grep -- -client-data | cut -d' ' -f1)"
+	[ "$status" -eq 0 ]
+}
+
+@test "ssh: a key restricted to one repository is refused another" {
+	bs-init "$T/other"
+	sshd_authorize "$SSHD_DIR" "bs-serve --restrict-to-path $R" "$BS_ROOT/bin"
+	run bs-ls -r "$U"
+	[ "$status" -eq 0 ]
+	run bs-ls -r "ssh://127.0.0.1$T/other"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"not one this key may use"* ]]
+	run bs-ls -r "ssh://127.0.0.1$R/../other"
+	[ "$status" -eq 2 ]
+	# nor can the client name another one in its arguments
+	run bs-ls -r "$U" -lr "$T/other"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	# and what the client asks ssh to run is ignored
+	run "$SSHD_RSH" 127.0.0.1 "cat /etc/hostname" </dev/null
+	[ "$status" -ne 0 ]
+}
+
+@test "ssh: chunk stamps that bs-chunk refreshes in the mirror are made on the server" {
+	make_tree "$T/src"
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	# 30 days on, the first backup's stamps are too old to trust
+	later=$(( $(date +%s) + 30 * 86400 ))
+	run env BS_NOW="$later" backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"unchanged, not read:"* ]]
+	[[ ! "$output" =~ bytes\ read:\ +[1-9] ]]
+	old=$(find "$R/chunks" -type f -name '????????????????????????????????????????????????????????????????' \
+		! -newermt "@$((later - 1))" | wc -l)
+	[ "$old" -eq 0 ]
+	run bs-check -r "$R"
+	[ "$status" -eq 0 ]
+}
+
+@test "ssh: a file whose chunk has gone from the server is read again in full" {
+	mkdir -p "$T/src"
+	head -c 300000 /dev/urandom >"$T/src/a"
+	head -c 300000 /dev/urandom >"$T/src/b"
+	tick
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	# the chunks of a only
+	bs-ls -r "$R" --records latest | tr '\0' '\n' | awk '/^R / { r[n++] = $2 } /^f .*\/src\/a$/ { for (i = 0; i < n; i++) print r[i] } /^[a-z]/ { n = 0 }' >"$T/gone"
+	[ -s "$T/gone" ]
+	while read -r d; do rm "$R/chunks/${d:0:3}/$d"; done <"$T/gone"
+	run backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ bytes\ read:\ +293\ KiB ]]
+	[[ "$output" =~ unchanged,\ not\ read:\ +1\ file ]]
+	backshift restore -r "$U" -C "$T/out" latest
+	treecmp "$T/src" "$T/out$T/src"
+}
+
+@test "ssh: expiry over ssh with an unrestricted key runs on the server" {
+	mkdir -p "$T/src"
+	printf 'old\n' >"$T/src/f"
+	BS_NOW=$(( $(date +%s) - 100 * 86400 )) bs-walk "$T/src" | bs-chunk -r "$R" -H client -s data |
+		BS_NOW=$(( $(date +%s) - 100 * 86400 )) bs-store -r "$R" | bs-index -q -r "$R" -H client -s data
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	[ "$(bs-ls -r "$U" | wc -l)" -eq 2 ]
+	run backshift -v expire -r "$U" --max-age 30d -v
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"removed backup "* ]]
+	[ "$(bs-ls -r "$U" | wc -l)" -eq 1 ]
+}
