@@ -150,16 +150,14 @@ int main(int argc, char **argv)
 	if (bs_indexer_open(&x, &repo, host, subset, &st, &e) < 0)
 		tool_die(&e);
 	rc = bs_indexer_run(&x, &st, &why);
-	/* Nothing came at all: the stages before died at once (find failed,
-	 * a kill).  An empty backup would become `latest`; record none. */
-	if (st.records == 0) {
+	/* A whole stream of no record at all (find failed at once, and the
+	 * stages before passed on an empty list): an empty finished backup
+	 * would become `latest`; record none.  A stream cut short keeps its
+	 * unfinished backup, as ever, which never becomes `latest`. */
+	if (rc == 0 && !stop && st.records == 0) {
 		if (bs_indexer_discard(&x, &e) < 0)
 			tool_die(&e);
-		if (stop)
-			bs_err_set(&why, BS_SYS, "interrupted");
-		else if (rc == 0)
-			bs_err_set(&why, BS_INPUT, "standard input holds no records");
-		tool_fail(why.code, "%s: no backup recorded", why.msg);
+		tool_fail(BS_INPUT, "standard input holds no records: no backup recorded");
 	}
 	/* Whatever happened, keep what came: the next backup reuses it. */
 	if (bs_indexer_close(&x, rc == 0 && !stop, &e) < 0)

@@ -390,27 +390,31 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 	cmp "$T/before" "$T/after"
 }
 
-@test "bs-index: a manifest of no records, complete or cut short, records no backup: exit 3, one line" {
+@test "bs-index: a whole manifest of no records records no backup; one cut short, an unfinished one: exit 3" {
 	printf 'B manifest 3\nT 1700000000.000000000\nE 0\n' > "$T/none"
 	run --separate-stderr bs-index -r "$R" -H h -s s < "$T/none"
 	[ "$status" -eq 3 ]
 	[ "$stderr" = "bs-index: standard input holds no records: no backup recorded" ]
 	[ -z "$output" ]
-	printf 'B manifest 3\nT 1700000000.000000000\n' > "$T/cut"
-	run --separate-stderr bs-index -r "$R" -H h -s s < "$T/cut"
-	[ "$status" -eq 3 ]
-	[ "${#stderr_lines[@]}" -eq 1 ]
-	[[ "$stderr" == "bs-index: standard input is truncated"*"no backup recorded" ]]
 	[ -z "$(ls -A "$R/backups")" ]
+	printf 'B manifest 3\nT 1700000000.000000000\n' > "$T/cut"
+	run --separate-stderr bs-index -q -r "$R" -H h -s s < "$T/cut"
+	[ "$status" -eq 3 ]
+	[[ "${stderr_lines[-1]}" == "bs-index: backup '"*"' is unfinished: standard input is truncated"* ]]
+	run bs-ls -r "$R"
+	grep -q "  unfinished  " <<< "$output"
+	run bs-cat -r "$R" latest
+	[ "$status" -eq 3 ]
 }
 
-@test "bs-index: when find fails at once, the pipeline records no backup and fails" {
-	run bash -c 'find "$1/nonexistent" -print0 2>/dev/null | bs-walk | bs-chunk -r "$2" -H h -s s |
+@test "bs-index: when find fails at once, the pipeline fails and records no finished backup" {
+	run bash -c 'set -o pipefail; find "$1/nonexistent" -print0 2>/dev/null | bs-walk | bs-chunk -r "$2" -H h -s s |
 		bs-store -r "$2" | bs-index -q -r "$2" -H h -s s' _ "$T" "$R"
-	[ "$status" -ne 0 ]
-	[ -z "$(ls -A "$R/backups")" ]
-	run bs-ls -r "$R"
-	[ -z "$output" ]
+	[ "$status" -eq 3 ]
+	[ "$(finished_backups "$R")" -eq 0 ]
+	run bs-cat -r "$R" latest
+	[ "$status" -eq 3 ]
+	[ "$output" = "bs-cat: no finished backup in '$R'" ]
 }
 
 @test "bs-index on a full disk (4 to 12 KiB free): the system's reason, and nothing later tools trip on" {
