@@ -21,7 +21,15 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 verbose=0
 
 die() { printf 'backshift: %s\n' "$*" >&2; exit 2; }
+fail() { local st="$1"; shift; printf 'backshift: %s\n' "$*" >&2; exit "$st"; }
 bad_usage() { printf '%s' "$usage" >&2; exit 2; }
+
+# check_repo R: R is a repository this user can read, or one line and exit
+check_repo() {
+	local err st=0
+	err="$(bs-ls -r "$1" 2>&1 >/dev/null)" || st=$?
+	[ "$st" -eq 0 ] || fail "$st" "${err#bs-ls: }"
+}
 
 # Quote a command for -v as a shell would read it.
 show() {
@@ -130,6 +138,13 @@ cmd_save() {
 	need_repo
 	[ ${#paths[@]} -gt 0 ] || bad_usage
 	[ -n "$subset" ] || subset="$(subset_of_all "${paths[@]}")"
+	# the repository and the sources, checked once before any stage starts,
+	# so that a mistake is one line and records nothing
+	check_repo "$repo"
+	local p
+	for p in "${paths[@]}"; do
+		[ -e "$p" ] || [ -L "$p" ] || fail 3 "cannot back up '$p': No such file or directory"
+	done
 	# a person at a terminal sees progress without asking for it
 	[ -t 2 ] && [ ${#quiet[@]} -eq 0 ] && progress=(-P)
 	if is_remote "$repo"; then

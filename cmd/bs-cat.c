@@ -1,8 +1,10 @@
 /* bs-cat - write a backup, or part of it, as a GNU tar stream; or one chunk. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "backup.h"
 #include "remote.h"
 #include "restore.h"
@@ -13,6 +15,21 @@
 static const char usage[] =
 	"usage: bs-cat -r repo [-H host] [-s subset] [-d] [--format=pax|gnu] [--fflags] [-j threads] backup [path ...] > archive.tar\n"
 	"       bs-cat -r repo --chunk digest > bytes\n";
+
+/* damage found while restoring: said, counted, and the restore goes on */
+static uint64_t damage;
+
+static void on_damage(void *arg, const char *msg)
+{
+	tool_warn("%s; that directory is skipped", msg);
+	damage++;
+}
+
+static void on_chunk(void *arg, const char *msg)
+{
+	tool_warn("%s", msg);
+	damage++;
+}
 
 int main(int argc, char **argv)
 {
@@ -73,6 +90,10 @@ int main(int argc, char **argv)
 		tool_usage(usage, 2);
 	if ((opts & BS_TAR_FFLAGS) && !(opts & BS_TAR_PAX))
 		tool_fail(BS_USAGE, "--fflags needs the pax format");
+	/* binary on a terminal helps no one, as tar says too */
+	if (isatty(1))
+		tool_fail(BS_USAGE, "standard output is a terminal: send the archive to a file or a pipe "
+			  "(bs-cat ... | tar xf -)");
 	/* shared, like a backup's: an expiry waits until the restore is done */
 	if (bs_repo_open(&repo, path, &e) < 0 || bs_repo_lock(&repo, BS_LOCK_SHARED | BS_LOCK_READER, &e) < 0)
 		tool_die(&e);
@@ -88,13 +109,20 @@ int main(int argc, char **argv)
 		tool_fail(BS_INPUT, "the data of backup '%s' has expired; only its listing is kept", sum.id);
 	if (bs_meta_open(&meta, &repo, sum.id, &e) < 0)
 		tool_die(&e);
+	if (sum.damaged)
+		tool_warn("the summary of backup '%s' is damaged; restoring what its metadata holds", sum.id);
+	meta.on_damage = on_damage;
 	bs_restore_init(&r, &repo, &meta, &out);
 	r.threads = threads;
 	r.opts = opts;
+	r.warn = on_chunk;
 	if (bs_restore_tar(&r, argv + optind + 1, argc - optind - 1, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);
 	bs_restore_release(&r);
 	bs_meta_release(&meta);
 	bs_repo_close(&repo);
-	return 0;
+	if (damage)
+		tool_warn("backup '%s' is damaged: %" PRIu64 " chunk%s or listing%s could not be restored; see above",
+			  sum.id, damage, damage == 1 ? "" : "s", damage == 1 ? "" : "s");
+	return sum.damaged || damage ? BS_PARTIAL : BS_OK;
 }

@@ -114,7 +114,15 @@ static int feed(struct state *s, int progress, struct bs_err *e)
 	rc = (int)bs_reader_peekn(&s->in, 7, &peek, e);
 	if (rc < 0)
 		tool_die(e);
-	if (rc == 7 && (!memcmp(peek, "B walk ", 7) || !memcmp(peek, "B chunk", 7) || !memcmp(peek, "B manif", 7)))
+	/* nothing at all: the stage before died or find failed at once; an
+	 * empty tree still has its top directory */
+	if (rc == 0) {
+		bs_err_set(e, BS_INPUT, "standard input is empty: the stage before wrote nothing");
+		fail(s, e);
+	}
+	/* find prints absolute paths (or "size path"): a "B " is a stream
+	 * header, and a damaged one is an error, not find output */
+	if (rc >= 2 && !memcmp(peek, "B ", 2))
 		return feed_stream(s, e);
 	return feed_find(s, e);
 }

@@ -71,7 +71,7 @@ static void report(void *arg, enum bs_expired kind, const char *name, const char
 static void parse_age(const char *opt, const char *arg, int64_t *out)
 {
 	if (bs_parse_age(arg, out) < 0)
-		tool_fail(BS_USAGE, "%s: unusable age '%s' (like 90d, 12w, 2y)", opt, arg);
+		tool_fail(BS_USAGE, "%s: unusable age '%s' (a number and a unit: 12h, 90d, 12w, 6m, 2y)", opt, arg);
 }
 
 int main(int argc, char **argv)

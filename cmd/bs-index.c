@@ -90,6 +90,12 @@ static void report(const struct bs_indexer *x, int json)
 		tool_json_line(&b);
 	} else {
 		bs_index_report_text(&b, &x->sum, &c, elapsed);
+		/* the stages' counts come at the end of the stream: when it was
+		 * cut short, say what bs-index itself saw, not zeros */
+		if (!x->stats && !x->sum.finished)
+			bs_buf_addf(&b, "  %-25s %" PRIu64 " file%s; how they were read is not known: the stream "
+				    "ended before the stages' counts\n", "regular files recorded:", x->sum.files - x->others,
+				    x->sum.files - x->others == 1 ? "" : "s");
 		fprintf(stderr, "bs-index: %s", b.p);
 	}
 	bs_buf_release(&b);
@@ -144,6 +150,15 @@ int main(int argc, char **argv)
 	if (bs_indexer_open(&x, &repo, host, subset, &st, &e) < 0)
 		tool_die(&e);
 	rc = bs_indexer_run(&x, &st, &why);
+	/* A whole stream of no record at all (find failed at once, and the
+	 * stages before passed on an empty list): an empty finished backup
+	 * would become `latest`; record none.  A stream cut short keeps its
+	 * unfinished backup, as ever, which never becomes `latest`. */
+	if (rc == 0 && !stop && st.records == 0) {
+		if (bs_indexer_discard(&x, &e) < 0)
+			tool_die(&e);
+		tool_fail(BS_INPUT, "standard input holds no records: no backup recorded");
+	}
 	/* Whatever happened, keep what came: the next backup reuses it. */
 	if (bs_indexer_close(&x, rc == 0 && !stop, &e) < 0)
 		tool_die(&e);

@@ -60,6 +60,16 @@ static unsigned long read_find(struct state *s)
 	bs_findin_init(&f, &in, 0);
 	f.warn = warn;
 	f.arg = s;
+	/* find always prints its starting points: no input at all means the
+	 * stage before failed or was killed, not an empty tree */
+	e.code = 0;
+	if (bs_reader_peek(&in, &e) < 0) {
+		struct bs_err ignored;
+		bs_writer_flush(&s->out, &ignored);
+		if (e.code)
+			tool_die(&e);
+		tool_fail(BS_INPUT, "standard input is empty: no paths came (did find fail?)");
+	}
 	while ((r = bs_findin_next(&f, &rec, &e)) > 0)
 		if (emit(s, &rec, &e) < 0)
 			tool_die(&e);

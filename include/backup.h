@@ -13,7 +13,12 @@
  *       start when later)
  *   bs_summary_write(repo, s, e)    rewrite the summary atomically
  *   bs_summary_read(repo, id, s, e) read one; BS_INPUT if there is none
- *   bs_backup_list(repo, &v, &n, e) every backup, oldest first (free(v))
+ *   bs_backup_list(repo, &v, &n, e) every backup, oldest first (free(v));
+ *                                   one whose summary is damaged is listed
+ *                                   too, with s->damaged set, unfinished,
+ *                                   its start read from its id; a
+ *                                   directory without a summary file is
+ *                                   being created, not listed
  *   bs_backup_resolve(repo, name, s, e)
  *       a full id, `latest` (the newest finished backup) or a unique prefix
  *       of an id; BS_INPUT when none or several match
@@ -46,6 +51,8 @@ struct bs_summary {
 	struct bs_time finish;
 	uint64_t files, bytes, problems;
 	int data_expired;
+	int damaged;		/* the summary file is there but unreadable:
+				   only id and start (from the id) are known */
 };
 
 int bs_name_ok(const char *s);

@@ -22,6 +22,8 @@
 #ifndef BS_ERR_H
 #define BS_ERR_H
 
+#include <stddef.h>
+
 enum { BS_OK = 0, BS_PARTIAL = 1, BS_USAGE = 2, BS_INPUT = 3, BS_SYS = 4 };
 
 struct bs_err {

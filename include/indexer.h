@@ -16,7 +16,9 @@
  *       Returns 0, or -1 with e.
  *   bs_indexer_run(x, st, why)
  *       Read the stream to its end: 0, or -1 with why (bad input, a
- *       failed write, an interruption).  Every CHECKPOINT_FILES files the
+ *       failed write, an interruption).  Every chunk an R line names must
+ *       be in the repository (one look each distinct chunk; a hand-fed
+ *       manifest may name chunks that are not): else bad input.  Every CHECKPOINT_FILES files the
  *       summary is rewritten; every CHECKPOINT_SECONDS, and when
  *       *x->flush_now is set (SIGUSR1), the metadata gathered so far too.
  *       A checkpoint that fails is passed to x->warn once.
@@ -24,13 +26,22 @@
  *       For bs_reader's on_signal: a checkpoint when *x->flush_now is set.
  *   bs_indexer_close(x, complete, e)
  *       Keep whatever came (the next backup reuses it): close the
- *       metadata and write the summary, finished when complete.
+ *       metadata and write the summary, finished when complete.  When the
+ *       metadata cannot be written in full (a full disk), what is there is
+ *       read back: usable, the backup stays unfinished as its last
+ *       checkpoint left it; not, the backup is removed (x->removed).  The
+ *       error says which.
+ *   bs_indexer_discard(x, e)
+ *       Instead of closing: remove the backup, which holds nothing (no
+ *       record came: the stages before died at once).  0 or -1.
  *   bs_indexer_count(x, key)   an S line's total ("vanished", "new-bytes"...)
  *   bs_indexer_problems(x)     files not saved as they were
  *   bs_indexer_release(x)
  *
  *   x->sum     the backup's summary (id, files, bytes, start, finish...)
  *   x->others  entries that are not regular files
+ *   x->stats   S lines seen: none when the stream was cut short before
+ *              the stages' counts, which come at its end
  */
 #ifndef BS_INDEXER_H
 #define BS_INDEXER_H
@@ -38,6 +49,7 @@
 #include <stdint.h>
 #include <time.h>
 #include "backup.h"
+#include "linkmap.h"
 #include "meta.h"
 #include "record.h"
 #include "repo.h"
@@ -57,6 +69,9 @@ struct bs_indexer {
 	time_t last_checkpoint;
 	uint64_t files_at_checkpoint;
 	int warned;
+	int removed;			/* the close removed the backup */
+	uint64_t stats;			/* S lines seen */
+	struct bs_linkmap present;	/* chunks found in the repository */
 	volatile int *flush_now;	/* set by a signal handler */
 	void (*warn)(void *arg, const char *msg);
 	void *arg;
@@ -67,6 +82,7 @@ int bs_indexer_open(struct bs_indexer *x, struct bs_repo *repo, const char *host
 int bs_indexer_run(struct bs_indexer *x, struct bs_stream *st, struct bs_err *why);
 void bs_indexer_on_signal(void *x);
 int bs_indexer_close(struct bs_indexer *x, int complete, struct bs_err *e);
+int bs_indexer_discard(struct bs_indexer *x, struct bs_err *e);
 uint64_t bs_indexer_count(const struct bs_indexer *x, const char *key);
 uint64_t bs_indexer_problems(const struct bs_indexer *x);
 void bs_indexer_release(struct bs_indexer *x);

@@ -59,6 +59,8 @@
  *       and entries in byte order: fn(arg, ent, fullpath, e) for each, the
  *       implicit directories included (kind 'i'); fn returns 0 to go on or
  *       -1 to stop.  Returns 1, 0 when the backup does not hold path, or -1.
+ *       With m->on_damage set, a directory below path whose listing is
+ *       damaged is told to it and skipped rather than ending the walk.
  *   bs_meta_release(m)
  *
  * Files: metawrite.c (the writer), metaread.c (the reader and its cache);
@@ -120,6 +122,10 @@ struct bs_meta_reader {
 	unsigned long clock;
 	struct bs_entry root;
 	struct bs_codec_ctx codec;	/* decompresses its listings */
+	/* optional: set, bs_meta_walk() skips a directory whose listing is
+	 * damaged, telling on_damage(damage_arg, message), and goes on */
+	void (*on_damage)(void *arg, const char *msg);
+	void *damage_arg;
 };
 
 int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id, struct bs_err *e);

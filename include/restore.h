@@ -36,6 +36,10 @@
  *       One chunk's bytes, named by its digest in hex.
  *   bs_restore_release(r)
  *   r->members: the members written.
+ *   r->damaged: chunks written as zeros (see r->warn): a damaged chunk
+ *   (missing, unreadable, failing its digest) does not end the restore;
+ *   its file gets zeros of the chunk's length, so every later member is
+ *   whole, and the message names the file and the chunk.
  */
 #ifndef BS_RESTORE_H
 #define BS_RESTORE_H
@@ -84,6 +88,11 @@ struct bs_restore {
 		int nroots;
 		pthread_t thread;
 	} ahead;
+	/* damage: a chunk that cannot be read or fails its digest is written
+	 * as zeros of its length, told to warn(arg, msg) and counted */
+	void (*warn)(void *arg, const char *msg);
+	void *arg;
+	uint64_t damaged;
 };
 
 void bs_restore_init(struct bs_restore *r, struct bs_repo *repo, struct bs_meta_reader *meta,

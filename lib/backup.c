@@ -177,6 +177,30 @@ int bs_backup_create(struct bs_repo *repo, const char *host, const char *subset,
 	return bs_err_set(e, BS_SYS, "cannot find a free id for backup '%s'", s->id);
 }
 
+/* A backup whose summary file exists but cannot be parsed: what its id
+ * says (YYYYMMDD-HHMMSS-...), its floor as early as an earlier backup's
+ * stamps can make it (bs-formats.5), so that an expiry keeps its chunks. */
+static int damaged(struct bs_repo *repo, const char *id, struct bs_summary *s)
+{
+	char path[300];
+	struct stat st;
+	struct tm tm;
+	const char *end;
+
+	snprintf(path, sizeof(path), "backups/%s/summary", id);
+	if (strlen(id) > 200 || fstatat(repo->dirfd, path, &st, 0) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	memset(s, 0, sizeof(*s));
+	snprintf(s->id, sizeof(s->id), "%s", id);
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(id, "%Y%m%d-%H%M%S", &tm);
+	s->start.sec = end ? (int64_t)timegm(&tm) : 0;
+	s->floor = s->start;
+	s->floor.sec -= repo->cfg.refresh > 0 ? repo->cfg.refresh : 0;
+	s->damaged = 1;
+	return 1;
+}
+
 static int by_start(const void *a, const void *b)
 {
 	const struct bs_summary *x = a, *y = b;
@@ -208,9 +232,12 @@ int bs_backup_list(struct bs_repo *repo, struct bs_summary **v, size_t *n, struc
 			cap = cap ? cap * 2 : 16;
 			out = bs_xrealloc(out, cap * sizeof(*out));
 		}
-		/* a directory without a readable summary is being created or
-		 * removed: it is not a backup (yet, or any more) */
-		if (bs_summary_read(repo, d->d_name, &out[cnt], &ignored) == 0)
+		/* a directory without a summary is being created or removed:
+		 * it is not a backup (yet, or any more); one whose summary is
+		 * there but unreadable is a damaged backup, listed as such so
+		 * that nothing hides it */
+		if (bs_summary_read(repo, d->d_name, &out[cnt], &ignored) == 0 ||
+		    (ignored.code == BS_INPUT && damaged(repo, d->d_name, &out[cnt])))
 			cnt++;
 	}
 	if (errno) {
@@ -278,7 +305,7 @@ int bs_backup_priors(struct bs_repo *repo, const char *host, const char *subset,
 	if (bs_backup_list(repo, &v, &cnt, e) < 0)
 		return -1;
 	for (size_t i = 0; i < cnt; i++) {
-		if (strcmp(v[i].host, host) || strcmp(v[i].subset, subset) || v[i].data_expired)
+		if (strcmp(v[i].host, host) || strcmp(v[i].subset, subset) || v[i].data_expired || v[i].damaged)
 			continue;
 		recent = (ssize_t)i;
 		if (v[i].finished && v[i].files > 0)

@@ -220,7 +220,8 @@ static int expire_backups(struct bs_expire *x, struct bs_err *e)
 			if (!x->dry && bs_backup_remove(x->repo, s->id, e) < 0)
 				rc = -1;
 			x->backups++;
-		} else if (kind == BS_EXPIRED_DATA) {
+		} else if (kind == BS_EXPIRED_DATA && !s->damaged) {
+			/* (a damaged summary is not rewritten from what little is known) */
 			s->data_expired = 1;
 			if (!x->dry && bs_summary_write(x->repo, s, e) < 0)
 				rc = -1;

@@ -1,4 +1,5 @@
 /* indexer.c - a manifest stream into a backup: metadata, counters, checkpoints, summary. */
+#include <stdio.h>
 #include <string.h>
 #include "indexer.h"
 
@@ -44,6 +45,7 @@ int bs_indexer_open(struct bs_indexer *x, struct bs_repo *repo, const char *host
 	int rc;
 
 	x->repo = repo;
+	bs_linkmap_init(&x->present);
 	rc = bs_expiry_check(repo, st->has_floor ? st->floor : st->time, bs_now(), e);
 	if (rc < 0)
 		return -1;
@@ -63,8 +65,11 @@ int bs_indexer_open(struct bs_indexer *x, struct bs_repo *repo, const char *host
 			x->reuse[x->npriors] = &x->priors[x->npriors], x->npriors++;
 	if (bs_backup_create(repo, host, subset, st->time, st->has_floor ? st->floor : st->time, &x->sum, e) < 0)
 		return -1;
-	if (bs_meta_create(&x->meta, repo, x->sum.id, e) < 0)
+	if (bs_meta_create(&x->meta, repo, x->sum.id, e) < 0) {
+		/* no metadata, no backup: leave nothing half made */
+		bs_backup_remove(repo, x->sum.id, NULL);
 		return -1;
+	}
 	x->meta.reuse = x->reuse;
 	x->meta.nreuse = x->npriors;
 	x->last_checkpoint = time(NULL);
@@ -174,6 +179,27 @@ static int take_listing(struct bs_indexer *x, const struct bs_item *it, struct b
 	return 0;
 }
 
+/* An R line's chunk is in the repository: bs-store vouches for the chunks
+ * it passes on, but a saved manifest fed to bs-index alone may name chunks
+ * that have gone.  One look each distinct chunk; an unchanged tree comes
+ * mostly as L items, which carry no R lines. */
+static int chunk_present(struct bs_indexer *x, const unsigned char *d, struct bs_err *e)
+{
+	uint64_t a, b;
+	char hex[BS_HEX_LEN + 1];
+
+	memcpy(&a, d, 8);
+	memcpy(&b, d + 8, 8);
+	if (bs_linkmap_get(&x->present, a, b))
+		return 0;
+	if (!bs_chunk_exists(x->repo, d)) {
+		bs_hex(hex, d);
+		return bs_err_set(e, BS_INPUT, "standard input: chunk %s is not in the repository", hex);
+	}
+	bs_linkmap_put(&x->present, a, b, (void *)1);
+	return 0;
+}
+
 /* A record, with the chunk references gathered in ent since the last one. */
 static int take_record(struct bs_indexer *x, const struct bs_item *it, struct bs_entry *ent, struct bs_buf *clean,
 		       struct bs_err *e)
@@ -209,6 +235,7 @@ int bs_indexer_run(struct bs_indexer *x, struct bs_stream *st, struct bs_err *wh
 	while ((rc = bs_stream_next(st, &it, why)) > 0) {
 		switch (it.type) {
 		case BS_ITEM_REF:
+			rc = chunk_present(x, it.digest, why);
 			bs_entry_addref(&ent, it.digest, it.size);
 			break;
 		case BS_ITEM_PIECE:
@@ -220,6 +247,7 @@ int bs_indexer_run(struct bs_indexer *x, struct bs_stream *st, struct bs_err *wh
 			ent.nrefs = 0;
 			break;
 		case BS_ITEM_STAT:
+			x->stats++;
 			for (size_t i = 0; i < BS_INDEXER_NCOUNTED; i++)
 				if (!strcmp(counted[i], it.key))
 					x->counts[i] += it.value;
@@ -244,17 +272,55 @@ int bs_indexer_run(struct bs_indexer *x, struct bs_stream *st, struct bs_err *wh
 	return rc < 0 ? -1 : 0;
 }
 
+static int count_entry(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
+{
+	return 0;
+}
+
+/* After the metadata could not be written in full (a full disk): is what
+ * is there readable, every listing of it?  Read strictly, as bs-check
+ * would, so that no later tool trips on it. */
+static int metadata_usable(struct bs_indexer *x)
+{
+	struct bs_meta_reader m;
+	int rc;
+
+	if (bs_meta_open(&m, x->repo, x->sum.id, NULL) < 0)
+		return 0;
+	m.strict = 1;
+	rc = bs_meta_walk(&m, "/", 1, count_entry, NULL, NULL);
+	bs_meta_release(&m);
+	return rc >= 0;
+}
+
 int bs_indexer_close(struct bs_indexer *x, int complete, struct bs_err *e)
 {
 	x->sum.problems = bs_indexer_problems(x);
-	if (bs_meta_close(&x->meta, e) < 0)
+	if (bs_meta_close(&x->meta, e) < 0) {
+		size_t len = strlen(e->msg);
+		/* keep the unfinished backup if its metadata can be read (the
+		 * summary of its last checkpoint stands); else remove it */
+		if (metadata_usable(x)) {
+			snprintf(e->msg + len, sizeof(e->msg) - len, "; backup '%s' kept as unfinished", x->sum.id);
+		} else if (bs_backup_remove(x->repo, x->sum.id, NULL) == 0) {
+			snprintf(e->msg + len, sizeof(e->msg) - len, "; backup '%s' removed: its metadata was unusable",
+				 x->sum.id);
+			x->removed = 1;
+		}
 		return -1;
+	}
 	/* what the metadata holds: a path that came twice counts once */
 	x->sum.files = x->meta.entries;
 	x->sum.bytes = x->meta.bytes;
 	x->sum.finish = bs_now();
 	x->sum.finished = complete;
 	return bs_summary_write(x->repo, &x->sum, e);
+}
+
+int bs_indexer_discard(struct bs_indexer *x, struct bs_err *e)
+{
+	bs_meta_abort(&x->meta);
+	return bs_backup_remove(x->repo, x->sum.id, e);
 }
 
 void bs_indexer_release(struct bs_indexer *x)
@@ -264,4 +330,5 @@ void bs_indexer_release(struct bs_indexer *x)
 	for (size_t i = 0; i < x->nnamed; i++)
 		bs_meta_release(&x->named[i]);
 	x->npriors = x->nnamed = 0;
+	bs_linkmap_release(&x->present, NULL);
 }

@@ -130,6 +130,21 @@ void bs_listing_encode(struct bs_listing *l, struct bs_buf *out)
 	}
 }
 
+static int name_ok(const struct bs_listing *l, const struct bs_entry *ent)
+{
+	const struct bs_buf *n = &ent->rec.path;
+	const struct bs_buf *prev = l->n > 1 ? &l->v[l->n - 2].rec.path : NULL;
+
+	if (n->len == 1 && n->p[0] == '/')
+		return l->n == 1;
+	if (n->len == 0 || memchr(n->p, '/', n->len) || (n->len == 1 && n->p[0] == '.') ||
+	    (n->len == 2 && n->p[0] == '.' && n->p[1] == '.'))
+		return 0;
+	if (prev && (prev->len == 1 && prev->p[0] == '/'))
+		return 0;
+	return !prev || bs_name_cmp(prev->p, prev->len, n->p, n->len) < 0;
+}
+
 int bs_listing_decode(struct bs_listing *l, const char *p, size_t n, struct bs_err *e)
 {
 	const char *end = p + n;
@@ -167,6 +182,9 @@ int bs_listing_decode(struct bs_listing *l, const char *p, size_t n, struct bs_e
 		} else {
 			const char *nul = memchr(p, '\0', (size_t)(end - p));
 			if (!nul || bs_rec_parse(&ent->rec, p, (size_t)(nul - p), e) < 0)
+				goto bad;
+			/* a bare name, once, in order ("/" alone: the root's record) */
+			if (!name_ok(l, ent))
 				goto bad;
 			p = nul + 1;
 			ent = NULL;

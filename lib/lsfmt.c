@@ -33,6 +33,12 @@ void bs_fmt_backup(struct bs_buf *b, const struct bs_summary *s, int style)
 		return;
 	}
 	bs_time_local(start, sizeof(start), s->start, 1);
+	if (s->damaged) {
+		/* listed all the same, so that nothing hides it */
+		bs_buf_addf(b, "%s  %s  %-19s  %10s files  %14s bytes  (summary damaged)\n", s->id, start, "damaged",
+			    "?", "?");
+		return;
+	}
 	if (s->finished)
 		bs_time_local(finish, sizeof(finish), s->finish, 1);
 	else

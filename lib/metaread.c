@@ -10,10 +10,13 @@
 
 int bs_meta_fail(struct bs_err *e, const char *what, const char *id)
 {
-	int code = gdbm_check_syserr(gdbm_errno) ? BS_SYS : BS_INPUT;
+	int sys = errno;
 
-	return bs_err_set(e, code, "cannot %s the metadata of '%s': %s", what, id,
-			  gdbm_strerror(gdbm_errno));
+	/* gdbm says "File write error"; the system's reason is in errno */
+	if (gdbm_check_syserr(gdbm_errno) && sys)
+		return bs_err_set(e, BS_SYS, "cannot %s the metadata of '%s': %s", what, id, strerror(sys));
+	return bs_err_set(e, gdbm_check_syserr(gdbm_errno) ? BS_SYS : BS_INPUT, "cannot %s the metadata of '%s': %s",
+			  what, id, gdbm_strerror(gdbm_errno));
 }
 
 int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id, struct bs_err *e)
@@ -163,6 +166,12 @@ static int walk_below(struct bs_meta_reader *m, struct bs_buf *path, bs_meta_vis
 
 	bs_listing_init(&l);
 	rc = fetch(m, path->p, path->len, &l, e);
+	if (rc < 0 && e && e->code == BS_INPUT && m->on_damage) {
+		/* one damaged listing loses that directory, not the walk */
+		m->on_damage(m->damage_arg, e->msg);
+		e->code = 0;
+		rc = 0;
+	}
 	if (rc <= 0) {
 		bs_listing_release(&l);
 		return rc;

@@ -114,6 +114,7 @@ int bs_meta_create(struct bs_meta_writer *w, struct bs_repo *repo, const char *i
 	w->db = gdbm_fd_open(fd, path, 0, GDBM_NEWDB | GDBM_CLOERROR | GDBM_NOMMAP, NULL);
 	if (!w->db) {
 		bs_meta_fail(e, "create", id);
+		unlinkat(repo->dirfd, path, 0);	/* not a database: nothing may trip on it */
 		free(w->file);
 		return -1;
 	}
@@ -133,14 +134,15 @@ static int by_name_seq(const void *a, const void *b, void *arg)
 	return *x < *y ? -1 : *x > *y;
 }
 
-static void normalise(struct bs_listing *l)
+static int normalise(struct bs_listing *l, const struct bs_buf *dir, struct bs_err *e)
 {
 	size_t *ix, out = 0, k;
 	unsigned char *kept;
 	struct bs_entry *v;
+	int clash = 0;
 
 	if (l->n < 2)
-		return;
+		return 0;
 	ix = bs_xmalloc(l->n * sizeof(*ix));
 	kept = bs_xcalloc(l->n, 1);
 	for (size_t i = 0; i < l->n; i++)
@@ -150,11 +152,21 @@ static void normalise(struct bs_listing *l)
 	for (size_t i = 0; i < l->n;) {
 		size_t j = i, pick = ix[i];
 		const struct bs_rec *first = &l->v[ix[i]].rec;
+		int dirs = 0, others = 0;
 		while (j < l->n && !bs_name_cmp(l->v[ix[j]].rec.path.p, l->v[ix[j]].rec.path.len,
 					      first->path.p, first->path.len)) {
 			if (l->v[ix[j]].rec.kind != 'i')
 				pick = ix[j];
+			dirs += l->v[ix[j]].rec.kind == 'd';
+			others += l->v[ix[j]].rec.kind != 'd' && l->v[ix[j]].rec.kind != 'i';
 			j++;
+		}
+		/* a path given twice is kept once; as a directory and as
+		 * something else, it is input the format forbids */
+		if (dirs && others && !clash) {
+			clash = 1;
+			bs_err_set(e, BS_INPUT, "'%.200s%s%.200s' is given both as a directory and as another kind of file",
+				   dir->p, dir->len > 1 ? "/" : "", first->path.p);
 		}
 		v[out++] = l->v[pick];
 		kept[pick] = 1;
@@ -170,6 +182,7 @@ static void normalise(struct bs_listing *l)
 	free(l->v);
 	l->v = v;
 	l->n = out;
+	return clash ? -1 : 0;
 }
 
 /* The real entries of a listing and their bytes, for the summary. */
@@ -225,7 +238,8 @@ static int flush_frame(struct bs_meta_writer *w, struct bs_meta_frame *f, struct
 		prepend(&f->l, &prev);
 		bs_listing_release(&prev);
 	}
-	normalise(&f->l);
+	if (normalise(&f->l, &f->dir, e) < 0)
+		return -1;
 	tally(&f->l, &new_entries, &new_bytes);
 	w->entries += new_entries - old_entries;
 	w->bytes += new_bytes - old_bytes;

@@ -114,24 +114,44 @@ int bs_parse_age(const char *s, int64_t *out)
 
 	if (!*s || *s == '-')
 		return -1;
+	if (*s < '0' || *s > '9')
+		return -1;
 	v = strtoll(s, &end, 10);
 	if (end == s)
 		return -1;
-	if (*end) {
-		switch (*end) {
-		case 's': mult = 1; break;
-		case 'm': mult = 60; break;
-		case 'h': mult = 3600; break;
-		case 'd': mult = 86400; break;
-		case 'w': mult = 7 * 86400; break;
-		case 'y': mult = 365 * 86400; break;
-		default: return -1;
-		}
-		if (end[1])
-			return -1;
+	/* a unit is required: "90" is not ninety of anything a person meant,
+	 * and m is months, as borg and restic read it, never minutes (s, seconds,
+ * is unambiguous and kept for tests and fake clocks);
+	 * 0 alone is the one age that needs no unit */
+	if (!*end && v == 0) {
+		*out = 0;
+		return 0;
 	}
+	switch (*end) {
+	case 's': mult = 1; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	case 'w': mult = 7 * 86400; break;
+	case 'm': mult = 30 * 86400; break;
+	case 'y': mult = 365 * 86400; break;
+	default: return -1;
+	}
+	if (end[1])
+		return -1;
 	if (v < 0 || v > INT64_MAX / mult)
 		return -1;
 	*out = (int64_t)v * mult;
+	return 0;
+}
+
+int bs_cursor_field(struct bs_cursor *c, const char **f, size_t *n)
+{
+	const char *sp = memchr(c->p, ' ', (size_t)(c->end - c->p));
+
+	if (!sp || sp == c->p)
+		return -1;
+	*f = c->p;
+	*n = (size_t)(sp - c->p);
+	c->p = sp + 1;
 	return 0;
 }

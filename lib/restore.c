@@ -2,6 +2,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
+#include "parse.h"
 #include "record.h"
 #include "restore.h"
 #include "tar.h"
@@ -93,8 +95,30 @@ static const struct bs_buf *chunk_of(struct bs_restore *r, const unsigned char *
 	return &r->data[i];
 }
 
+/* A chunk that cannot be had: zeros of its length in its place, as the
+ * original backshift did, so that the archive and the other files stay
+ * whole; the file and the chunk are named. */
+static void zeros_for(struct bs_restore *r, struct bs_tar_data *data, const struct bs_buf *path, size_t i,
+		      const unsigned char *digest, uint64_t size, const char *why)
+{
+	static const char zero[65536];
+	char hex[BS_HEX_LEN + 1], q[512], msg[2048];
+
+	bs_hex(hex, digest);
+	snprintf(msg, sizeof(msg), "'%s': chunk %zu (%s): %s; %" PRIu64 " zero bytes written in its place",
+		 bs_quote(path->p, path->len, q, sizeof(q)), i, hex, why, size);
+	if (r->warn)
+		r->warn(r->arg, msg);
+	r->damaged++;
+	for (uint64_t left = size; left > 0;) {
+		size_t n = left < sizeof(zero) ? (size_t)left : sizeof(zero);
+		bs_tar_data_add(data, zero, n);
+		left -= n;
+	}
+}
+
 /* A regular file's bytes, chunk by chunk or piece by piece, each checked
- * against its chunk; a sparse file's extents, written sparse or with its
+ * against its chunk (zeros, named, in place of one that cannot be had); a sparse file's extents, written sparse or with its
  * holes as zeros. */
 static int write_data(struct bs_restore *r, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
 {
@@ -104,17 +128,22 @@ static int write_data(struct bs_restore *r, const struct bs_entry *ent, const st
 	bs_tar_data_begin(&data, r->out, &ent->rec, r->opts);
 	for (size_t i = 0; i < ent->nrefs; i++) {
 		const struct bs_ref *ref = &ent->refs[i];
-		const struct bs_buf *bytes;
-		if (!(bytes = chunk_of(r, ref->digest, &why)))
-			return bs_err_set(e, why.code, "'%.200s': %s", path->p, why.msg);
-		if (!ref->piece && bytes->len != ref->size)
-			return bs_err_set(e, BS_INPUT, "'%.200s': chunk %zu holds %zu bytes, not %" PRIu64, path->p, i,
-					  bytes->len, ref->size);
-		if (ref->piece && (ref->offset > bytes->len || ref->size > bytes->len - ref->offset))
-			return bs_err_set(e, BS_INPUT, "'%.200s': piece %zu (%" PRIu64 " bytes at %" PRIu64
-					  ") lies beyond the end of its chunk (%zu bytes)", path->p, i, ref->size,
-					  ref->offset, bytes->len);
-		bs_tar_data_add(&data, bytes->p + ref->offset, ref->size);
+		const struct bs_buf *bytes = chunk_of(r, ref->digest, &why);
+		char msg[160];
+		if (!bytes) {
+			zeros_for(r, &data, path, i, ref->digest, ref->size, why.msg);
+		} else if (!ref->piece && bytes->len != ref->size) {
+			snprintf(msg, sizeof(msg), "it holds %zu bytes, not %" PRIu64, bytes->len, ref->size);
+			zeros_for(r, &data, path, i, ref->digest, ref->size, msg);
+		} else if (ref->piece && (ref->offset > bytes->len || ref->size > bytes->len - ref->offset)) {
+			snprintf(msg, sizeof(msg), "the piece of %" PRIu64 " bytes at %" PRIu64
+				 " lies beyond its end (%zu bytes)", ref->size, ref->offset, bytes->len);
+			zeros_for(r, &data, path, i, ref->digest, ref->size, msg);
+		} else {
+			bs_tar_data_add(&data, bytes->p + ref->offset, ref->size);
+		}
+		if (r->out->err)
+			return bs_writer_flush(r->out, e);
 	}
 	if (bs_tar_data_end(&data, &why) < 0)
 		return bs_err_set(e, why.code, "'%.200s': %s", path->p, why.msg);

@@ -265,3 +265,12 @@ subset_of_src() {
 	backshift save -r "$R" -H testhost "$T/src" > /dev/null 2> "$T/err"
 	run ! grep -q 'files, .*/s' "$T/err"
 }
+
+@test "backshift save of a source that does not exist: one line, exit 3, no backup recorded" {
+	capture backshift save -r "$R" -H testhost "$T/nonexistent/dir"
+	[ "$status" -eq 3 ]
+	[ "$(wc -l < "$T/err")" -eq 1 ]
+	grep -q "^backshift: cannot back up '$T/nonexistent/dir': No such file or directory" "$T/err"
+	[ ! -s "$T/out" ]
+	[ -z "$(ls -A "$R/backups")" ]
+}

@@ -758,28 +758,33 @@ damage_and_cat() {
 	capture bs-cat --format=gnu -r "$R" "$id"
 }
 
-# after damage_and_cat: bs-cat failed with one line naming the chunk or the
-# file, wrote no wrong byte, and its stream cannot pass for a complete one
-check_damage_failure() {
-	local len
-	[ "$status" -ne 0 ]
-	one_line bs-cat
-	grep -qF -e "$damaged" -e "$T/d/f" "$T/err"
-	len=$(stat -c %s "$T/out")
-	if [ "$len" -gt 512 ]; then
-		cmp <(bytes "$T/out" 512 $((len - 512))) <(head -c $((len - 512)) "$T/d/f")
-	fi
-	[ "$len" -lt $((512 + $(stat -c %s "$T/d/f"))) ]
+# after damage_and_cat: bs-cat went on (exit 1), naming the file and the
+# chunk, and wrote zeros of the chunk's length in its place: the archive is
+# whole, the file has its size, every other byte is right (as the original
+# backshift did)
+check_damage_zeros() {
+	local size len
+	cat "$T/err"
+	[ "$status" -eq 1 ]
+	grep -qF "$damaged" "$T/err"
+	grep -F "$damaged" "$T/err" | grep -qF "'$T/d/f'"
+	grep -q "^bs-cat: backup '.*' is damaged: 1 chunk or listing could not be restored" "$T/err"
+	[ "$(wc -l <"$T/err")" -eq 2 ]
 	run tarcheck check "$T/out"
-	[ "$status" -ne 0 ]
+	[ "$status" -eq 0 ]
+	size=$(tail -n 1 "$T/refs" | cut -d' ' -f3)
+	len=$(stat -c %s "$T/d/f")
+	mkdir "$T/x"
+	tar -xf "$T/out" -C "$T/x"
+	cmp <(head -c $((len - size)) "$T/d/f"; head -c "$size" /dev/zero) "$T/x/$T/d/f"
 }
 
 random_data() { head -c 400000 /dev/urandom; }
 text_data() { seq 1 100000 | head -c 400000; }
 
-@test "a chunk with a flipped byte: bs-cat fails with one line and no wrong data" {
+@test "a chunk with a flipped byte: bs-cat writes zeros in its place, names file and chunk, goes on, exit 1" {
 	damage_and_cat flip random_data
-	check_damage_failure
+	check_damage_zeros
 	# nor does --chunk hand out the damaged bytes
 	capture bs-cat -r "$R" --chunk "$damaged"
 	[ "$status" -ne 0 ]
@@ -788,14 +793,42 @@ text_data() { seq 1 100000 | head -c 400000; }
 	[ ! -s "$T/out" ]
 }
 
-@test "a truncated chunk: bs-cat fails with one line and no wrong data" {
+@test "a truncated chunk: bs-cat writes zeros in its place, names file and chunk, goes on, exit 1" {
 	damage_and_cat truncate text_data
-	check_damage_failure
+	check_damage_zeros
 }
 
-@test "a missing chunk: bs-cat fails with one line and no wrong data" {
+@test "a missing chunk: bs-cat writes zeros in its place, names file and chunk, goes on, exit 1" {
 	damage_and_cat remove random_data
-	check_damage_failure
+	check_damage_zeros
+}
+
+@test "a damaged listing: bs-cat skips that directory with a warning, restores the rest, exit 1; bs-check reports it" {
+	mkdir -p "$T/d/a/b" "$T/d/c"
+	printf 'hi\n' > "$T/d/a/b/MARKERfileQ"
+	printf 'top\n' > "$T/d/top"
+	printf 'later\n' > "$T/d/c/later"
+	id="$(save "$T/d" lst)"
+	meta="$R/backups/$id/metadata"
+	# a small listing is stored as text: change one byte of a name in it
+	[ "$(grep -c MARKERfileQ "$meta")" -eq 1 ]
+	off=$(grep -abo MARKERfileQ "$meta" | cut -d: -f1)
+	chmod u+w "$meta"
+	printf 'Z' | dd of="$meta" bs=1 seek="$off" conv=notrunc status=none
+	capture bs-cat -r "$R" "$id"
+	cat "$T/err"
+	[ "$status" -eq 1 ]
+	grep -q "^bs-cat: the metadata of '$id' is damaged at '$T/d/a/b'; that directory is skipped$" "$T/err"
+	run tarcheck check "$T/out"
+	[ "$status" -eq 0 ]
+	mkdir "$T/x"
+	tar -xf "$T/out" -C "$T/x"
+	cmp "$T/d/top" "$T/x/$T/d/top"
+	cmp "$T/d/c/later" "$T/x/$T/d/c/later"
+	[ ! -e "$T/x/$T/d/a/b/MARKERfileQ" ]
+	run bs-check -r "$R"
+	[ "$status" -eq 1 ]
+	grep -q "^$id: the metadata of '$id' is damaged at '$T/d/a/b'$" <<< "$output"
 }
 
 # --- times ------------------------------------------------------------------------
@@ -817,6 +850,13 @@ text_data() { seq 1 100000 | head -c 400000; }
 	bs-ls -r "$R" --records "$id" "$T/src/sub/random.bin" | tr '\0' '\n' | grep -F " $T/src/sub/random.bin" >"$T/rec"
 	want="$(python3 -c 'import os, sys; n = os.lstat(sys.argv[1]).st_mtime_ns; print("%d.%09d" % divmod(n, 10**9))' "$T/src/sub/random.bin")"
 	[ "$(cut -d' ' -f8 "$T/rec")" = "$want" ]
+}
+
+@test "bs-cat refuses to write to a terminal, as tar does: exit 2, one line" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	run script -qec "bs-cat -r '$R' latest" /dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"bs-cat: standard output is a terminal: send the archive to a file or a pipe"* ]]
 }
 
 @test "the pax headers carry nanoseconds, xattrs, the ACL as text and a sparse map; --fflags the flags" {

@@ -73,7 +73,7 @@ chunks_read() { sed -n 's/.*, read \([0-9]*\) chunks:.*/\1/p' <<< "$1"; }
 
 	run bs-check -r "$R" "$b"
 	[ "$status" -eq 0 ]
-	[[ "${lines[-1]}" == "checked 1 backups, "*": 0 problems" ]]
+	[[ "${lines[-1]}" == "checked 1 backup, "*": 0 problems" ]]
 	restores "$a" "$T/src"
 }
 
@@ -89,7 +89,7 @@ chunks_read() { sed -n 's/.*, read \([0-9]*\) chunks:.*/\1/p' <<< "$1"; }
 	[ "$status" -eq 1 ]
 	[ "${#lines[@]}" -eq 2 ]
 	[[ "${lines[0]}" == *"$(basename "$chunk")"* ]]
-	[[ "${lines[1]}" == *": 1 problems" ]]
+	[[ "${lines[1]}" == *": 1 problem" ]]
 }
 
 @test "--read-data: a flipped byte in a compressed chunk is one line naming the chunk" {
@@ -151,7 +151,7 @@ chunks_read() { sed -n 's/.*, read \([0-9]*\) chunks:.*/\1/p' <<< "$1"; }
 	[[ "${lines[0]}" == *"$T/src/victim.raw"* ]]
 	[[ "${lines[0]}" == *"$(basename "$chunk")"* ]]
 	[[ "${lines[0]}" == *missing* ]]
-	[[ "${lines[1]}" == "checked 2 backups, "*": 1 problems" ]]
+	[[ "${lines[1]}" == "checked 2 backups, "*": 1 problem" ]]
 	# the other backup, checked alone, is sound
 	run bs-check -r "$R" "$other"
 	[ "$status" -eq 0 ]
@@ -233,7 +233,7 @@ chunks_read() { sed -n 's/.*, read \([0-9]*\) chunks:.*/\1/p' <<< "$1"; }
 	echo "$output"
 	[ "$status" -eq 1 ]
 	grep "$id" <<< "$output" | grep -q summary
-	[[ "${lines[-1]}" == *": 1 problems" ]]
+	[[ "${lines[-1]}" == *": 1 problem" ]]
 
 	cp "$T/summary" "$R/backups/$id/summary"
 	run bs-check -r "$R"
@@ -315,4 +315,26 @@ chunks_read() { sed -n 's/.*, read \([0-9]*\) chunks:.*/\1/p' <<< "$1"; }
 		[ "${#stderr_lines[@]}" -eq 1 ]
 		[[ "${stderr_lines[0]}" == bs-check:* ]]
 	done
+}
+
+@test "bs-check: a damaged summary is reported (exit 1); bs-ls shows the backup as damaged; its full id still restores" {
+	mkdir -p "$T/dsrc/sub"
+	printf 'one\n' > "$T/dsrc/a"
+	printf 'two\n' > "$T/dsrc/sub/b"
+	id=$(bs-walk "$T/dsrc" | bs-chunk -r "$R" -H h -s d | bs-store -r "$R" | bs-index -q -r "$R" -H h -s d)
+	printf 'garbage\n\001\002' > "$R/backups/$id/summary"
+	run bs-check -r "$R"
+	[ "$status" -eq 1 ]
+	grep -q "^$id: the summary is damaged" <<< "$output"
+	[[ "${lines[-1]}" == *": 1 problem" ]]
+	run bs-ls -r "$R"
+	[ "$status" -eq 0 ]
+	grep -q "^$id .*damaged.*(summary damaged)$" <<< "$output"
+	run --separate-stderr bash -c 'bs-cat -r "$1" "$2" > "$3/d.tar"' _ "$R" "$id" "$T"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "bs-cat: the summary of backup '$id' is damaged; restoring what its metadata holds" ]
+	mkdir "$T/dout"
+	tar -xf "$T/d.tar" -C "$T/dout"
+	cmp "$T/dsrc/a" "$T/dout/$T/dsrc/a"
+	cmp "$T/dsrc/sub/b" "$T/dout/$T/dsrc/sub/b"
 }

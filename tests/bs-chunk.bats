@@ -285,14 +285,14 @@ PY
 	[ "${lines[-1]}" = "E 0" ]
 }
 
-@test "bs-chunk: an empty stdin (find found nothing) is an empty, complete chunk stream" {
+@test "bs-chunk: an empty stdin (the stage before died, find failed) is an error: exit 3, a stream without trailer" {
 	run_out "$T/out" bs-chunk -r "$R" < /dev/null
-	[ "$status" -eq 0 ]
-	[ -z "$stderr" ]
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "bs-chunk: standard input is empty: the stage before wrote nothing" ]
 	run bsparse "$T/out"
-	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "B chunks 3" ]
-	[ "${lines[-1]}" = "E 0" ]
+	[ "$status" -ne 0 ]
+	[ "$(head -1 "$T/out")" = "B chunks 3" ]
+	run ! grep -a '^E ' "$T/out"
 }
 
 @test "bs-chunk: a walk stream cut short at any byte: exit 3, one line, no trailer, repository untouched" {
@@ -407,4 +407,15 @@ PY
 	run bsparse_contents "$T/out"
 	[ "$status" -eq 0 ]
 	stream_paths "$T/out" | tr '\0' Q | grep -q "$T/src/zz-afterQ"
+}
+
+@test "bs-chunk: a damaged stream header is an error, not find output: exit 3, one line" {
+	for h in 'B wa1k 2' 'B walk 2x' 'B walk 02' 'B walk 2 '; do
+		printf '%s\nE 0\n' "$h" > "$T/in"
+		run_out "$T/out" bs-chunk < "$T/in"
+		echo "$h: $status $stderr"
+		[ "$status" -eq 3 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == "bs-chunk: standard input "* ]]
+	done
 }

@@ -15,7 +15,7 @@ setup() {
 	bs-walk "$T/src" | bs-chunk -r "$R" | bs-store -r "$R" > "$T/manifest"
 }
 
-teardown() { teardown_repo; }
+teardown() { [ -n "${MNT:-}" ] && umount "$MNT" 2>/dev/null; teardown_repo; }
 
 # the snapshot of the repository without one backup's directory
 snapshot_without() {
@@ -161,10 +161,11 @@ refused_each() {
 
 @test "bs-index: a manifest cut short leaves the backup listed as unfinished and exits 3" {
 	size=$(stat -c %s "$T/manifest")
-	hdr=$(head -n 2 "$T/manifest" | wc -c)     # B and T lines
+	# after the first record: a cut before any record records no backup
+	first=$(tr '\n\0' 'x\n' < "$T/manifest" | head -n 1 | wc -c)
 	snapshot "$R" > "$T/before"
 	n=0
-	for cut in $((hdr + 1)) $((hdr + 50)) $((size / 2)) $((size - 100)) $((size - 2)) $((size - 1)); do
+	for cut in $((first + 1)) $((first + 50)) $((size / 2)) $((size - 100)) $((size - 2)) $((size - 1)); do
 		n=$((n + 1))
 		head -c "$cut" "$T/manifest" > "$T/cut"
 		run --separate-stderr bs-index -q -r "$R" -H testhost -s "cut$n" < "$T/cut"
@@ -391,4 +392,125 @@ open(sys.argv[2], "wb").write(d[:a] + d[b:])' "$T/manifest" "$T/without-t"
 	one_error bs-index
 	snapshot "$R" > "$T/after"
 	cmp "$T/before" "$T/after"
+}
+
+@test "bs-index: a whole manifest of no records records no backup; one cut short, an unfinished one: exit 3" {
+	printf 'B manifest 3\nT 1700000000.000000000\nE 0\n' > "$T/none"
+	run --separate-stderr bs-index -r "$R" -H h -s s < "$T/none"
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "bs-index: standard input holds no records: no backup recorded" ]
+	[ -z "$output" ]
+	[ -z "$(ls -A "$R/backups")" ]
+	printf 'B manifest 3\nT 1700000000.000000000\n' > "$T/cut"
+	run --separate-stderr bs-index -q -r "$R" -H h -s s < "$T/cut"
+	[ "$status" -eq 3 ]
+	[[ "${stderr_lines[-1]}" == "bs-index: backup '"*"' is unfinished: standard input is truncated"* ]]
+	run bs-ls -r "$R"
+	grep -q "  unfinished  " <<< "$output"
+	run bs-cat -r "$R" latest
+	[ "$status" -eq 3 ]
+}
+
+@test "bs-index: when find fails at once, the pipeline fails and records no finished backup" {
+	run bash -c 'set -o pipefail; find "$1/nonexistent" -print0 2>/dev/null | bs-walk | bs-chunk -r "$2" -H h -s s |
+		bs-store -r "$2" | bs-index -q -r "$2" -H h -s s' _ "$T" "$R"
+	[ "$status" -eq 3 ]
+	[ "$(finished_backups "$R")" -eq 0 ]
+	run bs-cat -r "$R" latest
+	[ "$status" -eq 3 ]
+	[ "$output" = "bs-cat: no finished backup in '$R'" ]
+}
+
+@test "bs-index on a full disk (4 to 12 KiB free): the system's reason, and nothing later tools trip on" {
+	[ "$(id -u)" = 0 ] || skip "needs root to mount a small tmpfs"
+	mkdir -p "$T/mnt" "$T/many"
+	mount -t tmpfs -o size=16m tmpfs "$T/mnt" || skip "cannot mount a tmpfs"
+	MNT="$T/mnt"
+	for i in $(seq 1 1500); do printf 'x' > "$T/many/file-with-a-longish-name-$i"; done
+	bs-init -z 0 -c 64K "$T/mnt/repo"
+	bs-walk "$T/many" | bs-chunk -r "$T/mnt/repo" | bs-store -r "$T/mnt/repo" > "$T/manifest"
+	st=0
+	for kib in 4 8 12; do
+		avail=$(df -k --output=avail "$T/mnt" | tail -n 1)
+		rm -f "$T/mnt/filler"
+		head -c $(( (avail - kib) * 1024 )) /dev/zero > "$T/mnt/filler" 2>/dev/null || true
+		run --separate-stderr bs-index -q -r "$T/mnt/repo" -H h -s full < "$T/manifest"
+		echo "$kib KiB: $status: $stderr"
+		[ "$status" -eq 4 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == *"No space left on device"* ]]
+		[[ "$stderr" != *"File write error"* ]]
+		run bs-check -r "$T/mnt/repo"
+		echo "$output"
+		[ "$status" -eq 0 ] || st=1
+		rm -f "$T/mnt/filler"
+	done
+	[ "$st" -eq 0 ]
+}
+
+@test "bs-index alone, fed a saved manifest naming a chunk that is not there: exit 3, the backup unfinished" {
+	# the manifest made in setup; one of its chunks removed afterwards
+	digest=$(tr '\0' '\n' < "$T/manifest" | grep -a '^R ' | head -n 1 | cut -d' ' -f2)
+	[ -n "$digest" ]
+	rm -f "$R/chunks/${digest:0:3}/$digest"
+	run --separate-stderr bs-index -q -r "$R" -H testhost -s gone < "$T/manifest"
+	[ "$status" -eq 3 ]
+	[ -z "$output" ]
+	[[ "${stderr_lines[-1]}" == "bs-index: backup '"*"' is unfinished: standard input: chunk $digest is not in the repository" ]]
+	run bs-ls -r "$R"
+	grep -q -- "-gone  .*  unfinished  " <<< "$output"
+	run bs-cat -r "$R" latest
+	[ "$status" -eq 3 ]
+}
+
+@test "bs-index: the same path as a directory and as a file: exit 3, one line naming it" {
+	mkdir -p "$T/two/x"
+	bs-walk "$T/two" > "$T/w1"
+	rmdir "$T/two/x"
+	printf 'f' > "$T/two/x"
+	bs-walk "$T/two/x" > "$T/w2"
+	# the records of both walks, one header, one trailer
+	python3 -c '
+import sys
+a = open(sys.argv[1], "rb").read(); b = open(sys.argv[2], "rb").read()
+ra = a[len(b"B walk 2\n"):a.rindex(b"E ")]; rb = b[len(b"B walk 2\n"):b.rindex(b"E ")]
+n = (ra + rb).count(b"\0")
+sys.stdout.buffer.write(b"B walk 2\n" + ra + rb + b"E %d\n" % n)' "$T/w1" "$T/w2" > "$T/both"
+	bs-chunk < "$T/both" | bs-store -r "$R" > "$T/m"
+	run --separate-stderr bs-index -q -r "$R" -H testhost -s both < "$T/m"
+	echo "$stderr"
+	[ "$status" -eq 3 ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "$stderr" == *"'$T/two/x' is given both as a directory and as another kind of file"* ]]
+	[ "$(finished_backups "$R")" -eq 0 ]
+}
+
+@test "listings with a name holding '/', a duplicate name, or names out of order are refused" {
+	cc -I"$BS_ROOT/include" -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -o "$T/dec" "$BS_ROOT/tests/lib/listing-decode.c" \
+		"$BS_ROOT/lib/libbackshift.a" -lgdbm -llzma -lcrypto -lpthread
+	rec() { printf '%s 0644 0 0 root root 0 1.000000000 1.000000000 1 %d 1 0,0 0: 0 - - %s\0' "$1" "$2" "$3"; }
+	{ rec f 1 a; rec f 2 b; } | "$T/dec" > "$T/o"
+	[ "$(cat "$T/o")" = "ok 2" ]
+	for bad in 'a/b' 'dup' 'order' '..'; do
+		case $bad in
+		a/b) { rec f 1 a; rec f 2 a/b; } ;;
+		dup) { rec f 1 a; rec d 2 a; } ;;
+		order) { rec f 1 b; rec f 2 a; } ;;
+		..) { rec d 1 ..; } ;;
+		esac > "$T/l"
+		run "$T/dec" < "$T/l"
+		echo "$bad: $output"
+		[ "$status" -eq 3 ]
+		[ "$output" = "malformed directory listing" ]
+	done
+}
+
+@test "bs-index: the report of a stream cut short says what came, not zeros of counts that never came" {
+	first=$(tr '\n\0' 'x\n' < "$T/manifest" | head -n 3 | wc -c)
+	head -c "$first" "$T/manifest" > "$T/cut"
+	run --separate-stderr bs-index -r "$R" -H testhost -s cutrep < "$T/cut"
+	echo "$stderr"
+	[ "$status" -eq 3 ]
+	grep -q "regular files recorded: *[0-9]* files\?; how they were read is not known" <<< "$stderr"
+	run ! grep -q "1 files\|1 problems" <<< "$stderr"
 }

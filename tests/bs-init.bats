@@ -57,7 +57,7 @@ config_value() {
 	bs-init -c 1M --max-age 12w "$T/new2"
 	[ "$(config_value "$T/new2" chunk-avg)" = 1048576 ]
 	[ "$(config_value "$T/new2" max-age)" = $((12 * 7 * 86400)) ]
-	bs-init -c 16M --max-age 3600 "$T/new3"
+	bs-init -c 16M --max-age 1h "$T/new3"
 	[ "$(config_value "$T/new3" chunk-avg)" = 16777216 ]
 	[ "$(config_value "$T/new3" max-age)" = 3600 ]
 }
@@ -187,4 +187,21 @@ config_value() {
 	[ "$status" -eq 2 ]
 	one_error bs-init
 	cmp "$T/before" "$R/config"
+}
+
+@test "ages need a unit: 6m is six months, never minutes; a bare number and min are refused" {
+	bs-init --max-age 6m "$T/m6"
+	[ "$(config_value "$T/m6" max-age)" = $((6 * 30 * 86400)) ]
+	bs-init --set --max-age 2w --metadata-max-age 1y "$T/m6"
+	[ "$(config_value "$T/m6" max-age)" = $((14 * 86400)) ]
+	for bad in 90 6min 1.5d d 6M; do
+		run --separate-stderr bs-init --max-age "$bad" "$T/bad"
+		echo "$bad: $status $stderr"
+		[ "$status" -eq 2 ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "$stderr" == "bs-init: --max-age: unusable age '$bad' (a number and a unit: "* ]]
+		[ ! -e "$T/bad" ]
+		run --separate-stderr bs-expire -r "$T/m6" -n --max-age "$bad"
+		[ "$status" -eq 2 ]
+	done
 }

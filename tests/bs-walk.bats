@@ -237,12 +237,12 @@ make_socket() {
 	no_trailer "$T/walk"     # no trailer: the next stage sees it was cut short
 }
 
-@test "bs-walk: an empty stdin (find found nothing) is an empty, complete walk stream" {
-	# find -print0 over nothing writes nothing: that is valid input, not an error
+@test "bs-walk: an empty stdin (find failed at once, or was killed) is an error: exit 3, no trailer" {
+	# find always prints its starting points: nothing at all means it failed
 	run_out "$T/walk" bs-walk < /dev/null
-	[ "$status" -eq 0 ]
-	[ -z "$stderr" ]
-	printf 'B walk 2\nE 0\n' > "$T/want"
+	[ "$status" -eq 3 ]
+	[ "$stderr" = "bs-walk: standard input is empty: no paths came (did find fail?)" ]
+	printf 'B walk 2\n' > "$T/want"
 	cmp "$T/want" "$T/walk"
 }
 

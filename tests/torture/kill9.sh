@@ -69,6 +69,12 @@ while time_left; do
 	else
 		MISSED=$((MISSED + 1)); killed=0
 	fi
+	# a stage killed before it opened its FIFOs leaves its neighbours
+	# blocked in open(2) for ever: open each FIFO read-write for a moment
+	# (which never blocks), so they see an end of input or a closed pipe
+	if [ $killed = 1 ]; then
+		for f in "$W/p/1" "$W/p/2" "$W/p/3"; do : <>"$f"; done
+	fi
 	wait_all
 	new=$(comm -13 <(echo "$before") <(ids_now))
 	echo "# round $ROUNDS: ${STAGES[$stage]} after $delay ms: $([ $killed = 1 ] && echo killed || echo 'already done'), exits ${ST[*]}, new: ${new:-none}"
