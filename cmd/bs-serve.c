@@ -289,7 +289,8 @@ static int worst(int a, int b)
  * are: the client then sends an R line instead of the bytes); T frames
  * stamp chunks that bs-chunk refreshed on the client.  Z ends it.  A
  * connection lost before the stream's trailer leaves bs-store a stream
- * cut short, so bs-index records the backup as unfinished.
+ * cut short, so bs-index records the backup as unfinished; one lost after
+ * it, before Z, leaves a finished backup, and bs-index's status.
  */
 static void do_save(const char *path, int argc, char **args)
 {
@@ -401,8 +402,25 @@ static void do_save(const char *path, int argc, char **args)
 	st_store = status_of(store);
 	st_index = status_of(index);
 	status = worst(st_store, st_index);
-	if (lost)
-		tool_fail(BS_SYS, "the connection was lost: the backup is left unfinished");
+	if (lost) {
+		/* what bs-index made of it: the trailer (and the stamps before
+		 * it) may have come before the connection went */
+		const char *id = out.len ? out.p : "";
+		size_t idlen = out.len;
+		while (idlen && out.p[idlen - 1] == '\n')
+			idlen--;
+		for (size_t i = idlen; i > 0; i--)
+			if (out.p[i - 1] == '\n') {
+				id = out.p + i;
+				idlen -= i;
+				break;
+			}
+		if (status > BS_PARTIAL)
+			tool_fail(BS_SYS, "the connection was lost: the backup is left unfinished");
+		tool_warn("the connection was lost after the stream's end: backup '%.*s' is recorded finished",
+			  (int)idlen, id);
+		exit(status);	/* 0, or 1 for files that could not be read */
+	}
 	reply('z', (uint64_t)status + 1, out.p, out.len);
 	bs_buf_release(&answer);
 	bs_buf_release(&out);

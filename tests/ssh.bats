@@ -248,3 +248,36 @@ sent_bytes() {
 	[[ "$output" == *"removed backup "* ]]
 	[ "$(bs-ls -r "$U" | wc -l)" -eq 1 ]
 }
+
+# a save session written by hand: the stream bs-chunk makes of $T/src
+# (without its header and floor, which bs-serve writes), in one D frame
+save_session() { # HOST SUBSET
+	local n
+	bs-walk "$T/src" | bs-chunk -r "$R" -H "$1" -s "$2" >"$T/stream"
+	n=$(head -n 2 "$T/stream" | grep -c '^[BF] ')
+	tail -n +$((n + 1)) "$T/stream" >"$T/body"
+	printf 'bs-serve 1\0save\0%s\0003\0%s\0%s\0-q\0' "$R" "$1" "$2"
+	printf 'F 1\n-'
+	printf 'D %d\n' "$(stat -c %s "$T/body")"
+	cat "$T/body"
+}
+
+@test "ssh: a connection lost after the stream's trailer, before Z, leaves a finished backup, and bs-serve says so" {
+	mkdir -p "$T/src"
+	echo hello >"$T/src/x"
+	save_session client data >"$T/session"
+	run bs-serve <"$T/session"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"is recorded finished"* ]]
+	[[ "$output" != *unfinished* ]]
+	bs-ls -r "$R"
+	[ "$(bs-ls -r "$R" | wc -l)" -eq 1 ]
+	! bs-ls -r "$R" | grep -q unfinished
+	# cut before the trailer: unfinished, and a failure
+	head -c -4 "$T/session" >"$T/cut"
+	run bs-serve <"$T/cut"
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"left unfinished"* ]]
+}
