@@ -95,27 +95,143 @@ static void reply(int type, uint64_t count, const void *p, size_t n)
 }
 
 /*
- * ls, cat, check, expire: the tool itself, on the repository, with the
- * client's arguments.  None of them may name another repository: an
- * option cluster holding 'r' is refused, and -r comes first.
+ * The options a client may give each tool run here (an allow-list): the
+ * long or one-letter name, and whether it takes an argument (1), or may
+ * have one after '=' (2).  Nothing that names a repository (-r), a file
+ * or a directory of the server.
  */
-static void run_tool(const char *tool, const char *repo, int argc, char **args)
-{
-	char **argv = calloc((size_t)argc + 4, sizeof(*argv)), buf[PATH_MAX + 32];
-	int devnull, dashdash = 0;
+struct allowed {
+	const char *name;
+	int arg;
+};
 
+static const struct allowed ls_opts[] = {
+	{ "l", 0 }, { "0", 0 }, { "H", 1 }, { "s", 1 }, { "records", 0 }, { "priors", 0 }, { "json", 0 },
+	{ "summary", 0 }, { "diff", 0 }, { "find", 0 }, { "full-time", 0 }, { NULL, 0 },
+};
+static const struct allowed cat_opts[] = {
+	{ "d", 0 }, { "H", 1 }, { "s", 1 }, { "chunk", 1 }, { "format", 1 }, { "fflags", 0 }, { NULL, 0 },
+};
+static const struct allowed check_opts[] = {
+	{ "read-data", 2 }, { "json", 0 }, { NULL, 0 },
+};
+static const struct allowed expire_opts[] = {
+	{ "n", 0 }, { "v", 0 }, { "H", 1 }, { "s", 1 }, { "max-age", 1 }, { "metadata-max-age", 1 },
+	{ "check-hashes", 0 }, { "no-wait", 0 }, { "json", 0 }, { "keep-last", 1 }, { "keep-hourly", 1 },
+	{ "keep-daily", 1 }, { "keep-weekly", 1 }, { "keep-monthly", 1 }, { "keep-yearly", 1 }, { NULL, 0 },
+};
+
+/* The client's arguments, checked and put in order: options, "--", operands. */
+struct toolargs {
+	char **v;
+	int n;
+	char **operands;
+	int noperands;
+	int has[128];		/* which one-letter options were given */
+	int diff, chunk;	/* --diff, --chunk */
+};
+
+static const struct allowed *allowed_opt(const struct allowed *allow, const char *name, size_t len)
+{
+	for (; allow->name; allow++)
+		if (strlen(allow->name) == len && !strncmp(allow->name, name, len))
+			return allow;
+	return NULL;
+}
+
+static void refuse_opt(const char *tool, const char *opt)
+{
+	char q[128];
+
+	tool_fail(BS_USAGE, "the client may not give '%s' to %s here", bs_quote(opt, strlen(opt), q, sizeof(q)), tool);
+}
+
+static void check_args(const char *tool, const struct allowed *allow, int argc, char **args, struct toolargs *t)
+{
+	int dashdash = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->v = calloc((size_t)argc * 2 + 1, sizeof(*t->v));
+	t->operands = calloc((size_t)argc + 1, sizeof(*t->operands));
+	if (!t->v || !t->operands)
+		abort();
+	for (int i = 0; i < argc; i++) {
+		char *a = args[i];
+		if (!dashdash && !strcmp(a, "--")) {
+			dashdash = 1;
+		} else if (dashdash || a[0] != '-' || a[1] == '\0') {
+			t->operands[t->noperands++] = a;
+		} else if (a[1] == '-') {
+			const char *name = a + 2, *eq = strchr(name, '=');
+			const struct allowed *o = allowed_opt(allow, name, eq ? (size_t)(eq - name) : strlen(name));
+			struct bs_buf b = BS_BUF_INIT;
+			if (!o || (o->arg == 0 && eq))
+				refuse_opt(tool, a);
+			bs_buf_addf(&b, "--%s", o->name);
+			if (o->arg == 1 && !eq) {
+				if (i + 1 == argc)
+					tool_fail(BS_USAGE, "'--%s' needs an argument", o->name);
+				bs_buf_addf(&b, "=%s", args[++i]);
+			} else if (eq) {
+				bs_buf_adds(&b, eq);
+			}
+			t->diff |= !strcmp(o->name, "diff");
+			t->chunk |= !strcmp(o->name, "chunk");
+			t->v[t->n++] = b.p;
+		} else {
+			for (char *p = a + 1; *p; p++) {
+				char letter[3] = { '-', *p, '\0' };
+				const struct allowed *o = allowed_opt(allow, p, 1);
+				if (*p == 'r')
+					tool_fail(BS_USAGE, "the client may not name a repository in its arguments ('%s')", a);
+				if (!o)
+					refuse_opt(tool, letter);
+				t->v[t->n++] = strdup(letter);
+				t->has[(unsigned char)*p] = 1;
+				if (o->arg) {
+					if (p[1])
+						t->v[t->n++] = p + 1;
+					else if (i + 1 < argc)
+						t->v[t->n++] = args[++i];
+					else
+						tool_fail(BS_USAGE, "'-%c' needs an argument", *p);
+					break;
+				}
+			}
+		}
+	}
+}
+
+/*
+ * ls, cat, check, expire: the tool itself, on the repository, with the
+ * client's options (those allowed, in their canonical form), then "--"
+ * and its operands.  None of them may name another repository, nor a
+ * file or a directory of the server: bs-ls --diff against a live tree is
+ * refused.
+ */
+static void run_tool(const char *verb, const char *tool, const struct allowed *allow, const char *repo, int argc,
+		     char **args)
+{
+	struct toolargs t;
+	char **argv, buf[PATH_MAX + 32];
+	int devnull, n = 0;
+
+	check_args(tool, allow, argc, args, &t);
+	if (!strcmp(verb, "ls") && t.diff && t.noperands >= 2 &&
+	    (t.operands[1][0] == '/' || t.operands[1][0] == '.'))
+		tool_fail(BS_USAGE, "a backup is not compared with a directory of the server ('%s')", t.operands[1]);
+	argv = calloc((size_t)(t.n + t.noperands) + 5, sizeof(*argv));
 	if (!argv)
 		abort();
-	argv[0] = (char *)tool;
-	argv[1] = "-r";
-	argv[2] = (char *)repo;
-	for (int i = 0; i < argc; i++) {
-		if (!dashdash && !strcmp(args[i], "--"))
-			dashdash = 1;
-		else if (!dashdash && args[i][0] == '-' && args[i][1] != '-' && strchr(args[i], 'r'))
-			tool_fail(BS_USAGE, "the client may not name a repository in its arguments ('%s')", args[i]);
-		argv[3 + i] = args[i];
-	}
+	argv[n++] = (char *)tool;
+	argv[n++] = "-r";
+	argv[n++] = (char *)repo;
+	for (int i = 0; i < t.n; i++)
+		argv[n++] = t.v[i];
+	argv[n++] = "--";
+	for (int i = 0; i < t.noperands; i++)
+		argv[n++] = t.operands[i];
+	argv[n] = NULL;
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull >= 0) {
 		dup2(devnull, 0);
@@ -485,16 +601,16 @@ int main(int argc, char **argv)
 	}
 	check_path(path.p, real);
 	if (!strcmp(verb.p, "ls"))
-		run_tool("bs-ls", real, (int)nargs, args);
+		run_tool("ls", "bs-ls", ls_opts, real, (int)nargs, args);
 	else if (!strcmp(verb.p, "cat"))
-		run_tool("bs-cat", real, (int)nargs, args);
+		run_tool("cat", "bs-cat", cat_opts, real, (int)nargs, args);
 	else if (!strcmp(verb.p, "check"))
-		run_tool("bs-check", real, (int)nargs, args);
+		run_tool("check", "bs-check", check_opts, real, (int)nargs, args);
 	else if (!strcmp(verb.p, "expire")) {
 		if (append_only)
 			tool_fail(BS_USAGE, "repository '%s' is append-only for this key: expiry runs on the server",
 				  path.p);
-		run_tool("bs-expire", real, (int)nargs, args);
+		run_tool("expire", "bs-expire", expire_opts, real, (int)nargs, args);
 	} else if (!strcmp(verb.p, "mirror"))
 		do_mirror(real, (int)nargs, args);
 	else if (!strcmp(verb.p, "save"))

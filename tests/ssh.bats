@@ -281,3 +281,43 @@ save_session() { # HOST SUBSET
 	[ "$status" -eq 4 ]
 	[[ "$output" == *"left unfinished"* ]]
 }
+
+@test "ssh: a restricted key cannot read the server's files: only allowed options, no diff against a directory there" {
+	mkdir -p "$T/secret/dir"
+	echo hunter2 >"$T/secret/dir/passwords"
+	make_tree "$T/src"
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	sshd_authorize "$SSHD_DIR" "bs-serve --restrict-to-path $R" "$BS_ROOT/bin"
+	for args in "--diff latest $T/secret" "latest $T/secret --diff" "--dif latest $T/secret" \
+		"--diff latest ./" "--diff -- latest $T/secret" "--diff latest .$T/secret"; do
+		# shellcheck disable=SC2086
+		run bs-ls -r "$U" $args
+		echo "$args: $output"
+		[ "$status" -eq 2 ]
+		[[ "$output" != *passwords* ]]
+		[ "$(echo "$output" | wc -l)" -eq 1 ]
+		[[ "$output" == bs-serve:* ]]
+	done
+	# the request written by hand, as the review's repro
+	printf 'bs-serve 1\0ls\0%s\0003\0--diff\0latest\0%s\0' "$R" "$T/secret" >"$T/req"
+	run bs-serve --restrict-to-path "$R" <"$T/req"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" != *passwords* ]]
+	# options not on the list are refused, whatever they are
+	run bs-ls -r "$U" --exclude-from=/etc/passwd latest
+	[ "$status" -eq 2 ]
+	run bs-check -r "$U" --version
+	[ "$status" -eq 2 ]
+	# what is allowed still works: two backups compared, listings, restores
+	run bs-ls -r "$U" --diff latest latest
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run bs-ls -r "$U" -l -Hclient -s data latest "$T/src"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" plain"* ]]
+	bs-cat -r "$U" --format=gnu latest "$T/src/plain" >"$T/out.tar"
+	tar tf "$T/out.tar" | grep -q 'src/plain$'
+	run bs-check -r "$U" --read-data=50 --json
+	[ "$status" -eq 0 ]
+}
