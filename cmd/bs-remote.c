@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,13 +42,31 @@ struct pusher {
 	uint64_t sent_chunks, skipped_chunks, sent_bytes, skipped_bytes;
 };
 
+/*
+ * The server has gone: when bs-serve refused the request or failed, it
+ * said why on standard error (ssh carries it here), and its status is
+ * ours, without a second message.
+ */
+static void server_gone(struct pusher *p, const char *why)
+{
+	struct bs_err e;
+	int status = bs_remote_finish(&p->c, &e);
+
+	if (status > 0 && status < 255)
+		exit(status);
+	tool_fail(BS_SYS, "%s", why);
+}
+
 static void send_frame(struct pusher *p, int type, const void *data, size_t n)
 {
 	char head[48];
 	int len = snprintf(head, sizeof(head), "%c %zu\n", type, n);
 
-	if (bs_write_full(p->c.to, head, (size_t)len) < 0 || (n && bs_write_full(p->c.to, data, n) < 0))
-		tool_fail(BS_SYS, "cannot write to the server: %s", strerror(errno));
+	if (bs_write_full(p->c.to, head, (size_t)len) < 0 || (n && bs_write_full(p->c.to, data, n) < 0)) {
+		char why[160];
+		snprintf(why, sizeof(why), "cannot write to the server: %s", strerror(errno));
+		server_gone(p, why);
+	}
 }
 
 /* Stream text to the server, in frames of at most FRAME_BYTES. */
@@ -95,7 +114,7 @@ static void expect(struct pusher *p, int want)
 	if (rc < 0)
 		tool_die(&e);
 	if (rc == 0)
-		tool_fail(BS_SYS, "the server hung up (see its message above)");
+		server_gone(p, "the server hung up (see its message above)");
 	if (type != want)
 		tool_fail(BS_INPUT, "unexpected answer '%c' from the server", type);
 	p->reply.len = (size_t)n;
@@ -254,8 +273,19 @@ static int cmd_push(const struct bs_remote_url *url, const char *host, const cha
 	bs_reader_init(&p.from, p.c.from, "the server");
 	bs_reader_init(&in, 0, "standard input");
 	bs_item_init(&it);
-	if (bs_stream_open(&st, &in, BS_STREAM_CHUNKS, &e) < 0)
+	if (bs_stream_open(&st, &in, BS_STREAM_CHUNKS, &e) < 0) {
+		/* no stream: bs-chunk failed, or the mirror was refused; if the
+		 * server refused us too, it has said why */
+		struct pollfd pfd = { .fd = p.c.from, .events = POLLIN };
+		char c;
+		if (poll(&pfd, 1, 200) == 1 && read(p.c.from, &c, 1) == 0) {
+			struct bs_err e2;
+			int gone = bs_remote_finish(&p.c, &e2);
+			if (gone > 0 && gone < 255)
+				exit(gone);
+		}
 		tool_die(&e);
+	}
 	st.max_chunk = 64u << 20;
 	if (st.has_floor)
 		snprintf(floor, sizeof(floor), "%" PRId64 ".%09" PRIu32, st.floor.sec, st.floor.nsec);

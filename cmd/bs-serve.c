@@ -17,14 +17,16 @@
 #include "record.h"
 #include "remote.h"
 #include "repo.h"
+#include "select.h"
 #include "tool.h"
 
 static const char usage[] =
-	"usage: bs-serve [--restrict-to-path path]... [--append-only]\n";
+	"usage: bs-serve [--restrict-to-path path]... [--append-only] [--host name]\n";
 
 static char **restrict_to;
 static size_t nrestrict;
 static int append_only;
+static const char *pinned;	/* --host: the only host this key is */
 static char tooldir[PATH_MAX];
 
 static struct bs_reader in;
@@ -139,6 +141,16 @@ static const struct allowed *allowed_opt(const struct allowed *allow, const char
 	return NULL;
 }
 
+/* A pinned key (--host) is that host, and no other. */
+static void check_host(const char *host)
+{
+	char q[128];
+
+	if (pinned && strcmp(host, pinned))
+		tool_fail(BS_USAGE, "this key is host '%s' (--host), not '%s'", pinned,
+			  bs_quote(host, strlen(host), q, sizeof(q)));
+}
+
 static void refuse_opt(const char *tool, const char *opt)
 {
 	char q[128];
@@ -195,11 +207,52 @@ static void check_args(const char *tool, const struct allowed *allow, int argc, 
 						t->v[t->n++] = args[++i];
 					else
 						tool_fail(BS_USAGE, "'-%c' needs an argument", *p);
+					/* a pinned key names its own host, or none */
+					if (*p == 'H' && pinned) {
+						check_host(t->v[t->n - 1]);
+						t->n -= 2;
+					}
 					break;
 				}
 			}
 		}
 	}
+}
+
+/*
+ * bs-check for a pinned key: the backups it names, found among those of
+ * its host (as bs-ls -H finds them), or all of that host's: full ids.
+ */
+static void pin_check(const char *path, struct toolargs *t)
+{
+	struct bs_repo repo;
+	struct bs_summary *v = NULL;
+	struct bs_err e;
+	size_t n = 0;
+
+	if (bs_repo_open(&repo, path, &e) < 0)
+		tool_die(&e);
+	if (t->noperands) {
+		for (int i = 0; i < t->noperands; i++) {
+			struct bs_summary one;
+			if (bs_backup_resolve_in(&repo, t->operands[i], pinned, NULL, &one, &e) < 0)
+				tool_die(&e);
+			t->operands[i] = strdup(one.id);
+		}
+	} else {
+		if (bs_backup_list_of(&repo, pinned, NULL, &v, &n, &e) < 0)
+			tool_die(&e);
+		if (!n)
+			tool_fail(BS_INPUT, "no backup of host '%s' to check", pinned);
+		t->operands = realloc(t->operands, (n + 1) * sizeof(*t->operands));
+		if (!t->operands)
+			abort();
+		for (size_t i = 0; i < n; i++)
+			t->operands[i] = strdup(v[i].id);
+		t->noperands = (int)n;
+		free(v);
+	}
+	bs_repo_close(&repo);
 }
 
 /*
@@ -220,12 +273,21 @@ static void run_tool(const char *verb, const char *tool, const struct allowed *a
 	if (!strcmp(verb, "ls") && t.diff && t.noperands >= 2 &&
 	    (t.operands[1][0] == '/' || t.operands[1][0] == '.'))
 		tool_fail(BS_USAGE, "a backup is not compared with a directory of the server ('%s')", t.operands[1]);
-	argv = calloc((size_t)(t.n + t.noperands) + 5, sizeof(*argv));
+	if (pinned && t.chunk)
+		tool_fail(BS_USAGE, "a key pinned to a host (--host) reads backups, not chunks");
+	if (pinned && !strcmp(verb, "check"))
+		pin_check(repo, &t);
+	argv = calloc((size_t)(t.n + t.noperands) + 7, sizeof(*argv));
 	if (!argv)
 		abort();
 	argv[n++] = (char *)tool;
 	argv[n++] = "-r";
 	argv[n++] = (char *)repo;
+	if (pinned && strcmp(verb, "check")) {
+		/* ls, cat, expire: the backups of that host only */
+		argv[n++] = "-H";
+		argv[n++] = (char *)pinned;
+	}
 	for (int i = 0; i < t.n; i++)
 		argv[n++] = t.v[i];
 	argv[n++] = "--";
@@ -307,6 +369,7 @@ static void do_mirror(const char *path, int argc, char **args)
 
 	if (argc != 2)
 		tool_fail(BS_USAGE, "mirror takes a host and a subset");
+	check_host(args[0]);
 	if (bs_repo_open(&repo, path, &e) < 0 || bs_repo_lock(&repo, BS_LOCK_SHARED | BS_LOCK_READER, &e) < 0)
 		tool_die(&e);
 	send_file(&repo, "config", 0);
@@ -425,6 +488,7 @@ static void do_save(const char *path, int argc, char **args)
 
 	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(args[2], "-q")))
 		tool_fail(BS_USAGE, "save takes a host, a subset and -q");
+	check_host(args[0]);
 	index_argv[4] = args[0];
 	index_argv[6] = args[1];
 	if (argc == 3)
@@ -549,6 +613,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "restrict-to-path", required_argument, NULL, 'R' },
 		{ "append-only", no_argument, NULL, 'A' },
+		{ "host", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -571,6 +636,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'A': append_only = 1; break;
+		case 'H':
+			if (!*optarg)
+				tool_fail(BS_USAGE, "--host needs a host's name");
+			pinned = optarg;
+			break;
 		case 'h': tool_usage(usage, 1); break;
 		default: tool_usage(usage, 2);
 		}

@@ -321,3 +321,60 @@ save_session() { # HOST SUBSET
 	run bs-check -r "$U" --read-data=50 --json
 	[ "$status" -eq 0 ]
 }
+
+@test "ssh: a key pinned to a host (--host) saves only as that host, and sees only its backups" {
+	make_tree "$T/src"
+	backshift save -r "$U" -H hostb -s data "$T/src" >/dev/null 2>&1
+	bid=$(bs-ls -r "$R" | cut -d' ' -f1)
+	sshd_authorize "$SSHD_DIR" "bs-serve --restrict-to-path $R --append-only --host hosta" "$BS_ROOT/bin"
+	# host a cannot forge a backup of host b (b's next prior), nor read b's priors
+	bs-walk "$T/src" | bs-chunk -r "$R" -H hostb -s data >"$T/stream"
+	run bs-remote push -r "$U" -H hostb -s data -q <"$T/stream"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	[[ "$output" == "bs-serve: this key is host 'hosta' (--host), not 'hostb'" ]]
+	run bs-remote mirror -r "$U" -H hostb -s data "$T/m"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	run backshift save -r "$U" -H hostb -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == "bs-serve: this key is host 'hosta' (--host), not 'hostb'"* ]]
+	[ "$(bs-ls -r "$R" | wc -l)" -eq 1 ]
+	# as itself it saves
+	run backshift save -r "$U" -H hosta -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	aid=$(bs-ls -r "$R" -H hosta | cut -d' ' -f1)
+	# and sees its own backups only
+	run bs-ls -r "$U"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	[[ "$output" == "$aid "* ]]
+	run bs-ls -r "$U" -H hostb
+	[ "$status" -eq 2 ]
+	for cmd in "bs-ls -r $U $bid" "bs-ls -r $U -l $bid" "bs-cat -r $U $bid" "bs-check -r $U $bid" \
+		"bs-ls -r $U --diff $aid $bid" "bs-ls -r $U --summary $bid"; do
+		run $cmd
+		echo "$cmd: $output"
+		[ "$status" -ne 0 ]
+		[[ "$output" != *plain* ]]
+	done
+	run bs-ls -r "$U" --find '*/plain'
+	echo "$output"
+	[ "$(echo "$output" | grep -c plain)" -eq 1 ]
+	[[ "$output" == *"$aid"* ]]
+	f=$(find "$R/chunks" -type f -name '????????????????????????????????????????????????????????????????' | head -n 1)
+	run bs-cat -r "$U" --chunk "${f##*/}"
+	[ "$status" -eq 2 ]
+	run bs-check -r "$U"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "checked 1 backups"* ]]
+	bs-cat -r "$U" latest "$T/src/plain" | tar xf - -C "$T" 2>/dev/null || true
+	run bs-ls -r "$U" -l "${aid:0:10}" "$T/src"
+	[ "$status" -eq 0 ]
+}
