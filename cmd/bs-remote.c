@@ -1,4 +1,5 @@
 /* bs-remote - the client end of a repository reached over ssh: a mirror for bs-chunk, and a chunk stream sent to bs-serve. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -379,6 +380,67 @@ static void write_file(int dirfd, const char *name, const char *p, size_t n)
 		tool_fail(BS_SYS, "cannot write '%s' in the mirror: %s", name, strerror(errno));
 }
 
+/* Remove what is in the directory dfd: files, and directories emptied first. */
+static int empty_dir(int dfd)
+{
+	DIR *d = fdopendir(dup(dfd));
+	struct dirent *de;
+	int rc = 0;
+
+	if (!d)
+		return -1;
+	rewinddir(d);	/* the offset is dfd's, shared */
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == 0)
+			continue;
+		if (errno == EISDIR || errno == EPERM) {
+			int sub = openat(dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0 || empty_dir(sub) < 0 || unlinkat(dfd, de->d_name, AT_REMOVEDIR) < 0)
+				rc = -1;
+			if (sub >= 0)
+				close(sub);
+		} else {
+			rc = -1;
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/*
+ * A directory given for the mirror is empty, or a mirror of an earlier
+ * run, which is cleared: its backups may not be the earlier backups now,
+ * and its mirror-touched would be sent again.  Anything else is refused,
+ * and left as it is.
+ */
+static void clear_mirror(int dfd, const char *dir)
+{
+	static const char *const names[] = { "config", "expiry", "lock", "backups", "mirror-missing",
+					     "mirror-touched", NULL };
+	DIR *d = fdopendir(dup(dfd));
+	struct dirent *de;
+	char q[256];
+
+	if (!d)
+		tool_fail(BS_SYS, "cannot read '%s': %s", dir, strerror(errno));
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		size_t i = 0;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		while (names[i] && strcmp(names[i], de->d_name))
+			i++;
+		if (!names[i])
+			tool_fail(BS_USAGE, "'%s' is not empty, nor a mirror (it holds '%s')",
+				  bs_quote(dir, strlen(dir), q, sizeof(q)), de->d_name);
+	}
+	closedir(d);
+	if (empty_dir(dfd) < 0)
+		tool_fail(BS_SYS, "cannot clear the mirror '%s': %s", dir, strerror(errno));
+}
+
 /*
  * The mirror: a directory that bs-chunk takes for the repository.  It
  * holds what bs-chunk reads (config, expiry, the earlier backups'
@@ -401,7 +463,8 @@ static int cmd_mirror(const struct bs_remote_url *url, const char *host, const c
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		tool_fail(BS_SYS, "cannot open '%s': %s", dir, strerror(errno));
-	if (mkdirat(dfd, "backups", 0700) < 0 && errno != EEXIST)
+	clear_mirror(dfd, dir);
+	if (mkdirat(dfd, "backups", 0700) < 0)
 		tool_fail(BS_SYS, "cannot create '%s/backups': %s", dir, strerror(errno));
 	if (bs_remote_start(url, &c, &e) < 0 || bs_remote_request(&c, "mirror", url->path, 2, args, &e) < 0)
 		tool_die(&e);

@@ -378,3 +378,32 @@ save_session() { # HOST SUBSET
 	run bs-ls -r "$U" -l "${aid:0:10}" "$T/src"
 	[ "$status" -eq 0 ]
 }
+
+@test "ssh: bs-remote mirror clears a mirror of an earlier run, and refuses a directory that is not one" {
+	make_tree "$T/src"
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	bs-remote mirror -r "$U" -H client -s data "$T/m"
+	# what an earlier run leaves: a backup gone from the server since,
+	# and the stamps it sent
+	cp -r "$T/m/backups/$(ls "$T/m/backups")" "$T/m/backups/20200101-000000-client-data"
+	echo "1.000000000 $(printf '%064d' 0)" >"$T/m/mirror-touched"
+	bs-remote mirror -r "$U" -H client -s data "$T/m"
+	[ ! -e "$T/m/backups/20200101-000000-client-data" ]
+	[ ! -e "$T/m/mirror-touched" ]
+	[ "$(ls "$T/m/backups" | wc -l)" -eq 1 ]
+	echo more >"$T/src/new"
+	bs-walk "$T/src" | bs-chunk -r "$T/m" -H client -s data |
+		bs-remote push -r "$U" -H client -s data -m "$T/m" -q >"$T/id"
+	[ "$(bs-ls -r "$R" | grep -vc unfinished)" -eq 2 ]
+	run bs-check -r "$R"
+	[ "$status" -eq 0 ]
+	# a directory that holds something else is left as it is
+	mkdir "$T/other"
+	echo keep >"$T/other/file"
+	run bs-remote mirror -r "$U" -H client -s data "$T/other"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == "bs-remote: '$T/other' is not empty, nor a mirror"* ]]
+	[ "$(cat "$T/other/file")" = keep ]
+	[ "$(ls "$T/other")" = file ]
+}
