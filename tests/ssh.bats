@@ -273,7 +273,8 @@ save_session() { # HOST SUBSET
 	[[ "$output" != *unfinished* ]]
 	bs-ls -r "$R"
 	[ "$(bs-ls -r "$R" | wc -l)" -eq 1 ]
-	! bs-ls -r "$R" | grep -q unfinished
+	run grep -c unfinished <(bs-ls -r "$R")
+	[ "$output" = 0 ]
 	# cut before the trailer: unfinished, and a failure
 	head -c -4 "$T/session" >"$T/cut"
 	run bs-serve <"$T/cut"
