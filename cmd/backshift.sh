@@ -78,10 +78,22 @@ save_remote() {
 	shift 2
 	mirror="$(mktemp -d "${TMPDIR:-/tmp}/backshift-mirror.XXXXXX")" || exit 4
 	trap 'rm -rf "$mirror"' EXIT
+	# earlier backups' metadata, kept here so that it crosses the link once
+	# ($BACKSHIFT_CACHE; empty: none)
+	local cache=() dir
+	if [ -n "${BACKSHIFT_CACHE+set}" ]; then
+		dir=$BACKSHIFT_CACHE
+	else
+		dir=${XDG_CACHE_HOME:-${HOME:+$HOME/.cache}}
+		dir=${dir:+$dir/backshift}
+	fi
+	if [ -n "$dir" ] && mkdir -p -m 700 "$dir" 2>/dev/null; then
+		cache=(-c "$dir")
+	fi
 	# the mirror is fetched while bs-walk starts and bs-remote push connects
-	[ "$verbose" = 1 ] && show bs-walk "${walk[@]}" -- "$@" '|' '{' bs-remote mirror -r "$repo" "${host[@]}" -s "$subset" "$mirror" '&&' \
+	[ "$verbose" = 1 ] && show bs-walk "${walk[@]}" -- "$@" '|' '{' bs-remote mirror -r "$repo" "${host[@]}" -s "$subset" "${cache[@]}" "$mirror" '&&' \
 		bs-chunk "${progress[@]}" -r "$mirror" "${host[@]}" -s "$subset" '; }' '|' bs-remote push -r "$repo" "${host[@]}" -s "$subset" -m "$mirror" "${quiet[@]}"
-	bs-walk "${walk[@]}" -- "$@" | { bs-remote mirror -r "$repo" "${host[@]}" -s "$subset" "$mirror" &&
+	bs-walk "${walk[@]}" -- "$@" | { bs-remote mirror -r "$repo" "${host[@]}" -s "$subset" "${cache[@]}" "$mirror" &&
 		bs-chunk "${progress[@]}" -r "$mirror" "${host[@]}" -s "$subset"; } |
 		bs-remote push -r "$repo" "${host[@]}" -s "$subset" -m "$mirror" "${quiet[@]}"
 	worst "${PIPESTATUS[@]}"

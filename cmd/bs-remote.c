@@ -10,12 +10,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "hash.h"
 #include "record.h"
 #include "remote.h"
 #include "tool.h"
 
 static const char usage[] =
-	"usage: bs-remote mirror -r repo [-H host] -s subset dir\n"
+	"usage: bs-remote mirror -r repo [-H host] -s subset [-c cache] dir\n"
 	"       bs-remote push -r repo [-H host] -s subset [-m dir] [-q] < chunk-stream\n";
 
 /* A batch of the stream waiting for the server's word on its chunks. */
@@ -442,21 +443,155 @@ static void clear_mirror(int dfd, const char *dir)
 }
 
 /*
+ * The cache of earlier backups' metadata (-c): CACHE/KEY/ID holds the
+ * metadata of backup ID, KEY naming the repository, host and subset.  A
+ * backup's metadata does not change once written, so what is there is
+ * copied into the mirror and named to the server with its digest, and the
+ * server sends only the metadata of the others: the earlier backups'
+ * metadata crosses the link once, not once a backup.
+ */
+#define CACHE_MAX 16
+
+struct cache {
+	int fd;				/* CACHE/KEY, or -1: no cache */
+	char ids[CACHE_MAX][256];	/* what it held, copied into the mirror */
+	int n;
+};
+
+static void cache_open(struct cache *k, const char *base, const struct bs_remote_url *url, const char *host,
+		       const char *subset)
+{
+	struct bs_buf b = BS_BUF_INIT;
+	unsigned char digest[BS_DIGEST_LEN];
+	char hex[BS_HEX_LEN + 1];
+	int bfd;
+
+	k->fd = -1;
+	k->n = 0;
+	if (!base)
+		return;
+	if (mkdir(base, 0700) < 0 && errno != EEXIST) {
+		tool_warn("cannot create the cache '%s': %s", base, strerror(errno));
+		return;
+	}
+	bfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bfd < 0) {
+		tool_warn("cannot open the cache '%s': %s", base, strerror(errno));
+		return;
+	}
+	bs_buf_addf(&b, "%s%c%s%c%s%c%s%c%s%c%s", url->user, 0, url->host, 0, url->port, 0, url->path, 0, host, 0,
+		    subset);
+	bs_sha256(b.p, b.len, digest);
+	bs_hex(hex, digest);
+	hex[32] = '\0';
+	if (mkdirat(bfd, hex, 0700) < 0 && errno != EEXIST)
+		tool_warn("cannot create '%s/%s': %s", base, hex, strerror(errno));
+	else
+		k->fd = openat(bfd, hex, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(bfd);
+	bs_buf_release(&b);
+}
+
+static int read_whole(int dirfd, const char *name, struct bs_buf *b)
+{
+	struct stat st;
+	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	ssize_t got;
+
+	bs_buf_reset(b);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return -1;
+	}
+	bs_buf_grow(b, (size_t)st.st_size);
+	got = bs_read_full(fd, b->p, (size_t)st.st_size);
+	close(fd);
+	if (got != st.st_size)
+		return -1;
+	b->len = (size_t)got;
+	return 0;
+}
+
+/* Copy what the cache holds into the mirror; the request's arguments: ID SHA256 for each. */
+static void cache_load(struct cache *k, int dfd, char **args, int *nargs)
+{
+	struct bs_buf b = BS_BUF_INIT;
+	DIR *d;
+	struct dirent *de;
+
+	if (k->fd < 0 || !(d = fdopendir(dup(k->fd))))
+		return;
+	rewinddir(d);
+	while ((de = readdir(d)) && k->n < CACHE_MAX) {
+		char name[300], hex[BS_HEX_LEN + 1];
+		unsigned char digest[BS_DIGEST_LEN];
+		if (strlen(de->d_name) >= sizeof(k->ids[0]))
+			continue;
+		snprintf(name, sizeof(name), "backups/%s/metadata", de->d_name);
+		if (!mirror_name_ok(name) || strchr(de->d_name, '/') || read_whole(k->fd, de->d_name, &b) < 0)
+			continue;
+		snprintf(name, sizeof(name), "backups/%s", de->d_name);
+		if (mkdirat(dfd, name, 0700) < 0)
+			continue;
+		snprintf(name, sizeof(name), "backups/%s/metadata", de->d_name);
+		write_file(dfd, name, b.p, b.len);
+		bs_sha256(b.p, b.len, digest);
+		bs_hex(hex, digest);
+		snprintf(k->ids[k->n], sizeof(k->ids[0]), "%s", de->d_name);
+		args[(*nargs)++] = k->ids[k->n];
+		args[(*nargs)++] = strdup(hex);
+		k->n++;
+	}
+	closedir(d);
+	bs_buf_release(&b);
+}
+
+/* A backup's metadata the server sent: into the cache, whole or not at all. */
+static void cache_store(struct cache *k, const char *id, const char *p, size_t n)
+{
+	char tmp[64];
+	int fd;
+
+	if (k->fd < 0)
+		return;
+	snprintf(tmp, sizeof(tmp), ".tmp.%ld", (long)getpid());
+	fd = openat(k->fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || bs_write_full(fd, p, n) < 0 || close(fd) < 0 || renameat(k->fd, tmp, k->fd, id) < 0) {
+		tool_warn("cannot write the cache of backup '%s': %s", id, strerror(errno));
+		unlinkat(k->fd, tmp, 0);
+	}
+}
+
+/* Is id one of the n ids in v (each 256 bytes)? */
+static int among(char (*v)[256], int n, const char *id)
+{
+	for (int i = 0; i < n; i++)
+		if (!strcmp(v[i], id))
+			return 1;
+	return 0;
+}
+
+/*
  * The mirror: a directory that bs-chunk takes for the repository.  It
  * holds what bs-chunk reads (config, expiry, the earlier backups'
  * summaries and metadata) and, for each chunk those refer to that the
  * server has, an empty-looking one-byte file stamped 0, so that bs-chunk
  * knows it is there and its refreshes can be found again (send_touches).
  */
-static int cmd_mirror(const struct bs_remote_url *url, const char *host, const char *subset, const char *dir)
+static int cmd_mirror(const struct bs_remote_url *url, const char *host, const char *subset, const char *dir,
+		      const char *cachedir)
 {
 	struct bs_remote_conn c = { 0 };
 	struct bs_reader from;
 	struct bs_buf payload = BS_BUF_INIT;
 	struct bs_err e;
-	char *args[2] = { (char *)host, (char *)subset }, name[512];
+	static struct cache k;
+	static char sums[CACHE_MAX][256], metas[CACHE_MAX][256];
+	char *args[2 + 2 * CACHE_MAX] = { (char *)host, (char *)subset }, name[512];
 	uint64_t n, count;
-	int type, rc, dfd, status;
+	int type, rc, dfd, status, nargs = 2, nsums = 0, nmetas = 0;
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		tool_fail(BS_SYS, "cannot create '%s': %s", dir, strerror(errno));
@@ -466,7 +601,9 @@ static int cmd_mirror(const struct bs_remote_url *url, const char *host, const c
 	clear_mirror(dfd, dir);
 	if (mkdirat(dfd, "backups", 0700) < 0)
 		tool_fail(BS_SYS, "cannot create '%s/backups': %s", dir, strerror(errno));
-	if (bs_remote_start(url, &c, &e) < 0 || bs_remote_request(&c, "mirror", url->path, 2, args, &e) < 0)
+	cache_open(&k, cachedir, url, host, subset);
+	cache_load(&k, dfd, args, &nargs);
+	if (bs_remote_start(url, &c, &e) < 0 || bs_remote_request(&c, "mirror", url->path, nargs, args, &e) < 0)
 		tool_die(&e);
 	close(c.to);
 	c.to = -1;
@@ -482,10 +619,16 @@ static int cmd_mirror(const struct bs_remote_url *url, const char *host, const c
 			if (!mirror_name_ok(name))
 				tool_fail(BS_INPUT, "the server sent a file named '%s'", name);
 			if (!strncmp(name, "backups/", 8)) {
-				char sub[512];
+				char sub[512], *id = sub + 8;
 				snprintf(sub, sizeof(sub), "%.*s", (int)(strrchr(name, '/') - name), name);
 				if (mkdirat(dfd, sub, 0700) < 0 && errno != EEXIST)
 					tool_fail(BS_SYS, "cannot create '%s': %s", sub, strerror(errno));
+				if (!strcmp(strrchr(name, '/'), "/summary") && nsums < CACHE_MAX)
+					snprintf(sums[nsums++], sizeof(sums[0]), "%.255s", id);
+				else if (!strcmp(strrchr(name, '/'), "/metadata") && nmetas < CACHE_MAX) {
+					snprintf(metas[nmetas++], sizeof(metas[0]), "%.255s", id);
+					cache_store(&k, id, payload.p + count, (size_t)(n - count));
+				}
 			}
 			write_file(dfd, name, payload.p + count, (size_t)(n - count));
 		} else if (type == 'M') {
@@ -503,6 +646,22 @@ static int cmd_mirror(const struct bs_remote_url *url, const char *host, const c
 		tool_die(&e);
 	if (rc == 0 || status)
 		exit(status ? status : BS_SYS);
+	/* the cached backups that are not earlier backups now: out of the
+	 * mirror and the cache; and every earlier one has its metadata */
+	for (int i = 0; i < k.n; i++) {
+		if (among(sums, nsums, k.ids[i]))
+			continue;
+		snprintf(name, sizeof(name), "backups/%s/metadata", k.ids[i]);
+		unlinkat(dfd, name, 0);
+		snprintf(name, sizeof(name), "backups/%s", k.ids[i]);
+		unlinkat(dfd, name, AT_REMOVEDIR);
+		unlinkat(k.fd, k.ids[i], 0);
+	}
+	for (int i = 0; i < nsums; i++)
+		if (!among(metas, nmetas, sums[i]) && !among(k.ids, k.n, sums[i]))
+			tool_fail(BS_INPUT, "the server sent no metadata for backup '%s'", sums[i]);
+	if (k.fd >= 0)
+		close(k.fd);
 	close(dfd);
 	bs_buf_release(&payload);
 	return 0;
@@ -512,7 +671,7 @@ int main(int argc, char **argv)
 {
 	struct bs_remote_url url;
 	struct bs_err e;
-	const char *verb, *repo = NULL, *subset = NULL, *mirror = NULL;
+	const char *verb, *repo = NULL, *subset = NULL, *mirror = NULL, *cache = NULL;
 	char host[128] = "";
 	int opt, quiet = 0;
 
@@ -523,12 +682,13 @@ int main(int argc, char **argv)
 		tool_usage(usage, 2);
 	verb = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "hr:H:s:m:q")) != -1) {
+	while ((opt = getopt(argc, argv, "hr:H:s:m:qc:")) != -1) {
 		switch (opt) {
 		case 'r': repo = optarg; break;
 		case 'H': snprintf(host, sizeof(host), "%s", optarg); break;
 		case 's': subset = optarg; break;
 		case 'm': mirror = optarg; break;
+		case 'c': cache = optarg; break;
 		case 'q': quiet = 1; break;
 		case 'h': tool_usage(usage, 1); break;
 		default: tool_usage(usage, 2);
@@ -548,7 +708,7 @@ int main(int argc, char **argv)
 	if (!strcmp(verb, "mirror")) {
 		if (optind != argc - 1)
 			tool_usage(usage, 2);
-		return cmd_mirror(&url, host, subset, argv[optind]);
+		return cmd_mirror(&url, host, subset, argv[optind], cache);
 	}
 	if (!strcmp(verb, "push")) {
 		if (optind != argc)

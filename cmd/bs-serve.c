@@ -17,6 +17,7 @@
 #include "record.h"
 #include "remote.h"
 #include "repo.h"
+#include "hash.h"
 #include "select.h"
 #include "tool.h"
 
@@ -352,11 +353,43 @@ static int cmp_digest(const void *a, const void *b)
 	return memcmp(a, b, BS_DIGEST_LEN);
 }
 
+/* The metadata of a backup, unless the client has it already: it named
+ * the backup's id with the SHA-256 of its copy (a backup's metadata does
+ * not change once written). */
+static void send_metadata(struct bs_repo *repo, const char *id, int argc, char **args)
+{
+	struct bs_buf b = BS_BUF_INIT, f = BS_BUF_INIT;
+	char rel[300];
+
+	snprintf(rel, sizeof(rel), "backups/%.255s/metadata", id);
+	if (read_file(repo->dirfd, rel, &b) < 0)
+		tool_fail(BS_SYS, "cannot read '%s/%s': %s", repo->path, rel, strerror(errno));
+	for (int i = 2; i + 1 < argc; i += 2) {
+		unsigned char digest[BS_DIGEST_LEN];
+		char hex[BS_HEX_LEN + 1];
+		if (strcmp(args[i], id))
+			continue;
+		bs_sha256(b.p, b.len, digest);
+		bs_hex(hex, digest);
+		if (!strcmp(args[i + 1], hex)) {
+			bs_buf_release(&b);
+			return;
+		}
+	}
+	bs_buf_add(&f, rel, strlen(rel));
+	bs_buf_add(&f, b.p, b.len);
+	reply('F', strlen(rel), f.p, f.len);
+	bs_buf_release(&f);
+	bs_buf_release(&b);
+}
+
 /*
- * mirror HOST SUBSET: what bs-chunk reads of a repository, for a copy on
- * the client: the config, the expiry record, the summaries and metadata
- * of the earlier backups it takes unchanged files from, and which of the
- * chunks they refer to are not here any more.  Read under the shared lock.
+ * mirror HOST SUBSET [ID SHA256]...: what bs-chunk reads of a repository,
+ * for a copy on the client: the config, the expiry record, the summaries
+ * and metadata of the earlier backups it takes unchanged files from (the
+ * metadata only of those the client does not have: the pairs name what
+ * it has), and which of the chunks they refer to are not here any more.
+ * Read under the shared lock.
  */
 static void do_mirror(const char *path, int argc, char **args)
 {
@@ -367,8 +400,8 @@ static void do_mirror(const char *path, int argc, char **args)
 	size_t n = 0, nd;
 	char rel[sizeof(v[0].id) + 32];
 
-	if (argc != 2)
-		tool_fail(BS_USAGE, "mirror takes a host and a subset");
+	if (argc < 2 || argc % 2)
+		tool_fail(BS_USAGE, "mirror takes a host, a subset, and pairs of a backup's id and its metadata's digest");
 	check_host(args[0]);
 	if (bs_repo_open(&repo, path, &e) < 0 || bs_repo_lock(&repo, BS_LOCK_SHARED | BS_LOCK_READER, &e) < 0)
 		tool_die(&e);
@@ -383,8 +416,7 @@ static void do_mirror(const char *path, int argc, char **args)
 
 		snprintf(rel, sizeof(rel), "backups/%.255s/summary", v[i].id);
 		send_file(&repo, rel, 0);
-		snprintf(rel, sizeof(rel), "backups/%.255s/metadata", v[i].id);
-		send_file(&repo, rel, 0);
+		send_metadata(&repo, v[i].id, argc, args);
 		if (bs_meta_open(&m, &repo, v[i].id, &e) < 0)
 			tool_die(&e);
 		db = m.db;

@@ -24,6 +24,8 @@ setup() {
 	. "$BS_ROOT/tests/lib/sshd.sh"
 	sshd_authorize "$SSHD_DIR"
 	export BACKSHIFT_RSH="$SSHD_RSH" BACKSHIFT_SERVE="$BS_ROOT/bin/bs-serve"
+	# the porcelain's cache of earlier backups' metadata: not in ~/.cache
+	export BACKSHIFT_CACHE="$T/.cache"
 	U="ssh://127.0.0.1$R"
 }
 
@@ -407,4 +409,46 @@ save_session() { # HOST SUBSET
 	[[ "$output" == "bs-remote: '$T/other' is not empty, nor a mirror"* ]]
 	[ "$(cat "$T/other/file")" = keep ]
 	[ "$(ls "$T/other")" = file ]
+}
+
+# the bytes ssh received, summed likewise
+received_bytes() {
+	sed -n 's/^Transferred: sent [0-9]*, received \([0-9]*\) .*/\1/p' "$1" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+@test "ssh: with a cache (-c), an earlier backup's metadata crosses the link once; a stale or damaged cache does no harm" {
+	mkdir -p "$T/src"
+	for i in $(seq 1 40); do mkdir "$T/src/d$i"; for j in $(seq 1 50); do echo "$i $j" >"$T/src/d$i/f$j"; done; done
+	export BACKSHIFT_CACHE="$T/cache"
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	id1=$(bs-ls -r "$R" | cut -d' ' -f1)
+	meta=$(stat -c %s "$R/backups/$id1/metadata")
+	SSH_LOGLEVEL=VERBOSE bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m1" 2>"$T/err1"
+	first=$(received_bytes "$T/err1")
+	SSH_LOGLEVEL=VERBOSE bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m2" 2>"$T/err2"
+	second=$(received_bytes "$T/err2")
+	echo "# metadata $meta bytes; mirror received $first, then $second with the cache" >&3
+	[ "$first" -gt "$meta" ]
+	[ $((second * 4)) -lt "$meta" ]
+	cmp "$T/m2/backups/$id1/metadata" "$R/backups/$id1/metadata"
+	cmp "$T/m1/backups/$id1/summary" "$T/m2/backups/$id1/summary"
+	# the porcelain's backups go on from it: nothing read again
+	tick
+	run backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ! "$output" =~ bytes\ read:\ +[1-9] ]]
+	# a damaged copy is sent again, whole
+	key=$(ls "$T/cache")
+	for f in "$T/cache/$key"/*; do printf 'junk' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null; done
+	bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m3"
+	for id in $(ls "$T/m3/backups"); do cmp "$T/m3/backups/$id/metadata" "$R/backups/$id/metadata"; done
+	# backups that are not earlier backups any more leave the mirror and the cache
+	cp "$T/cache/$key/$id1" "$T/cache/$key/20200101-000000-client-data"
+	bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m4"
+	[ ! -e "$T/m4/backups/20200101-000000-client-data" ]
+	[ ! -e "$T/cache/$key/20200101-000000-client-data" ]
+	[ "$(ls "$T/m4/backups" | sort)" = "$(ls "$T/cache/$key" | sort)" ]
+	run bs-check -r "$R"
+	[ "$status" -eq 0 ]
 }
