@@ -717,6 +717,19 @@ int main(int argc, char **argv)
 		do_mirror(real, (int)nargs, args);
 	else if (!strcmp(verb.p, "save"))
 		do_save(real, (int)nargs, args);
+	else if (!strcmp(verb.p, "backup")) {
+		/* mirror, then save, in one session: HOST SUBSET -q|- [ID SHA256]... */
+		char *save_args[3];
+		if (nargs < 3 || (strcmp(args[2], "-q") && strcmp(args[2], "-")))
+			tool_fail(BS_USAGE, "backup takes a host, a subset, -q or -, and pairs");
+		save_args[0] = args[0];
+		save_args[1] = args[1];
+		save_args[2] = args[2];
+		args[2] = args[1];
+		args[1] = args[0];
+		do_mirror(real, (int)nargs - 1, args + 1);
+		do_save(real, strcmp(save_args[2], "-q") ? 2 : 3, save_args);
+	}
 	else
 		tool_fail(BS_USAGE, "unknown request '%s'", verb.p);
 	return 0;

@@ -452,3 +452,23 @@ received_bytes() {
 	run bs-check -r "$R"
 	[ "$status" -eq 0 ]
 }
+
+@test "ssh: backshift save makes one ssh connection (bs-remote save), and leaves no mirror behind" {
+	make_tree "$T/src"
+	printf '#!/bin/sh\necho x >>"%s"\nexec "%s" "$@"\n' "$T/count" "$SSHD_RSH" >"$T/rsh"
+	chmod +x "$T/rsh"
+	mkdir "$T/tmp"
+	for i in 1 2; do
+		: >"$T/count"
+		run env BACKSHIFT_RSH="$T/rsh" TMPDIR="$T/tmp" backshift save -r "$U" -H client -s data "$T/src"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ "$(wc -l <"$T/count")" -eq 1 ]
+	done
+	[[ "$output" == *"unchanged, not read:"* ]]
+	[[ ! "$output" =~ bytes\ read:\ +[1-9] ]]
+	[ -z "$(ls -A "$T/tmp")" ]
+	[ "$(bs-ls -r "$R" | grep -vc unfinished)" -eq 2 ]
+	run bs-check -r "$R"
+	[ "$status" -eq 0 ]
+}
