@@ -130,7 +130,6 @@ struct toolargs {
 	int n;
 	char **operands;
 	int noperands;
-	int has[128];		/* which one-letter options were given */
 	int diff, chunk;	/* --diff, --chunk */
 };
 
@@ -162,9 +161,14 @@ static void refuse_opt(const char *tool, const char *opt)
 static void check_args(const char *tool, const struct allowed *allow, int argc, char **args, struct toolargs *t)
 {
 	int dashdash = 0;
+	size_t cap = 1;
 
+	/* an argument gives at most one option for each of its bytes, or
+	 * an option and its value */
+	for (int i = 0; i < argc; i++)
+		cap += strlen(args[i]) + 2;
 	memset(t, 0, sizeof(*t));
-	t->v = calloc((size_t)argc * 2 + 1, sizeof(*t->v));
+	t->v = calloc(cap, sizeof(*t->v));
 	t->operands = calloc((size_t)argc + 1, sizeof(*t->operands));
 	if (!t->v || !t->operands)
 		abort();
@@ -200,7 +204,6 @@ static void check_args(const char *tool, const struct allowed *allow, int argc, 
 				if (!o)
 					refuse_opt(tool, letter);
 				t->v[t->n++] = strdup(letter);
-				t->has[(unsigned char)*p] = 1;
 				if (o->arg) {
 					if (p[1])
 						t->v[t->n++] = p + 1;

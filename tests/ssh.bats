@@ -319,6 +319,10 @@ save_session() { # HOST SUBSET
 	run bs-ls -r "$U" -l -Hclient -s data latest "$T/src"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *" plain"* ]]
+	# (an option for each byte of a cluster)
+	run bs-ls -r "$U" -llllllllllllllllllllllllllllllll latest "$T/src"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" plain"* ]]
 	bs-cat -r "$U" --format=gnu latest "$T/src/plain" >"$T/out.tar"
 	tar tf "$T/out.tar" | grep -q 'src/plain$'
 	run bs-check -r "$U" --read-data=50 --json
