@@ -78,24 +78,27 @@ is_remote() {
 }
 
 # save to a remote repository: bs-chunk runs here against a mirror of what
-# it reads there (bs-remote mirror), and bs-remote push sends its stream,
-# without the chunks the server has, to bs-store | bs-index there
-# (cmd_save's walk, host, progress and quiet are seen here)
+# it reads there, and its stream goes, without the chunks the server has,
+# to bs-store | bs-index there: bs-remote save does the three over one
+# connection (cmd_save's walk, host, progress and quiet are seen here)
 save_remote() {
-	local repo="$1" subset="$2" st
+	local repo="$1" subset="$2"
 	shift 2
-	mirror="$(mktemp -d "${TMPDIR:-/tmp}/backshift-mirror.XXXXXX")" || exit 4
-	trap 'rm -rf "$mirror"' EXIT
-	# the mirror is fetched while bs-walk starts and bs-remote push connects
-	[ "$verbose" = 1 ] && show bs-walk "${walk[@]}" -- "$@" '|' '{' bs-remote mirror -r "$repo" "${host[@]}" -s "$subset" "$mirror" '&&' \
-		bs-chunk "${progress[@]}" -r "$mirror" "${host[@]}" -s "$subset" '; }' '|' bs-remote push -r "$repo" "${host[@]}" -s "$subset" -m "$mirror" "${quiet[@]}"
-	bs-walk "${walk[@]}" -- "$@" | { bs-remote mirror -r "$repo" "${host[@]}" -s "$subset" "$mirror" &&
-		bs-chunk "${progress[@]}" -r "$mirror" "${host[@]}" -s "$subset"; } |
-		bs-remote push -r "$repo" "${host[@]}" -s "$subset" -m "$mirror" "${quiet[@]}"
+	# earlier backups' metadata, kept here so that it crosses the link once
+	# ($BACKSHIFT_CACHE; empty: none)
+	local cache=() dir
+	if [ -n "${BACKSHIFT_CACHE+set}" ]; then
+		dir=$BACKSHIFT_CACHE
+	else
+		dir=${XDG_CACHE_HOME:-${HOME:+$HOME/.cache}}
+		dir=${dir:+$dir/backshift}
+	fi
+	if [ -n "$dir" ] && mkdir -p -m 700 "$dir" 2>/dev/null; then
+		cache=(-c "$dir")
+	fi
+	[ "$verbose" = 1 ] && show bs-walk "${walk[@]}" -- "$@" '|' bs-remote save -r "$repo" "${host[@]}" -s "$subset" "${cache[@]}" "${quiet[@]}" -- "${progress[@]}"
+	bs-walk "${walk[@]}" -- "$@" | bs-remote save -r "$repo" "${host[@]}" -s "$subset" "${cache[@]}" "${quiet[@]}" -- "${progress[@]}"
 	worst "${PIPESTATUS[@]}"
-	st=$?
-	rm -rf "$mirror"
-	return $st
 }
 
 # A subset name from several paths: each one's name, sorted and joined by

@@ -17,14 +17,17 @@
 #include "record.h"
 #include "remote.h"
 #include "repo.h"
+#include "hash.h"
+#include "select.h"
 #include "tool.h"
 
 static const char usage[] =
-	"usage: bs-serve [--restrict-to-path path]... [--append-only]\n";
+	"usage: bs-serve [--restrict-to-path path]... [--append-only] [--host name]\n";
 
 static char **restrict_to;
 static size_t nrestrict;
 static int append_only;
+static const char *pinned;	/* --host: the only host this key is */
 static char tooldir[PATH_MAX];
 
 static struct bs_reader in;
@@ -95,27 +98,206 @@ static void reply(int type, uint64_t count, const void *p, size_t n)
 }
 
 /*
- * ls, cat, check, expire: the tool itself, on the repository, with the
- * client's arguments.  None of them may name another repository: an
- * option cluster holding 'r' is refused, and -r comes first.
+ * The options a client may give each tool run here (an allow-list): the
+ * long or one-letter name, and whether it takes an argument (1), or may
+ * have one after '=' (2).  Nothing that names a repository (-r), a file
+ * or a directory of the server.
  */
-static void run_tool(const char *tool, const char *repo, int argc, char **args)
-{
-	char **argv = calloc((size_t)argc + 4, sizeof(*argv)), buf[PATH_MAX + 32];
-	int devnull, dashdash = 0;
+struct allowed {
+	const char *name;
+	int arg;
+};
 
+static const struct allowed ls_opts[] = {
+	{ "l", 0 }, { "0", 0 }, { "H", 1 }, { "s", 1 }, { "records", 0 }, { "priors", 0 }, { "json", 0 },
+	{ "summary", 0 }, { "diff", 0 }, { "find", 0 }, { "full-time", 0 }, { NULL, 0 },
+};
+static const struct allowed cat_opts[] = {
+	{ "d", 0 }, { "H", 1 }, { "s", 1 }, { "chunk", 1 }, { "format", 1 }, { "fflags", 0 }, { NULL, 0 },
+};
+static const struct allowed check_opts[] = {
+	{ "read-data", 2 }, { "json", 0 }, { NULL, 0 },
+};
+static const struct allowed expire_opts[] = {
+	{ "n", 0 }, { "v", 0 }, { "H", 1 }, { "s", 1 }, { "max-age", 1 }, { "metadata-max-age", 1 },
+	{ "check-hashes", 0 }, { "no-wait", 0 }, { "json", 0 }, { "keep-last", 1 }, { "keep-hourly", 1 },
+	{ "keep-daily", 1 }, { "keep-weekly", 1 }, { "keep-monthly", 1 }, { "keep-yearly", 1 }, { NULL, 0 },
+};
+
+/* The client's arguments, checked and put in order: options, "--", operands. */
+struct toolargs {
+	char **v;
+	int n;
+	char **operands;
+	int noperands;
+	int diff, chunk;	/* --diff, --chunk */
+};
+
+static const struct allowed *allowed_opt(const struct allowed *allow, const char *name, size_t len)
+{
+	for (; allow->name; allow++)
+		if (strlen(allow->name) == len && !strncmp(allow->name, name, len))
+			return allow;
+	return NULL;
+}
+
+/* A pinned key (--host) is that host, and no other. */
+static void check_host(const char *host)
+{
+	char q[128];
+
+	if (pinned && strcmp(host, pinned))
+		tool_fail(BS_USAGE, "this key is host '%s' (--host), not '%s'", pinned,
+			  bs_quote(host, strlen(host), q, sizeof(q)));
+}
+
+static void refuse_opt(const char *tool, const char *opt)
+{
+	char q[128];
+
+	tool_fail(BS_USAGE, "the client may not give '%s' to %s here", bs_quote(opt, strlen(opt), q, sizeof(q)), tool);
+}
+
+static void check_args(const char *tool, const struct allowed *allow, int argc, char **args, struct toolargs *t)
+{
+	int dashdash = 0;
+	size_t cap = 1;
+
+	/* an argument gives at most one option for each of its bytes, or
+	 * an option and its value */
+	for (int i = 0; i < argc; i++)
+		cap += strlen(args[i]) + 2;
+	memset(t, 0, sizeof(*t));
+	t->v = calloc(cap, sizeof(*t->v));
+	t->operands = calloc((size_t)argc + 1, sizeof(*t->operands));
+	if (!t->v || !t->operands)
+		abort();
+	for (int i = 0; i < argc; i++) {
+		char *a = args[i];
+		if (!dashdash && !strcmp(a, "--")) {
+			dashdash = 1;
+		} else if (dashdash || a[0] != '-' || a[1] == '\0') {
+			t->operands[t->noperands++] = a;
+		} else if (a[1] == '-') {
+			const char *name = a + 2, *eq = strchr(name, '=');
+			const struct allowed *o = allowed_opt(allow, name, eq ? (size_t)(eq - name) : strlen(name));
+			struct bs_buf b = BS_BUF_INIT;
+			if (!o || (o->arg == 0 && eq))
+				refuse_opt(tool, a);
+			bs_buf_addf(&b, "--%s", o->name);
+			if (o->arg == 1 && !eq) {
+				if (i + 1 == argc)
+					tool_fail(BS_USAGE, "'--%s' needs an argument", o->name);
+				bs_buf_addf(&b, "=%s", args[++i]);
+			} else if (eq) {
+				bs_buf_adds(&b, eq);
+			}
+			t->diff |= !strcmp(o->name, "diff");
+			t->chunk |= !strcmp(o->name, "chunk");
+			t->v[t->n++] = b.p;
+		} else {
+			for (char *p = a + 1; *p; p++) {
+				char letter[3] = { '-', *p, '\0' };
+				const struct allowed *o = allowed_opt(allow, p, 1);
+				if (*p == 'r')
+					tool_fail(BS_USAGE, "the client may not name a repository in its arguments ('%s')", a);
+				if (!o)
+					refuse_opt(tool, letter);
+				t->v[t->n++] = strdup(letter);
+				if (o->arg) {
+					if (p[1])
+						t->v[t->n++] = p + 1;
+					else if (i + 1 < argc)
+						t->v[t->n++] = args[++i];
+					else
+						tool_fail(BS_USAGE, "'-%c' needs an argument", *p);
+					/* a pinned key names its own host, or none */
+					if (*p == 'H' && pinned) {
+						check_host(t->v[t->n - 1]);
+						t->n -= 2;
+					}
+					break;
+				}
+			}
+		}
+	}
+}
+
+/*
+ * bs-check for a pinned key: the backups it names, found among those of
+ * its host (as bs-ls -H finds them), or all of that host's: full ids.
+ */
+static void pin_check(const char *path, struct toolargs *t)
+{
+	struct bs_repo repo;
+	struct bs_summary *v = NULL;
+	struct bs_err e;
+	size_t n = 0;
+
+	if (bs_repo_open(&repo, path, &e) < 0)
+		tool_die(&e);
+	if (t->noperands) {
+		for (int i = 0; i < t->noperands; i++) {
+			struct bs_summary one;
+			if (bs_backup_resolve_in(&repo, t->operands[i], pinned, NULL, &one, &e) < 0)
+				tool_die(&e);
+			t->operands[i] = strdup(one.id);
+		}
+	} else {
+		if (bs_backup_list_of(&repo, pinned, NULL, &v, &n, &e) < 0)
+			tool_die(&e);
+		if (!n)
+			tool_fail(BS_INPUT, "no backup of host '%s' to check", pinned);
+		t->operands = realloc(t->operands, (n + 1) * sizeof(*t->operands));
+		if (!t->operands)
+			abort();
+		for (size_t i = 0; i < n; i++)
+			t->operands[i] = strdup(v[i].id);
+		t->noperands = (int)n;
+		free(v);
+	}
+	bs_repo_close(&repo);
+}
+
+/*
+ * ls, cat, check, expire: the tool itself, on the repository, with the
+ * client's options (those allowed, in their canonical form), then "--"
+ * and its operands.  None of them may name another repository, nor a
+ * file or a directory of the server: bs-ls --diff against a live tree is
+ * refused.
+ */
+static void run_tool(const char *verb, const char *tool, const struct allowed *allow, const char *repo, int argc,
+		     char **args)
+{
+	struct toolargs t;
+	char **argv, buf[PATH_MAX + 32];
+	int devnull, n = 0;
+
+	check_args(tool, allow, argc, args, &t);
+	if (!strcmp(verb, "ls") && t.diff && t.noperands >= 2 &&
+	    (t.operands[1][0] == '/' || t.operands[1][0] == '.'))
+		tool_fail(BS_USAGE, "a backup is not compared with a directory of the server ('%s')", t.operands[1]);
+	if (pinned && t.chunk)
+		tool_fail(BS_USAGE, "a key pinned to a host (--host) reads backups, not chunks");
+	if (pinned && !strcmp(verb, "check"))
+		pin_check(repo, &t);
+	argv = calloc((size_t)(t.n + t.noperands) + 7, sizeof(*argv));
 	if (!argv)
 		abort();
-	argv[0] = (char *)tool;
-	argv[1] = "-r";
-	argv[2] = (char *)repo;
-	for (int i = 0; i < argc; i++) {
-		if (!dashdash && !strcmp(args[i], "--"))
-			dashdash = 1;
-		else if (!dashdash && args[i][0] == '-' && args[i][1] != '-' && strchr(args[i], 'r'))
-			tool_fail(BS_USAGE, "the client may not name a repository in its arguments ('%s')", args[i]);
-		argv[3 + i] = args[i];
+	argv[n++] = (char *)tool;
+	argv[n++] = "-r";
+	argv[n++] = (char *)repo;
+	if (pinned && strcmp(verb, "check")) {
+		/* ls, cat, expire: the backups of that host only */
+		argv[n++] = "-H";
+		argv[n++] = (char *)pinned;
 	}
+	for (int i = 0; i < t.n; i++)
+		argv[n++] = t.v[i];
+	argv[n++] = "--";
+	for (int i = 0; i < t.noperands; i++)
+		argv[n++] = t.operands[i];
+	argv[n] = NULL;
 	devnull = open("/dev/null", O_RDONLY);
 	if (devnull >= 0) {
 		dup2(devnull, 0);
@@ -174,11 +356,43 @@ static int cmp_digest(const void *a, const void *b)
 	return memcmp(a, b, BS_DIGEST_LEN);
 }
 
+/* The metadata of a backup, unless the client has it already: it named
+ * the backup's id with the SHA-256 of its copy (a backup's metadata does
+ * not change once written). */
+static void send_metadata(struct bs_repo *repo, const char *id, int argc, char **args)
+{
+	struct bs_buf b = BS_BUF_INIT, f = BS_BUF_INIT;
+	char rel[300];
+
+	snprintf(rel, sizeof(rel), "backups/%.255s/metadata", id);
+	if (read_file(repo->dirfd, rel, &b) < 0)
+		tool_fail(BS_SYS, "cannot read '%s/%s': %s", repo->path, rel, strerror(errno));
+	for (int i = 2; i + 1 < argc; i += 2) {
+		unsigned char digest[BS_DIGEST_LEN];
+		char hex[BS_HEX_LEN + 1];
+		if (strcmp(args[i], id))
+			continue;
+		bs_sha256(b.p, b.len, digest);
+		bs_hex(hex, digest);
+		if (!strcmp(args[i + 1], hex)) {
+			bs_buf_release(&b);
+			return;
+		}
+	}
+	bs_buf_add(&f, rel, strlen(rel));
+	bs_buf_add(&f, b.p, b.len);
+	reply('F', strlen(rel), f.p, f.len);
+	bs_buf_release(&f);
+	bs_buf_release(&b);
+}
+
 /*
- * mirror HOST SUBSET: what bs-chunk reads of a repository, for a copy on
- * the client: the config, the expiry record, the summaries and metadata
- * of the earlier backups it takes unchanged files from, and which of the
- * chunks they refer to are not here any more.  Read under the shared lock.
+ * mirror HOST SUBSET [ID SHA256]...: what bs-chunk reads of a repository,
+ * for a copy on the client: the config, the expiry record, the summaries
+ * and metadata of the earlier backups it takes unchanged files from (the
+ * metadata only of those the client does not have: the pairs name what
+ * it has), and which of the chunks they refer to are not here any more.
+ * Read under the shared lock.
  */
 static void do_mirror(const char *path, int argc, char **args)
 {
@@ -189,8 +403,9 @@ static void do_mirror(const char *path, int argc, char **args)
 	size_t n = 0, nd;
 	char rel[sizeof(v[0].id) + 32];
 
-	if (argc != 2)
-		tool_fail(BS_USAGE, "mirror takes a host and a subset");
+	if (argc < 2 || argc % 2)
+		tool_fail(BS_USAGE, "mirror takes a host, a subset, and pairs of a backup's id and its metadata's digest");
+	check_host(args[0]);
 	if (bs_repo_open(&repo, path, &e) < 0 || bs_repo_lock(&repo, BS_LOCK_SHARED | BS_LOCK_READER, &e) < 0)
 		tool_die(&e);
 	send_file(&repo, "config", 0);
@@ -204,8 +419,7 @@ static void do_mirror(const char *path, int argc, char **args)
 
 		snprintf(rel, sizeof(rel), "backups/%.255s/summary", v[i].id);
 		send_file(&repo, rel, 0);
-		snprintf(rel, sizeof(rel), "backups/%.255s/metadata", v[i].id);
-		send_file(&repo, rel, 0);
+		send_metadata(&repo, v[i].id, argc, args);
 		if (bs_meta_open(&m, &repo, v[i].id, &e) < 0)
 			tool_die(&e);
 		db = m.db;
@@ -289,7 +503,8 @@ static int worst(int a, int b)
  * are: the client then sends an R line instead of the bytes); T frames
  * stamp chunks that bs-chunk refreshed on the client.  Z ends it.  A
  * connection lost before the stream's trailer leaves bs-store a stream
- * cut short, so bs-index records the backup as unfinished.
+ * cut short, so bs-index records the backup as unfinished; one lost after
+ * it, before Z, leaves a finished backup, and bs-index's status.
  */
 static void do_save(const char *path, int argc, char **args)
 {
@@ -308,6 +523,7 @@ static void do_save(const char *path, int argc, char **args)
 
 	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(args[2], "-q")))
 		tool_fail(BS_USAGE, "save takes a host, a subset and -q");
+	check_host(args[0]);
 	index_argv[4] = args[0];
 	index_argv[6] = args[1];
 	if (argc == 3)
@@ -401,8 +617,25 @@ static void do_save(const char *path, int argc, char **args)
 	st_store = status_of(store);
 	st_index = status_of(index);
 	status = worst(st_store, st_index);
-	if (lost)
-		tool_fail(BS_SYS, "the connection was lost: the backup is left unfinished");
+	if (lost) {
+		/* what bs-index made of it: the trailer (and the stamps before
+		 * it) may have come before the connection went */
+		const char *id = out.len ? out.p : "";
+		size_t idlen = out.len;
+		while (idlen && out.p[idlen - 1] == '\n')
+			idlen--;
+		for (size_t i = idlen; i > 0; i--)
+			if (out.p[i - 1] == '\n') {
+				id = out.p + i;
+				idlen -= i;
+				break;
+			}
+		if (status > BS_PARTIAL)
+			tool_fail(BS_SYS, "the connection was lost: the backup is left unfinished");
+		tool_warn("the connection was lost after the stream's end: backup '%.*s' is recorded finished",
+			  (int)idlen, id);
+		exit(status);	/* 0, or 1 for files that could not be read */
+	}
 	reply('z', (uint64_t)status + 1, out.p, out.len);
 	bs_buf_release(&answer);
 	bs_buf_release(&out);
@@ -415,6 +648,7 @@ int main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "restrict-to-path", required_argument, NULL, 'R' },
 		{ "append-only", no_argument, NULL, 'A' },
+		{ "host", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -437,6 +671,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		case 'A': append_only = 1; break;
+		case 'H':
+			if (!*optarg)
+				tool_fail(BS_USAGE, "--host needs a host's name");
+			pinned = optarg;
+			break;
 		case 'h': tool_usage(usage, 1); break;
 		default: tool_usage(usage, 2);
 		}
@@ -467,20 +706,33 @@ int main(int argc, char **argv)
 	}
 	check_path(path.p, real);
 	if (!strcmp(verb.p, "ls"))
-		run_tool("bs-ls", real, (int)nargs, args);
+		run_tool("ls", "bs-ls", ls_opts, real, (int)nargs, args);
 	else if (!strcmp(verb.p, "cat"))
-		run_tool("bs-cat", real, (int)nargs, args);
+		run_tool("cat", "bs-cat", cat_opts, real, (int)nargs, args);
 	else if (!strcmp(verb.p, "check"))
-		run_tool("bs-check", real, (int)nargs, args);
+		run_tool("check", "bs-check", check_opts, real, (int)nargs, args);
 	else if (!strcmp(verb.p, "expire")) {
 		if (append_only)
 			tool_fail(BS_USAGE, "repository '%s' is append-only for this key: expiry runs on the server",
 				  path.p);
-		run_tool("bs-expire", real, (int)nargs, args);
+		run_tool("expire", "bs-expire", expire_opts, real, (int)nargs, args);
 	} else if (!strcmp(verb.p, "mirror"))
 		do_mirror(real, (int)nargs, args);
 	else if (!strcmp(verb.p, "save"))
 		do_save(real, (int)nargs, args);
+	else if (!strcmp(verb.p, "backup")) {
+		/* mirror, then save, in one session: HOST SUBSET -q|- [ID SHA256]... */
+		char *save_args[3];
+		if (nargs < 3 || (strcmp(args[2], "-q") && strcmp(args[2], "-")))
+			tool_fail(BS_USAGE, "backup takes a host, a subset, -q or -, and pairs");
+		save_args[0] = args[0];
+		save_args[1] = args[1];
+		save_args[2] = args[2];
+		args[2] = args[1];
+		args[1] = args[0];
+		do_mirror(real, (int)nargs - 1, args + 1);
+		do_save(real, strcmp(save_args[2], "-q") ? 2 : 3, save_args);
+	}
 	else
 		tool_fail(BS_USAGE, "unknown request '%s'", verb.p);
 	return 0;

@@ -24,6 +24,8 @@ setup() {
 	. "$BS_ROOT/tests/lib/sshd.sh"
 	sshd_authorize "$SSHD_DIR"
 	export BACKSHIFT_RSH="$SSHD_RSH" BACKSHIFT_SERVE="$BS_ROOT/bin/bs-serve"
+	# the porcelain's cache of earlier backups' metadata: not in ~/.cache
+	export BACKSHIFT_CACHE="$T/.cache"
 	U="ssh://127.0.0.1$R"
 }
 
@@ -247,4 +249,230 @@ sent_bytes() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"removed backup "* ]]
 	[ "$(bs-ls -r "$U" | wc -l)" -eq 1 ]
+}
+
+# a save session written by hand: the stream bs-chunk makes of $T/src
+# (without its header and floor, which bs-serve writes), in one D frame
+save_session() { # HOST SUBSET
+	local n
+	bs-walk "$T/src" | bs-chunk -r "$R" -H "$1" -s "$2" >"$T/stream"
+	n=$(head -n 2 "$T/stream" | grep -c '^[BF] ')
+	tail -n +$((n + 1)) "$T/stream" >"$T/body"
+	printf 'bs-serve 1\0save\0%s\0003\0%s\0%s\0-q\0' "$R" "$1" "$2"
+	printf 'F 1\n-'
+	printf 'D %d\n' "$(stat -c %s "$T/body")"
+	cat "$T/body"
+}
+
+@test "ssh: a connection lost after the stream's trailer, before Z, leaves a finished backup, and bs-serve says so" {
+	mkdir -p "$T/src"
+	echo hello >"$T/src/x"
+	save_session client data >"$T/session"
+	run bs-serve <"$T/session"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"is recorded finished"* ]]
+	[[ "$output" != *unfinished* ]]
+	bs-ls -r "$R"
+	[ "$(bs-ls -r "$R" | wc -l)" -eq 1 ]
+	run grep -c unfinished <(bs-ls -r "$R")
+	[ "$output" = 0 ]
+	# cut before the trailer: unfinished, and a failure
+	head -c -4 "$T/session" >"$T/cut"
+	run bs-serve <"$T/cut"
+	echo "$output"
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"left unfinished"* ]]
+}
+
+@test "ssh: a restricted key cannot read the server's files: only allowed options, no diff against a directory there" {
+	mkdir -p "$T/secret/dir"
+	echo hunter2 >"$T/secret/dir/passwords"
+	make_tree "$T/src"
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	sshd_authorize "$SSHD_DIR" "bs-serve --restrict-to-path $R" "$BS_ROOT/bin"
+	for args in "--diff latest $T/secret" "latest $T/secret --diff" "--dif latest $T/secret" \
+		"--diff latest ./" "--diff -- latest $T/secret" "--diff latest .$T/secret"; do
+		# shellcheck disable=SC2086
+		run bs-ls -r "$U" $args
+		echo "$args: $output"
+		[ "$status" -eq 2 ]
+		[[ "$output" != *passwords* ]]
+		[ "$(echo "$output" | wc -l)" -eq 1 ]
+		[[ "$output" == bs-serve:* ]]
+	done
+	# the request written by hand, as the review's repro
+	printf 'bs-serve 1\0ls\0%s\0003\0--diff\0latest\0%s\0' "$R" "$T/secret" >"$T/req"
+	run bs-serve --restrict-to-path "$R" <"$T/req"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" != *passwords* ]]
+	# options not on the list are refused, whatever they are
+	run bs-ls -r "$U" --exclude-from=/etc/passwd latest
+	[ "$status" -eq 2 ]
+	run bs-check -r "$U" --version
+	[ "$status" -eq 2 ]
+	# what is allowed still works: two backups compared, listings, restores
+	run bs-ls -r "$U" --diff latest latest
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run bs-ls -r "$U" -l -Hclient -s data latest "$T/src"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" plain"* ]]
+	# (an option for each byte of a cluster)
+	run bs-ls -r "$U" -llllllllllllllllllllllllllllllll latest "$T/src"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *" plain"* ]]
+	bs-cat -r "$U" --format=gnu latest "$T/src/plain" >"$T/out.tar"
+	tar tf "$T/out.tar" | grep -q 'src/plain$'
+	run bs-check -r "$U" --read-data=50 --json
+	[ "$status" -eq 0 ]
+}
+
+@test "ssh: a key pinned to a host (--host) saves only as that host, and sees only its backups" {
+	make_tree "$T/src"
+	backshift save -r "$U" -H hostb -s data "$T/src" >/dev/null 2>&1
+	bid=$(bs-ls -r "$R" | cut -d' ' -f1)
+	sshd_authorize "$SSHD_DIR" "bs-serve --restrict-to-path $R --append-only --host hosta" "$BS_ROOT/bin"
+	# host a cannot forge a backup of host b (b's next prior), nor read b's priors
+	bs-walk "$T/src" | bs-chunk -r "$R" -H hostb -s data >"$T/stream"
+	run bs-remote push -r "$U" -H hostb -s data -q <"$T/stream"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	[[ "$output" == "bs-serve: this key is host 'hosta' (--host), not 'hostb'" ]]
+	run bs-remote mirror -r "$U" -H hostb -s data "$T/m"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	run backshift save -r "$U" -H hostb -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == "bs-serve: this key is host 'hosta' (--host), not 'hostb'"* ]]
+	[ "$(bs-ls -r "$R" | wc -l)" -eq 1 ]
+	# as itself it saves
+	run backshift save -r "$U" -H hosta -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	aid=$(bs-ls -r "$R" -H hosta | cut -d' ' -f1)
+	# and sees its own backups only
+	run bs-ls -r "$U"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(echo "$output" | wc -l)" -eq 1 ]
+	[[ "$output" == "$aid "* ]]
+	run bs-ls -r "$U" -H hostb
+	[ "$status" -eq 2 ]
+	for cmd in "bs-ls -r $U $bid" "bs-ls -r $U -l $bid" "bs-cat -r $U $bid" "bs-check -r $U $bid" \
+		"bs-ls -r $U --diff $aid $bid" "bs-ls -r $U --summary $bid"; do
+		run $cmd
+		echo "$cmd: $output"
+		[ "$status" -ne 0 ]
+		[[ "$output" != *plain* ]]
+	done
+	run bs-ls -r "$U" --find '*/plain'
+	echo "$output"
+	[ "$(echo "$output" | grep -c plain)" -eq 1 ]
+	[[ "$output" == *"$aid"* ]]
+	f=$(find "$R/chunks" -type f -name '????????????????????????????????????????????????????????????????' | head -n 1)
+	run bs-cat -r "$U" --chunk "${f##*/}"
+	[ "$status" -eq 2 ]
+	run bs-check -r "$U"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "checked 1 backups"* ]]
+	bs-cat -r "$U" latest "$T/src/plain" | tar xf - -C "$T" 2>/dev/null || true
+	run bs-ls -r "$U" -l "${aid:0:10}" "$T/src"
+	[ "$status" -eq 0 ]
+}
+
+@test "ssh: bs-remote mirror clears a mirror of an earlier run, and refuses a directory that is not one" {
+	make_tree "$T/src"
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	bs-remote mirror -r "$U" -H client -s data "$T/m"
+	# what an earlier run leaves: a backup gone from the server since,
+	# and the stamps it sent
+	cp -r "$T/m/backups/$(ls "$T/m/backups")" "$T/m/backups/20200101-000000-client-data"
+	echo "1.000000000 $(printf '%064d' 0)" >"$T/m/mirror-touched"
+	bs-remote mirror -r "$U" -H client -s data "$T/m"
+	[ ! -e "$T/m/backups/20200101-000000-client-data" ]
+	[ ! -e "$T/m/mirror-touched" ]
+	[ "$(ls "$T/m/backups" | wc -l)" -eq 1 ]
+	echo more >"$T/src/new"
+	bs-walk "$T/src" | bs-chunk -r "$T/m" -H client -s data |
+		bs-remote push -r "$U" -H client -s data -m "$T/m" -q >"$T/id"
+	[ "$(bs-ls -r "$R" | grep -vc unfinished)" -eq 2 ]
+	run bs-check -r "$R"
+	[ "$status" -eq 0 ]
+	# a directory that holds something else is left as it is
+	mkdir "$T/other"
+	echo keep >"$T/other/file"
+	run bs-remote mirror -r "$U" -H client -s data "$T/other"
+	echo "$output"
+	[ "$status" -eq 2 ]
+	[[ "$output" == "bs-remote: '$T/other' is not empty, nor a mirror"* ]]
+	[ "$(cat "$T/other/file")" = keep ]
+	[ "$(ls "$T/other")" = file ]
+}
+
+# the bytes ssh received, summed likewise
+received_bytes() {
+	sed -n 's/^Transferred: sent [0-9]*, received \([0-9]*\) .*/\1/p' "$1" | awk '{ s += $1 } END { print s + 0 }'
+}
+
+@test "ssh: with a cache (-c), an earlier backup's metadata crosses the link once; a stale or damaged cache does no harm" {
+	mkdir -p "$T/src"
+	for i in $(seq 1 40); do mkdir "$T/src/d$i"; for j in $(seq 1 50); do echo "$i $j" >"$T/src/d$i/f$j"; done; done
+	export BACKSHIFT_CACHE="$T/cache"
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	id1=$(bs-ls -r "$R" | cut -d' ' -f1)
+	meta=$(stat -c %s "$R/backups/$id1/metadata")
+	SSH_LOGLEVEL=VERBOSE bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m1" 2>"$T/err1"
+	first=$(received_bytes "$T/err1")
+	SSH_LOGLEVEL=VERBOSE bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m2" 2>"$T/err2"
+	second=$(received_bytes "$T/err2")
+	echo "# metadata $meta bytes; mirror received $first, then $second with the cache" >&3
+	[ "$first" -gt "$meta" ]
+	[ $((second * 4)) -lt "$meta" ]
+	cmp "$T/m2/backups/$id1/metadata" "$R/backups/$id1/metadata"
+	cmp "$T/m1/backups/$id1/summary" "$T/m2/backups/$id1/summary"
+	# the porcelain's backups go on from it: nothing read again
+	tick
+	run backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ! "$output" =~ bytes\ read:\ +[1-9] ]]
+	# a damaged copy is sent again, whole
+	key=$(ls "$T/cache")
+	for f in "$T/cache/$key"/*; do printf 'junk' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null; done
+	bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m3"
+	for id in $(ls "$T/m3/backups"); do cmp "$T/m3/backups/$id/metadata" "$R/backups/$id/metadata"; done
+	# backups that are not earlier backups any more leave the mirror and the cache
+	cp "$T/cache/$key/$id1" "$T/cache/$key/20200101-000000-client-data"
+	bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m4"
+	[ ! -e "$T/m4/backups/20200101-000000-client-data" ]
+	[ ! -e "$T/cache/$key/20200101-000000-client-data" ]
+	[ "$(ls "$T/m4/backups" | sort)" = "$(ls "$T/cache/$key" | sort)" ]
+	run bs-check -r "$R"
+	[ "$status" -eq 0 ]
+}
+
+@test "ssh: backshift save makes one ssh connection (bs-remote save), and leaves no mirror behind" {
+	make_tree "$T/src"
+	printf '#!/bin/sh\necho x >>"%s"\nexec "%s" "$@"\n' "$T/count" "$SSHD_RSH" >"$T/rsh"
+	chmod +x "$T/rsh"
+	mkdir "$T/tmp"
+	for i in 1 2; do
+		: >"$T/count"
+		run env BACKSHIFT_RSH="$T/rsh" TMPDIR="$T/tmp" backshift save -r "$U" -H client -s data "$T/src"
+		echo "$output"
+		[ "$status" -eq 0 ]
+		[ "$(wc -l <"$T/count")" -eq 1 ]
+	done
+	[[ "$output" == *"unchanged, not read:"* ]]
+	[[ ! "$output" =~ bytes\ read:\ +[1-9] ]]
+	[ -z "$(ls -A "$T/tmp")" ]
+	[ "$(bs-ls -r "$R" | grep -vc unfinished)" -eq 2 ]
+	run bs-check -r "$R"
+	[ "$status" -eq 0 ]
 }
