@@ -142,8 +142,9 @@ cmd_save() {
 	[ ${#paths[@]} -gt 0 ] || bad_usage
 	[ -n "$subset" ] || subset="$(subset_of_all "${paths[@]}")"
 	# the repository and the sources, checked once before any stage starts,
-	# so that a mistake is one line and records nothing
-	check_repo "$repo"
+	# so that a mistake is one line and records nothing (a repository over
+	# ssh is checked by the one connection the save makes)
+	is_remote "$repo" || check_repo "$repo"
 	local p
 	for p in "${paths[@]}"; do
 		[ -e "$p" ] || [ -L "$p" ] || fail 3 "cannot back up '$p': No such file or directory"

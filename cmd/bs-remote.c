@@ -304,7 +304,7 @@ static int push_stream(const char *mirror, int quiet, int fd, const char *what)
 			bs_ref_format(&P.text, 'R', it.digest, it.size);
 			break;
 		case BS_ITEM_PIECE:
-			bs_piece_format(&p.text, it.digest, it.offset, it.size);
+			bs_piece_format(&P.text, it.digest, it.offset, it.size);
 			break;
 		case BS_ITEM_ABANDON:
 			bs_buf_add(&P.text, "A\n", 2);

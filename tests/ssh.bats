@@ -380,7 +380,7 @@ save_session() { # HOST SUBSET
 	run bs-check -r "$U"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[[ "$output" == "checked 1 backups"* ]]
+	[[ "$output" == "checked 1 backup,"* ]]
 	bs-cat -r "$U" latest "$T/src/plain" | tar xf - -C "$T" 2>/dev/null || true
 	run bs-ls -r "$U" -l "${aid:0:10}" "$T/src"
 	[ "$status" -eq 0 ]
