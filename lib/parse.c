@@ -1,4 +1,5 @@
 /* parse.c - numbers, sizes, ages, times and hex digests as text. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,15 +88,23 @@ int bs_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	unsigned shift = 0;
 
-	if (!*s || *s == '-')
+	/* digits first: strtoull would take spaces, a sign, and clamp */
+	if (*s < '0' || *s > '9')
 		return -1;
+	errno = 0;
 	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
 	}
+	if (v > (UINT64_MAX >> shift))
+		return -1;
+	v <<= shift;
 	if (*end == 'i' && end[1] == 'B')
 		end += 2;
 	else if (*end == 'B')

@@ -205,3 +205,12 @@ config_value() {
 		[ "$status" -eq 2 ]
 	done
 }
+
+@test "bs-init -c refuses a size that overflows, a sign or a space, rather than wrapping it round" {
+	# (2^54 + 64) KiB wraps to 64 KiB in 64 bits
+	for bad in 18014398509482048K 99999999999999999999 '+64K' ' 64K' '-64K'; do
+		run -2 bs-init -c "$bad" "$T/new"
+		[ ! -e "$T/new" ]
+	done
+	run -0 bs-init -c 64K "$T/new"
+}
