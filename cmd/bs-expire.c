@@ -148,8 +148,15 @@ int main(int argc, char **argv)
 	/* Backups hold the lock shared while they refer to chunks; waiting for
 	 * it exclusively means no backup is between checking a chunk and
 	 * stamping it while chunks are removed. */
-	if (bs_repo_lock(&repo, BS_LOCK_EXCLUSIVE | (nowait ? BS_LOCK_NOWAIT : 0), &e) < 0 ||
-	    bs_expire_run(&x, report, NULL, &e) < 0)
+	if (bs_repo_lock(&repo, BS_LOCK_EXCLUSIVE | BS_LOCK_NOWAIT, &e) < 0) {
+		/* busy: say what it waits for, once, rather than hang silently */
+		if (nowait || e.code != BS_SYS)
+			tool_die(&e);
+		tool_warn("waiting for the backups and restores running in '%s' to finish", path);
+		if (bs_repo_lock(&repo, BS_LOCK_EXCLUSIVE, &e) < 0)
+			tool_die(&e);
+	}
+	if (bs_expire_run(&x, report, NULL, &e) < 0)
 		tool_die(&e);
 	if (json) {
 		bs_buf_addf(&jb, "{\"summary\":true,\"dry_run\":%s,\"backups_removed\":%" PRIu64

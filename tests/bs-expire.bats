@@ -635,7 +635,7 @@ stamps() { find "$R/chunks" -type f ! -name '.tmp-*' -printf '%T@\n' | cut -d. -
 	[ -z "$(backup_ids)" ]
 }
 
-@test "without --no-wait an expiry waits for the backup holding the lock" {
+@test "without --no-wait an expiry waits for the backup holding the lock, and says so once" {
 	mini_tree "$T/a"
 	old=$(BS_NOW=$(days_ago 200) backup "$T/a")
 	flock -s "$R/lock" sleep 2 > /dev/null 2>&1 3>&- &
@@ -645,12 +645,14 @@ stamps() { find "$R/chunks" -type f ! -name '.tmp-*' -printf '%T@\n' | cut -d. -
 		sleep 0.05
 	done
 	SECONDS=0
-	run bs-expire -r "$R" --max-age 90d
+	run --separate-stderr bs-expire -r "$R" --max-age 90d
 	elapsed=$SECONDS
 	wait "$holder"
 	[ "$status" -eq 0 ]
 	[ "$elapsed" -ge 1 ]
 	[ -z "$(backup_ids)" ]
+	[ "${#stderr_lines[@]}" -eq 1 ]
+	[[ "${stderr_lines[0]}" == "bs-expire: waiting for the backups and restores running in '$R' to finish" ]]
 }
 
 @test "--check-hashes removes a damaged chunk; the next backup stores it again" {
