@@ -63,7 +63,8 @@ check-asan:
 	find build-asan -name '*.o' -o -name '*.a' | xargs rm -f
 	$(MAKE) -C build-asan CFLAGS='-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all' \
 		LDFLAGS='-fsanitize=address,undefined' all
-	cd build-asan && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 bats --tap tests
+	cd build-asan && BS_TEST_CFLAGS='-fsanitize=address,undefined' ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1 bats --tap tests
 
 # The threaded code once under ThreadSanitizer: a few bats files that run
 # bs-store with several threads, in a separate tree.

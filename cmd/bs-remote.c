@@ -106,7 +106,8 @@ static void add_known(struct pusher *p)
 	for (size_t i = 0; i < p->n; i++)
 		if (p->v[i].chunk)
 			memcpy(p->known + p->nknown++ * BS_DIGEST_LEN, p->v[i].digest, BS_DIGEST_LEN);
-	qsort(p->known, p->nknown, BS_DIGEST_LEN, cmp_digest);
+	if (p->nknown)	/* (qsort wants a pointer even for nothing) */
+		qsort(p->known, p->nknown, BS_DIGEST_LEN, cmp_digest);
 }
 
 static void expect(struct pusher *p, int want)

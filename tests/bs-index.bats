@@ -486,8 +486,9 @@ sys.stdout.buffer.write(b"B walk 2\n" + ra + rb + b"E %d\n" % n)' "$T/w1" "$T/w2
 }
 
 @test "listings with a name holding '/', a duplicate name, or names out of order are refused" {
-	cc -I"$BS_ROOT/include" -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -o "$T/dec" "$BS_ROOT/tests/lib/listing-decode.c" \
-		"$BS_ROOT/lib/libbackshift.a" -lgdbm -llzma -lcrypto -lpthread
+	# shellcheck disable=SC2086 # BS_TEST_CFLAGS: the sanitizers of make check-asan
+	cc ${BS_TEST_CFLAGS:-} -I"$BS_ROOT/include" -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -o "$T/dec" \
+		"$BS_ROOT/tests/lib/listing-decode.c" "$BS_ROOT/lib/libbackshift.a" -lgdbm -llzma -lzstd -lcrypto -lpthread
 	rec() { printf '%s 0644 0 0 root root 0 1.000000000 1.000000000 1 %d 1 0,0 0: 0 - - %s\0' "$1" "$2" "$3"; }
 	{ rec f 1 a; rec f 2 b; } | "$T/dec" > "$T/o"
 	[ "$(cat "$T/o")" = "ok 2" ]
