@@ -62,6 +62,10 @@ int bs_summary_write(struct bs_repo *repo, const struct bs_summary *s, struct bs
 int bs_summary_read(struct bs_repo *repo, const char *id, struct bs_summary *s, struct bs_err *e);
 int bs_backup_list(struct bs_repo *repo, struct bs_summary **v, size_t *n, struct bs_err *e);
 int bs_backup_resolve(struct bs_repo *repo, const char *name, struct bs_summary *s, struct bs_err *e);
+/* bs_backup_resolve() among v[0, n), which it frees; scope (" of host H"
+ * or "") goes into its messages */
+int bs_backup_pick(struct bs_summary *v, size_t n, const char *name, const char *scope, const char *repopath,
+		   struct bs_summary *s, struct bs_err *e);
 int bs_backup_priors(struct bs_repo *repo, const char *host, const char *subset,
 		     struct bs_summary *v, size_t *n, struct bs_err *e);
 int bs_backup_remove(struct bs_repo *repo, const char *id, struct bs_err *e);

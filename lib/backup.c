@@ -254,15 +254,14 @@ int bs_backup_list(struct bs_repo *repo, struct bs_summary **v, size_t *n, struc
 	return 0;
 }
 
-int bs_backup_resolve(struct bs_repo *repo, const char *name, struct bs_summary *s, struct bs_err *e)
+/* The backup `name` names among v[0, n) (taken: freed here): `latest`,
+ * a full id or a unique prefix; `scope` (" of host H", or "") is put in
+ * the messages. */
+int bs_backup_pick(struct bs_summary *v, size_t n, const char *name, const char *scope, const char *repopath,
+		   struct bs_summary *s, struct bs_err *e)
 {
-	struct bs_summary *v;
-	size_t n, match = 0, which = 0, len = strlen(name);
+	size_t match = 0, which = 0, len = strlen(name);
 
-	if (!*name)
-		return bs_err_set(e, BS_USAGE, "empty backup name");
-	if (bs_backup_list(repo, &v, &n, e) < 0)
-		return -1;
 	if (!strcmp(name, "latest")) {
 		for (size_t i = n; i-- > 0;)
 			if (v[i].finished) {
@@ -271,7 +270,7 @@ int bs_backup_resolve(struct bs_repo *repo, const char *name, struct bs_summary 
 				return 0;
 			}
 		free(v);
-		return bs_err_set(e, BS_INPUT, "no finished backup in '%s'", repo->path);
+		return bs_err_set(e, BS_INPUT, "no finished backup%s in '%s'", scope, repopath);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!strcmp(v[i].id, name)) {
@@ -288,10 +287,22 @@ int bs_backup_resolve(struct bs_repo *repo, const char *name, struct bs_summary 
 		*s = v[which];
 	free(v);
 	if (match == 0)
-		return bs_err_set(e, BS_INPUT, "no backup '%s'", name);
+		return bs_err_set(e, BS_INPUT, "no backup '%s'%s", name, scope);
 	if (match > 1)
-		return bs_err_set(e, BS_INPUT, "'%s' names %zu backups; give more of the id", name, match);
+		return bs_err_set(e, BS_INPUT, "'%s' names %zu backups%s; give more of the id", name, match, scope);
 	return 0;
+}
+
+int bs_backup_resolve(struct bs_repo *repo, const char *name, struct bs_summary *s, struct bs_err *e)
+{
+	struct bs_summary *v;
+	size_t n;
+
+	if (!*name)
+		return bs_err_set(e, BS_USAGE, "empty backup name");
+	if (bs_backup_list(repo, &v, &n, e) < 0)
+		return -1;
+	return bs_backup_pick(v, n, name, "", repo->path, s, e);
 }
 
 int bs_backup_priors(struct bs_repo *repo, const char *host, const char *subset,

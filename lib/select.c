@@ -37,7 +37,7 @@ int bs_backup_resolve_in(struct bs_repo *repo, const char *name, const char *hos
 			 struct bs_summary *s, struct bs_err *e)
 {
 	struct bs_summary *v;
-	size_t n, match = 0, which = 0, len = strlen(name);
+	size_t n;
 	char scope[300];
 
 	if (!(host && *host) && !(subset && *subset))
@@ -47,35 +47,7 @@ int bs_backup_resolve_in(struct bs_repo *repo, const char *name, const char *hos
 	scope_text(scope, sizeof(scope), host, subset);
 	if (bs_backup_list_of(repo, host, subset, &v, &n, e) < 0)
 		return -1;
-	if (!strcmp(name, "latest")) {
-		for (size_t i = n; i-- > 0;)
-			if (v[i].finished) {
-				*s = v[i];
-				free(v);
-				return 0;
-			}
-		free(v);
-		return bs_err_set(e, BS_INPUT, "no finished backup%s in '%s'", scope, repo->path);
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!strcmp(v[i].id, name)) {
-			*s = v[i];
-			free(v);
-			return 0;
-		}
-		if (!strncmp(v[i].id, name, len)) {
-			match++;
-			which = i;
-		}
-	}
-	if (match == 1)
-		*s = v[which];
-	free(v);
-	if (match == 0)
-		return bs_err_set(e, BS_INPUT, "no backup '%s'%s", name, scope);
-	if (match > 1)
-		return bs_err_set(e, BS_INPUT, "'%s' names %zu backups%s; give more of the id", name, match, scope);
-	return 0;
+	return bs_backup_pick(v, n, name, scope, repo->path, s, e);
 }
 
 size_t bs_glob_literal(const char *p)
