@@ -22,7 +22,10 @@ verbose=0
 
 die() { printf 'backshift: %s\n' "$*" >&2; exit 2; }
 fail() { local st="$1"; shift; printf 'backshift: %s\n' "$*" >&2; exit "$st"; }
-bad_usage() { printf '%s' "$usage" >&2; exit 2; }
+# A usage mistake: one line naming it.
+bad_usage() { printf 'backshift: %s (see backshift -h)\n' "$*" >&2; exit 2; }
+needs_arg() { bad_usage "option '$1' needs an argument"; }
+help() { printf '%s' "$usage"; exit 0; }
 
 # check_repo R: R is a repository this user can read, or one line and exit
 check_repo() {
@@ -123,23 +126,24 @@ cmd_save() {
 	local subset="" host=() progress=() walk=() quiet=() paths=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		-r) [ $# -ge 2 ] || bad_usage; repo="$2"; shift 2 ;;
-		-s) [ $# -ge 2 ] || bad_usage; subset="$2"; shift 2 ;;
-		-H) [ $# -ge 2 ] || bad_usage; host=(-H "$2"); shift 2 ;;
+		-r) [ $# -ge 2 ] || needs_arg "$1"; repo="$2"; shift 2 ;;
+		-s) [ $# -ge 2 ] || needs_arg "$1"; subset="$2"; shift 2 ;;
+		-H) [ $# -ge 2 ] || needs_arg "$1"; host=(-H "$2"); shift 2 ;;
 		-P) progress=(-P); shift ;;
 		-q) quiet=(-q); shift ;;
 		-x|--one-file-system) walk+=(-x); shift ;;
 		--exclude|--exclude-from|--exclude-if-present)
-			[ $# -ge 2 ] || bad_usage; walk+=("$1" "$2"); shift 2 ;;
+			[ $# -ge 2 ] || needs_arg "$1"; walk+=("$1" "$2"); shift 2 ;;
 		--exclude=*|--exclude-from=*|--exclude-if-present=*) walk+=("$1"); shift ;;
 		--exclude-caches) walk+=("$1"); shift ;;
+		-h|--help) help ;;
 		--) shift; paths+=("$@"); break ;;
-		-?*) bad_usage ;;
+		-?*) bad_usage "save: unknown option '$1'" ;;
 		*) paths+=("$1"); shift ;;
 		esac
 	done
 	need_repo
-	[ ${#paths[@]} -gt 0 ] || bad_usage
+	[ ${#paths[@]} -gt 0 ] || bad_usage "save: no path to back up"
 	[ -n "$subset" ] || subset="$(subset_of_all "${paths[@]}")"
 	# the repository and the sources, checked once before any stage starts,
 	# so that a mistake is one line and records nothing (a repository over
@@ -173,14 +177,15 @@ parse_scoped() {
 	rest=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		-r) [ $# -ge 2 ] || bad_usage; repo="$2"; shift 2 ;;
-		-H|-s) [ $# -ge 2 ] || bad_usage; scope+=("$1" "$2"); shift 2 ;;
+		-r) [ $# -ge 2 ] || needs_arg "$1"; repo="$2"; shift 2 ;;
+		-H|-s) [ $# -ge 2 ] || needs_arg "$1"; scope+=("$1" "$2"); shift 2 ;;
+		-h|--help) help ;;
 		--) shift; rest+=("$@"); break ;;
 		-?*)
 			case " $flags " in
 			*" $1 "*) rest+=("$1"); shift ;;
-			*" $1="*) [ $# -ge 2 ] || bad_usage; rest+=("$1" "$2"); shift 2 ;;
-			*) bad_usage ;;
+			*" $1="*) [ $# -ge 2 ] || needs_arg "$1"; rest+=("$1" "$2"); shift 2 ;;
+			*) bad_usage "$verb: unknown option '$1'" ;;
 			esac ;;
 		*) rest+=("$1"); shift ;;
 		esac
@@ -220,12 +225,18 @@ cmd_restore() {
 	local dir="." args=() tool errs st
 	while [ $# -gt 0 ]; do
 		case "$1" in
-		-C) [ $# -ge 2 ] || bad_usage; dir="$2"; shift 2 ;;
+		-C) [ $# -ge 2 ] || needs_arg "$1"; dir="$2"; shift 2 ;;
+		--) args+=("$@"); break ;;
 		*) args+=("$1"); shift ;;
 		esac
 	done
 	parse_scoped "" "${args[@]}"
-	[ ${#rest[@]} -ge 1 ] || bad_usage
+	[ ${#rest[@]} -ge 1 ] || bad_usage "restore: which backup? (see backshift list)"
+	# the backup is found before anything is created: a mistyped id is one
+	# line, and no empty directory
+	local err
+	err="$(bs-ls -r "$repo" "${scope[@]}" --summary -- "${rest[0]}" 2>&1 >/dev/null)" ||
+		fail "$?" "${err#bs-ls: }"
 	mkdir -p -- "$dir" || exit 4
 	# bsdtar restores all GNU tar does (nanosecond times, xattrs, ACLs,
 	# capabilities, sparse files) and inode flags too: it is used when it
@@ -270,7 +281,7 @@ cmd_list() {
 	if [ ${#rest[@]} -eq 0 ]; then long=(); elif [ ${#long[@]} -eq 0 ] && [ ${#json[@]} -eq 0 ]; then long=(-l); fi
 	if [ ${#rest[@]} -gt 0 ] && [ ${#json[@]} -gt 0 ]; then
 		# a backup's summary, as JSON
-		[ ${#rest[@]} -eq 1 ] || bad_usage
+		[ ${#rest[@]} -eq 1 ] || bad_usage "list: --json takes one backup"
 		[ "$verbose" = 1 ] && show bs-ls -r "$repo" "${scope[@]}" --summary --json "${rest[@]}"
 		exec bs-ls -r "$repo" "${scope[@]}" --summary --json "${rest[@]}"
 	fi
@@ -280,14 +291,14 @@ cmd_list() {
 
 cmd_diff() {
 	parse_scoped "-0 --json" "$@"
-	[ ${#rest[@]} -ge 2 ] || bad_usage
+	[ ${#rest[@]} -ge 2 ] || bad_usage "diff: two backups, or a backup and a directory"
 	[ "$verbose" = 1 ] && show bs-ls -r "$repo" "${scope[@]}" --diff "${rest[@]}"
 	exec bs-ls -r "$repo" "${scope[@]}" --diff "${rest[@]}"
 }
 
 cmd_find() {
 	parse_scoped "-0 --json" "$@"
-	[ ${#rest[@]} -ge 1 ] || bad_usage
+	[ ${#rest[@]} -ge 1 ] || bad_usage "find: which pattern?"
 	[ "$verbose" = 1 ] && show bs-ls -r "$repo" "${scope[@]}" --find "${rest[@]}"
 	exec bs-ls -r "$repo" "${scope[@]}" --find "${rest[@]}"
 }
@@ -302,13 +313,13 @@ passthrough() {
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-v) verbose=1; shift ;;
-	-h|--help) printf '%s' "$usage"; exit 0 ;;
+	-h|--help) help ;;
 	--version) printf 'backshift %s\n' "$version"; exit 0 ;;
-	-*) bad_usage ;;
+	-*) bad_usage "unknown option '$1'" ;;
 	*) break ;;
 	esac
 done
-[ $# -gt 0 ] || bad_usage
+[ $# -gt 0 ] || bad_usage "which verb? init, save, list, restore, diff, find, expire or check"
 verb="$1"
 shift
 case "$verb" in

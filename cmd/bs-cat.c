@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 		if (remote >= 0)
 			return remote;
 	}
-	while ((opt = getopt_long(argc, argv, "dhr:H:s:j:", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "dhr:H:s:j:", longopts)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
 		case 'd': opts |= BS_RESTORE_DIRONLY; break;

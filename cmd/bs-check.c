@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 		if (remote >= 0)
 			return remote;
 	}
-	while ((opt = getopt_long(argc, argv, "hj:r:", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "hj:r:", longopts)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
 		case 'D': read_data = 1; percent = optarg ? percent_arg(optarg) : 100; break;

@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 
-	while ((c = getopt_long(argc, argv, "hPr:H:s:p:", longopts, NULL)) != -1) {
+	while ((c = tool_getopt(argc, argv, "hPr:H:s:p:", longopts)) != -1) {
 		switch (c) {
 		case 'P': progress = 1; break;
 		case 'r': repo = optarg; break;

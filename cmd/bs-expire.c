@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 	}
 	memset(&policy, 0, sizeof(policy));
 	policy.max_age = policy.metadata_max_age = -1;
-	while ((c = getopt_long(argc, argv, "hr:nvH:s:", longopts, NULL)) != -1) {
+	while ((c = tool_getopt(argc, argv, "hr:nvH:s:", longopts)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
 		case 'a': parse_age("--max-age", optarg, &policy.max_age); break;

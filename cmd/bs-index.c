@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	};
 
 	tool_init("bs-index");
-	while ((c = getopt_long(argc, argv, "hr:s:H:q", longopts, NULL)) != -1) {
+	while ((c = tool_getopt(argc, argv, "hr:s:H:q", longopts)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
 		case 's': subset = optarg; break;

@@ -37,7 +37,7 @@ int main(int argc, char **argv)
 
 	tool_init("bs-init");
 	bs_init_opts_default(&o);
-	while ((c = getopt_long(argc, argv, "hc:z:", longopts, NULL)) != -1) {
+	while ((c = tool_getopt(argc, argv, "hc:z:", longopts)) != -1) {
 		if (c == 'h')
 			tool_usage(usage, 1);
 		if (c == 'V')

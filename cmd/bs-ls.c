@@ -242,7 +242,7 @@ int main(int argc, char **argv)
 	}
 	setlocale(LC_CTYPE, "");
 	utf8 = bs_locale_utf8();
-	while ((opt = getopt_long(argc, argv, "hr:l0s:H:", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "hr:l0s:H:", longopts)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
 		case 'l': mode = BS_LIST_LONG; break;

@@ -827,8 +827,12 @@ int main(int argc, char **argv)
 	if (argc < 2)
 		tool_usage(usage, 2);
 	verb = argv[1];
+	if (verb[0] == '-')
+		tool_fail(BS_USAGE, "unknown option '%s' (see bs-remote -h)", verb);
+	if (strcmp(verb, "mirror") && strcmp(verb, "save") && strcmp(verb, "push"))
+		tool_fail(BS_USAGE, "unknown verb '%s': mirror, save or push (see bs-remote -h)", verb);
 	optind = 2;
-	while ((opt = getopt(argc, argv, "hr:H:s:m:qc:")) != -1) {
+	while ((opt = tool_getopt(argc, argv, "hr:H:s:m:qc:", NULL)) != -1) {
 		switch (opt) {
 		case 'r': repo = optarg; break;
 		case 'H': snprintf(host, sizeof(host), "%s", optarg); break;

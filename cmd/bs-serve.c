@@ -658,7 +658,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	tool_init("bs-serve");
-	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((opt = tool_getopt(argc, argv, "h", longopts)) != -1) {
 		switch (opt) {
 		case 'R': {
 			char r[PATH_MAX];

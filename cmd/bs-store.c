@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 
-	while ((c = getopt_long(argc, argv, "hj:r:", longopts, NULL)) != -1) {
+	while ((c = tool_getopt(argc, argv, "hj:r:", longopts)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
 		case 'j':

@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 
 	tool_init("bs-walk");
 	memset(&exclude, 0, sizeof(exclude));
-	while ((c = getopt_long(argc, argv, "hx", longopts, NULL)) != -1) {
+	while ((c = tool_getopt(argc, argv, "hx", longopts)) != -1) {
 		switch (c) {
 		case 'x': flags |= BS_WALK_XDEV; break;
 		case 'E': bs_exclude_add(&exclude, optarg); break;

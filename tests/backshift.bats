@@ -206,8 +206,19 @@ subset_of_src() {
 @test "usage errors exit 2: no verb, an unknown option, save without a repository or a path" {
 	capture backshift
 	[ "$status" -eq 2 ]
-	grep -q 'usage' "$T/err"
+	one_line backshift
+	grep -q 'which verb' "$T/err"
 	[ ! -s "$T/out" ]
+	capture backshift save -r "$R" --no-such-option "$T"
+	[ "$status" -eq 2 ]
+	one_line backshift
+	grep -q "save: unknown option '--no-such-option'" "$T/err"
+	capture backshift restore -r "$R" latest -C
+	[ "$status" -eq 2 ]
+	grep -q "option '-C' needs an argument" "$T/err"
+	capture backshift save -r "$R" -h
+	[ "$status" -eq 0 ]
+	grep -q '^usage: backshift' "$T/out"
 	capture backshift --no-such-option list -r "$R"
 	[ "$status" -eq 2 ]
 	capture backshift save -H testhost "$T"
@@ -273,4 +284,19 @@ subset_of_src() {
 	grep -q "^backshift: cannot back up '$T/nonexistent/dir': No such file or directory" "$T/err"
 	[ ! -s "$T/out" ]
 	[ -z "$(ls -A "$R/backups")" ]
+}
+
+@test "backshift restore: options after the backup; a mistyped backup is one line and creates nothing" {
+	make_tree "$T/src"
+	backshift save -r "$R" -H testhost "$T/src" >/dev/null
+	capture backshift restore latest -r "$R" -C "$T/dest"
+	[ "$status" -eq 0 ]
+	run treecmp "$T/src" "$T/dest$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	capture backshift restore -r "$R" no-such-backup -C "$T/typo"
+	[ "$status" -eq 3 ]
+	one_line backshift
+	grep -q "no backup 'no-such-backup'" "$T/err"
+	[ ! -e "$T/typo" ]
 }

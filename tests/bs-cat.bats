@@ -14,13 +14,6 @@ capture() {
 	"$@" >"$T/out" 2>"$T/err" || status=$?
 }
 
-# one_line TOOL: $T/err is exactly one line, and it starts with "TOOL: "
-one_line() {
-	cat "$T/err"
-	[ "$(wc -l <"$T/err")" -eq 1 ]
-	grep -q "^$1: " "$T/err"
-}
-
 # tar_quiet FILE: FILE, GNU tar's stderr, holds no warning but the one
 # about the 2100 mtime that make_tree sets on purpose ("time stamp ... in
 # the future", which GNU tar prints on extraction): that one is about the data

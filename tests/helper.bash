@@ -96,6 +96,13 @@ restore() {
 	bs-cat -r "$R" "$id" "$@" | tar xpf - -C "$dest"
 }
 
+# one_line TOOL: $T/err is exactly one line, and it starts with "TOOL: "
+one_line() {
+	cat "$T/err"
+	[ "$(wc -l <"$T/err")" -eq 1 ]
+	grep -q "^$1: " "$T/err"
+}
+
 treecmp() {
 	python3 "$BS_ROOT/tests/lib/treecmp.py" "$1" "$2"
 }

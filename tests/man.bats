@@ -150,3 +150,31 @@ tool_pages() {
 	done
 	[ "$bad" -eq 0 ]
 }
+
+# A usage mistake is one line on stderr that names it, exit 2, nothing on
+# stdout; -h and --help print the usage on stdout and exit 0.
+@test "every tool: -h and --help print the usage; a bad option is one line naming it" {
+	local t
+	for t in bs-walk bs-chunk bs-store bs-index bs-cat bs-ls bs-init bs-expire bs-check bs-serve bs-remote backshift; do
+		for h in -h --help; do
+			"$BS_ROOT/bin/$t" "$h" >"$T/out" 2>"$T/err" || { echo "$t $h failed"; return 1; }
+			grep -q '^usage: ' "$T/out" || { echo "$t $h: no usage on stdout"; return 1; }
+		done
+		for bad in --no-such-option -Z; do
+			local st=0
+			"$BS_ROOT/bin/$t" "$bad" >"$T/out" 2>"$T/err" </dev/null || st=$?
+			[ "$st" -eq 2 ] || { echo "$t $bad: exit $st"; return 1; }
+			[ ! -s "$T/out" ] || { echo "$t $bad: wrote on stdout"; return 1; }
+			[ "$(wc -l <"$T/err")" -eq 1 ] || { echo "$t $bad:"; cat "$T/err"; return 1; }
+			grep -q -- "unknown option '$bad'" "$T/err" || { echo "$t $bad:"; cat "$T/err"; return 1; }
+		done
+	done
+	# an option missing its argument is named too
+	for t in bs-cat bs-ls bs-check bs-expire "backshift save" "backshift restore"; do
+		local st=0
+		$BS_ROOT/bin/$t -r >"$T/out" 2>"$T/err" </dev/null || st=$?
+		[ "$st" -eq 2 ] || { echo "$t -r: exit $st"; return 1; }
+		[ "$(wc -l <"$T/err")" -eq 1 ] || { echo "$t -r:"; cat "$T/err"; return 1; }
+		grep -q -- "option '-r' needs an argument" "$T/err" || { echo "$t -r:"; cat "$T/err"; return 1; }
+	done
+}

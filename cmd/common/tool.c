@@ -63,6 +63,35 @@ void tool_usage(const char *text, int fd)
 	exit(0);
 }
 
+int tool_getopt(int argc, char **argv, const char *opts, const struct option *longopts)
+{
+	char spec[128];
+	int before = optind, opt;
+
+	/* a leading ':' tells a missing argument from an unknown option */
+	if (snprintf(spec, sizeof(spec), ":%s", opts) >= (int)sizeof(spec))
+		tool_fail(BS_SYS, "option string too long");
+	opt = getopt_long(argc, argv, spec, longopts, NULL);
+	if (opt != '?' && opt != ':')
+		return opt;
+	/* a long option always moves optind on; a short one may not (-xd) */
+	if (optind > before && optind - 1 < argc && !strncmp(argv[optind - 1], "--", 2)) {
+		const char *a = argv[optind - 1], *eq = strchr(a, '=');
+		int n = eq ? (int)(eq - a) : (int)strlen(a);
+
+		if (opt == ':')
+			tool_fail(BS_USAGE, "option '%.*s' needs an argument (see %s -h)", n, a, tool_name);
+		if (optopt && eq)
+			tool_fail(BS_USAGE, "option '%.*s' takes no argument (see %s -h)", n, a, tool_name);
+		tool_fail(BS_USAGE, "unknown option '%.*s' (see %s -h)", n, a, tool_name);
+	}
+	if (opt == ':')
+		tool_fail(BS_USAGE, "option '-%c' needs an argument (see %s -h)", optopt, tool_name);
+	if (optopt > 32 && optopt < 127)
+		tool_fail(BS_USAGE, "unknown option '-%c' (see %s -h)", optopt, tool_name);
+	tool_fail(BS_USAGE, "unknown option (see %s -h)", tool_name);
+}
+
 void tool_close_stdout(void)
 {
 	if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0)

@@ -6,7 +6,12 @@
  *   tool_die(e)           print "name: message" and exit with e->code
  *   tool_fail(code, fmt)  the same from a format
  *   tool_warn(fmt, ...)   print "name: message" and go on
- *   tool_usage(text, fd)  print the usage text; with fd 2, exit 2
+ *   tool_usage(text, fd)  print the usage text; with fd 2, its first line
+ *                         and exit 2
+ *   tool_getopt(argc, argv, opts, longopts)
+ *                         getopt_long(), except that a bad option (unknown,
+ *                         or missing its argument) is named in one line and
+ *                         the tool exits 2
  *   tool_close_stdout()   flush and close stdout, dying if that fails
  *   tool_hostname(buf, n) the canonical name of this machine, lowercase;
  *                         dies when it is localhost (ask for -H)
@@ -27,6 +32,8 @@ __attribute__((noreturn)) void tool_die(const struct bs_err *e);
 __attribute__((noreturn, format(printf, 2, 3))) void tool_fail(int code, const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void tool_warn(const char *fmt, ...);
 void tool_usage(const char *text, int fd);
+struct option;
+int tool_getopt(int argc, char **argv, const char *opts, const struct option *longopts);
 void tool_close_stdout(void);
 void tool_hostname(char *buf, size_t n);
 
