@@ -5,8 +5,39 @@
 #include <string.h>
 #include "select.h"
 
+/* Whether the id of a backup whose summary is damaged could be one of host
+ * and subset: the id is STAMP-HOST-SUBSET or STAMP-HOST-SUBSET-N (backup.c).
+ * Host and subset may hold '-', so this can say yes to a backup of another
+ * scope: a damaged backup is better shown once too often than hidden. */
+static int scope_is(const char *c, size_t n, const char *host, size_t hl, const char *subset, size_t sl)
+{
+	if (hl && (n <= hl || strncmp(c, host, hl) || c[hl] != '-'))
+		return 0;
+	if (sl && (n <= sl || strncmp(c + n - sl, subset, sl) || c[n - sl - 1] != '-'))
+		return 0;
+	return !hl || !sl || n == hl + 1 + sl;
+}
+
+static int id_could_be(const char *id, const char *host, const char *subset)
+{
+	const char *rest = strchr(id, '-');
+	size_t hl = host ? strlen(host) : 0, sl = subset ? strlen(subset) : 0, n, k;
+
+	if (!rest || !(rest = strchr(rest + 1, '-')))
+		return 1;
+	rest++;
+	n = strlen(rest);
+	if (scope_is(rest, n, host, hl, subset, sl))
+		return 1;
+	for (k = n; k > 0 && rest[k - 1] >= '0' && rest[k - 1] <= '9'; k--)
+		;
+	return k < n && k > 1 && rest[k - 1] == '-' && scope_is(rest, k - 1, host, hl, subset, sl);
+}
+
 int bs_backup_matches(const struct bs_summary *s, const char *host, const char *subset)
 {
+	if (s->damaged)
+		return id_could_be(s->id, host, subset);
 	return (!host || !*host || !strcmp(s->host, host)) && (!subset || !*subset || !strcmp(s->subset, subset));
 }
 

@@ -330,6 +330,14 @@ chunks_read() { sed -n 's/.*, read \([0-9]*\) chunks:.*/\1/p' <<< "$1"; }
 	run bs-ls -r "$R"
 	[ "$status" -eq 0 ]
 	grep -q "^$id .*damaged.*(summary damaged)$" <<< "$output"
+	# also when the list is scoped by host or subset (its id names both)
+	run bs-ls -r "$R" -H h -s d
+	[ "$status" -eq 0 ]
+	grep -q "^$id .*damaged" <<< "$output"
+	run bs-ls -r "$R" -s d
+	grep -q "^$id .*damaged" <<< "$output"
+	run bs-ls -r "$R" -H other
+	[ -z "$output" ]
 	run --separate-stderr bash -c 'bs-cat -r "$1" "$2" > "$3/d.tar"' _ "$R" "$id" "$T"
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "bs-cat: the summary of backup '$id' is damaged; restoring what its metadata holds" ]
