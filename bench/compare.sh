@@ -420,7 +420,7 @@ report() {
 		"${srcs[*]}" "$entries" "$nfiles" "$(mb "$file_bytes")" "$corpus_sb" "$corpus_b1"
 	printf -- '- change: %s files (%.1f%%): %s with 23 bytes inserted in the middle, %s with ~4 KiB appended, %s renamed; %s MB in those files\n' \
 		"$n_mutated" "$(awk -v a="$n_mutated" -v b="$nfiles" 'BEGIN { print 100 * a / b }')" "$n_edit" "$n_append" "$n_rename" "$(mb "$changed_bytes")"
-	printf -- '- settings: backshift default porcelain; borg init -e none, create --compression lz4 / lzma,6; restic init (repository v1, no compression); one run each, warm page cache, never dropped\n'
+	printf -- '- settings: backshift default porcelain; borg init -e none, create --compression lz4 / lzma,6; restic init (its default: repository v2, zstd compression "auto"); one run each, warm page cache, never dropped\n'
 	printf -- '- cells: wall s · CPU s (user+sys, children included) · peak RSS MiB (GNU time %%M; backshift: the sum of its stages'"'"' peaks)\n\n'
 
 	printf '| step |'
