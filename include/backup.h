@@ -27,6 +27,10 @@
  *       unchanged files from: the most recent, the most recent finished, and
  *       the one with the most files, without repeats
  *   bs_name_ok(s)                   a usable host or subset name
+ *   bs_backup_names(host, subset, e)
+ *       the names a new backup is to carry: 0, or -1 (BS_USAGE) when the
+ *       subset is not usable, or the host (unless NULL) is localhost
+ *       (which would mix machines) or not usable
  *   bs_backup_remove(repo, id, e)   remove a backup: its directory is first
  *                                   renamed to backups/.removing-<id>, so a
  *                                   half-removed backup is never listed;
@@ -56,6 +60,7 @@ struct bs_summary {
 };
 
 int bs_name_ok(const char *s);
+int bs_backup_names(const char *host, const char *subset, struct bs_err *e);
 int bs_backup_create(struct bs_repo *repo, const char *host, const char *subset,
 		     struct bs_time start, struct bs_time floor, struct bs_summary *s, struct bs_err *e);
 int bs_summary_write(struct bs_repo *repo, const struct bs_summary *s, struct bs_err *e);
