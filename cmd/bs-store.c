@@ -29,13 +29,7 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_init("bs-store");
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-
-	while ((c = tool_getopt(argc, argv, "hj:r:", longopts)) != -1) {
+	while ((c = tool_options(argc, argv, "hj:r:", NULL, usage)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
 		case 'j':
@@ -43,8 +37,6 @@ int main(int argc, char **argv)
 			if (*end || end == optarg || jobs < 1 || jobs > 256)
 				tool_fail(BS_USAGE, "-j: the number of threads is from 1 to 256");
 			break;
-		case 'h': tool_usage(usage, 1); break;
-		case 'V': tool_version();
 		default: tool_usage(usage, 2);
 		}
 	}
