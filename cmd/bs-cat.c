@@ -19,12 +19,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void warn(void *arg, const char *msg)
-{
-	(void)arg;
-	tool_warn("%s", msg);
-}
-
 /* --format: pax (the default) or gnu */
 static int format(int opts, const char *arg)
 {
@@ -37,7 +31,7 @@ static int format(int opts, const char *arg)
 
 int main(int argc, char **argv)
 {
-	struct bs_restore_run r = { .opts = BS_TAR_PAX, .threads = bs_ncpus(), .warn = warn };
+	struct bs_restore_run r = { .opts = BS_TAR_PAX, .threads = bs_ncpus(), .warn = tool_warn_msg };
 	struct bs_repo repo;
 	struct bs_writer out;
 	struct bs_err e;

@@ -26,7 +26,6 @@ struct state {
 	int spooled;
 };
 
-static void on_warn(void *arg, const char *msg) { (void)arg; tool_warn("%s", msg); }
 static void on_file(void *arg, const char *path, uint64_t size) { bs_progress_file(arg, path, size); }
 static void on_bytes(void *arg, uint64_t n) { bs_progress_bytes(arg, n); }
 static void on_skip(void *arg, uint64_t n) { bs_progress_skip(arg, n); }
@@ -72,7 +71,7 @@ static void open_repo(struct state *s, const char *repo, char *host, size_t host
 		tool_hostname(host, hostlen);
 	floor = bs_now();
 	bs_priors_init(&s->priors, &s->repo, floor);
-	s->priors.warn = on_warn;
+	s->priors.warn = tool_warn_msg;
 	if ((subset || nids) && bs_priors_open(&s->priors, host, subset, ids, nids, &floor, &e) < 0)
 		tool_die(&e);
 	s->progress.estimate = s->priors.estimate;
@@ -85,7 +84,7 @@ static void open_repo(struct state *s, const char *repo, char *host, size_t host
  * trailer; the exit status. */
 static int run(struct state *s)
 {
-	struct bs_chunkfeed feed = { &s->br, &s->out, on_warn, s->spooled ? NULL : on_total, s };
+	struct bs_chunkfeed feed = { &s->br, &s->out, tool_warn_msg, s->spooled ? NULL : on_total, s };
 	struct bs_err e;
 
 	if (bs_chunkfeed_run(&feed, &s->in, &e) < 0)
@@ -139,7 +138,7 @@ int main(int argc, char **argv)
 	else
 		bs_stream_header(&s.out, BS_STREAM_CHUNKS);
 	bs_backupread_init(&s.br, &s.out, &s.ck, repo ? &s.priors : NULL);
-	s.br.hooks = (struct bs_backupread_hooks){ on_warn, on_file, on_bytes, on_skip, &s.progress };
+	s.br.hooks = (struct bs_backupread_hooks){ tool_warn_msg, on_file, on_bytes, on_skip, &s.progress };
 	open_input(&s, progress);
 	rc = run(&s);
 	bs_backupread_release(&s.br);

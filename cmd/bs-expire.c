@@ -44,12 +44,6 @@ static void report(void *arg, enum bs_expired kind, const char *name, const char
 	bs_buf_release(&b);
 }
 
-static void waiting(void *arg, const char *msg)
-{
-	(void)arg;
-	tool_warn("%s", msg);
-}
-
 static void parse_age(const char *opt, const char *arg, int64_t *out)
 {
 	if (bs_parse_age(arg, out) < 0)
@@ -104,7 +98,7 @@ int main(int argc, char **argv)
 		tool_die(&e);
 	x.dry = dry;
 	x.check = check;
-	if (bs_expire_lock(&x, nowait, waiting, NULL, &e) < 0 || bs_expire_run(&x, report, NULL, &e) < 0)
+	if (bs_expire_lock(&x, nowait, tool_warn_msg, NULL, &e) < 0 || bs_expire_run(&x, report, NULL, &e) < 0)
 		tool_die(&e);
 	bs_expire_fmt_totals(&b, &x, how);
 	fwrite(b.p, 1, b.len, stdout);

@@ -29,12 +29,6 @@ static void on_usr1(int sig)
 	flush_now = 1;
 }
 
-static void on_warn(void *arg, const char *msg)
-{
-	(void)arg;
-	tool_warn("%s", msg);
-}
-
 /* The names the backup carries: this machine's name when none is given. */
 static void check_names(char *host, size_t hostlen, const char *subset)
 {
@@ -119,7 +113,7 @@ int main(int argc, char **argv)
 	bs_reader_init(&in, 0, "standard input");
 	in.stop = &stop;
 	x.flush_now = &flush_now;
-	x.warn = on_warn;
+	x.warn = tool_warn_msg;
 	rc = bs_index_run(&x, &repo, host, subset, &in, &e);
 	if (rc < 0)
 		tool_die(&e);

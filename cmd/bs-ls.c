@@ -31,12 +31,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void warn(void *arg, const char *msg)
-{
-	(void)arg;
-	tool_warn("%s", msg);
-}
-
 /* One mode; -0 and --json where a mode takes them, -l and --records only
  * for a backup's files. */
 static int options_fit(int what, int mode, int json, int args)
@@ -96,7 +90,7 @@ static int run(struct bs_ls *ls, int what, int mode, int full_time, int argc, ch
 
 int main(int argc, char **argv)
 {
-	struct bs_ls ls = { .warn = warn };
+	struct bs_ls ls = { .warn = tool_warn_msg };
 	struct bs_repo repo;
 	struct bs_writer out;
 	struct bs_err e;

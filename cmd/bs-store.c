@@ -10,12 +10,6 @@
 static const char usage[] =
 	"usage: bs-store [-j threads] -r repo < chunks > manifest\n";
 
-static void on_warn(void *arg, const char *msg)
-{
-	(void)arg;
-	tool_warn("%s", msg);
-}
-
 int main(int argc, char **argv)
 {
 	struct bs_repo repo;
@@ -49,7 +43,7 @@ int main(int argc, char **argv)
 	bs_writer_init(&out, 1, "standard output");
 	bs_storer_init(&s, &repo, &out);
 	s.jobs = jobs < 1 ? 1 : (int)jobs;
-	s.warn = on_warn;
+	s.warn = tool_warn_msg;
 	if (bs_storer_run(&s, &in, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);
 	bs_storer_release(&s);

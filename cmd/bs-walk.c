@@ -21,12 +21,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static void warn(void *arg, const char *msg)
-{
-	(void)arg;
-	tool_warn("%s", msg);
-}
-
 int main(int argc, char **argv)
 {
 	struct bs_walkrun r;
@@ -59,7 +53,7 @@ int main(int argc, char **argv)
 	bs_walkrun_init(&r, &out);
 	r.flags = flags;
 	r.exclude = bs_exclude_any(&exclude) ? &exclude : NULL;
-	r.warn = warn;
+	r.warn = tool_warn_msg;
 	bs_reader_init(&in, 0, "standard input");
 	for (int i = optind; i < argc; i++)
 		if (bs_walkrun_tree(&r, argv[i], &e) < 0)

@@ -53,6 +53,12 @@ void tool_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void tool_warn_msg(void *arg, const char *msg)
+{
+	(void)arg;
+	tool_warn("%s", msg);
+}
+
 void tool_usage(const char *text, int fd)
 {
 	if (fd != 1) {
