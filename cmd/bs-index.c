@@ -13,6 +13,11 @@
 static const char usage[] =
 	"usage: bs-index -r repo -s subset [-H host] [-q | --json] < manifest\n";
 
+static const struct option longopts[] = {
+	{ "json", no_argument, NULL, 'J' },
+	{ NULL, 0, NULL, 0 },
+};
+
 /* Set by the signal handlers: process-wide by nature, read by the one
  * thread that reads the input. */
 static volatile int stop, flush_now;
@@ -77,11 +82,6 @@ static void report(const struct bs_indexer *x, int json)
 		fprintf(stderr, "bs-index: %s", b.p);
 	bs_buf_release(&b);
 }
-
-static const struct option longopts[] = {
-	{ "json", no_argument, NULL, 'J' },
-	{ NULL, 0, NULL, 0 },
-};
 
 int main(int argc, char **argv)
 {
