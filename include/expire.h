@@ -36,7 +36,8 @@
  *       happens; x's counts say what went.  0 or -1
  *   bs_expire_release(&x)
  *
- * A report: kind BS_EXPIRED_BACKUP (name is an id), BS_EXPIRED_DATA (an id;
+ * A report, fn(arg, kind, name, why, rule) (a bs_expire_report): kind
+ * BS_EXPIRED_BACKUP (name is an id), BS_EXPIRED_DATA (an id;
  * the listing is kept), BS_EXPIRED_KEEP (an id kept with its data),
  * BS_EXPIRED_KEEP_LISTING (an id whose data had expired already, its
  * listing kept) or BS_EXPIRED_FILE (name a path relative to the
