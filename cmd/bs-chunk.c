@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "backupread.h"
-#include "findin.h"
+#include "chunkfeed.h"
 #include "incremental.h"
 #include "progress.h"
 #include "repo.h"
@@ -26,18 +26,11 @@ struct state {
 	int spooled;
 };
 
-static void on_warn(void *arg, const char *msg) { (void)arg; tool_warn("%s", msg); }
 static void on_file(void *arg, const char *path, uint64_t size) { bs_progress_file(arg, path, size); }
 static void on_bytes(void *arg, uint64_t n) { bs_progress_bytes(arg, n); }
 static void on_skip(void *arg, uint64_t n) { bs_progress_skip(arg, n); }
 
 static void on_total(void *arg, uint64_t n) { bs_progress_total(&((struct state *)arg)->progress, n); }
-
-static void on_find_warn(void *arg, const char *msg, int kind)
-{
-	tool_warn("%s", msg);
-	bs_backupread_count(&((struct state *)arg)->br, kind);
-}
 
 /* Bad input: pass on what was complete before it, without a trailer, so
  * that the stages after keep it as an unfinished backup; then fail. */
@@ -47,84 +40,21 @@ static void __attribute__((noreturn)) fail(struct state *s, const struct bs_err 
 	tool_die(e);
 }
 
-/* A walk stream (or any stage's stream): its records, its S lines passed on. */
-static int feed_stream(struct state *s, struct bs_err *e)
+/* Standard input; with -P read ahead into a spool, so that the total is
+ * known early. */
+static void open_input(struct state *s, int progress)
 {
-	struct bs_stream st;
-	struct bs_item it;
-	int rc;
-
-	if (bs_stream_open(&st, &s->in, BS_STREAM_WALK, e) < 0)
-		return -1;
-	bs_item_init(&it);
-	while ((rc = bs_stream_next(&st, &it, e)) > 0) {
-		if (it.type == BS_ITEM_STAT) {
-			bs_stream_stat(&s->out, it.key, it.value);
-			continue;
-		}
-		if (it.rec.path.p[0] != '/') {
-			rc = bs_err_set(e, BS_INPUT, "standard input: path '%.200s' is not absolute", it.rec.path.p);
-			break;
-		}
-		if (bs_backupread_take(&s->br, &it.rec, e) < 0)
-			tool_die(e);
-	}
-	bs_item_release(&it);
-	bs_stream_release(&st);
-	return rc;
-}
-
-/* find -print0, or find -printf '%s %p\0' */
-static int feed_find(struct state *s, struct bs_err *e)
-{
-	struct bs_findin f;
-	struct bs_rec rec;
-	int rc;
-
-	bs_findin_init(&f, &s->in, 1);
-	f.warn = on_find_warn;
-	f.total = s->spooled ? NULL : on_total;
-	f.arg = s;
-	bs_rec_init(&rec);
-	while ((rc = bs_findin_next(&f, &rec, e)) > 0)
-		if (bs_backupread_take(&s->br, &rec, e) < 0)
-			tool_die(e);
-	s->br.n.sockets += f.sockets;
-	bs_rec_release(&rec);
-	bs_findin_release(&f);
-	return rc;
-}
-
-/* Standard input, read ahead with -P so that the total is known early;
- * a stage's stream or find output, told apart by its first bytes. */
-static int feed(struct state *s, int progress, struct bs_err *e)
-{
-	const char *peek;
-	int rc;
+	struct bs_err e;
 
 	bs_reader_init(&s->in, 0, "standard input");
-	if (progress && bs_spool_start(&s->spool, 0, e) == 0) {
-		s->spooled = 1;
-		s->in.fd = s->spool.rfd;
-		s->in.more = bs_spool_more;
-		s->in.more_arg = &s->spool;
-		s->progress.total_fn = bs_spool_total;
-		s->progress.total_arg = &s->spool;
-	}
-	rc = (int)bs_reader_peekn(&s->in, 7, &peek, e);
-	if (rc < 0)
-		tool_die(e);
-	/* nothing at all: the stage before died or find failed at once; an
-	 * empty tree still has its top directory */
-	if (rc == 0) {
-		bs_err_set(e, BS_INPUT, "standard input is empty: the stage before wrote nothing");
-		fail(s, e);
-	}
-	/* find prints absolute paths (or "size path"): a "B " is a stream
-	 * header, and a damaged one is an error, not find output */
-	if (rc >= 2 && !memcmp(peek, "B ", 2))
-		return feed_stream(s, e);
-	return feed_find(s, e);
+	if (!progress || bs_spool_start(&s->spool, 0, &e) < 0)
+		return;
+	s->spooled = 1;
+	s->in.fd = s->spool.rfd;
+	s->in.more = bs_spool_more;
+	s->in.more_arg = &s->spool;
+	s->progress.total_fn = bs_spool_total;
+	s->progress.total_arg = &s->spool;
 }
 
 static void open_repo(struct state *s, const char *repo, char *host, size_t hostlen, const char *subset,
@@ -141,7 +71,7 @@ static void open_repo(struct state *s, const char *repo, char *host, size_t host
 		tool_hostname(host, hostlen);
 	floor = bs_now();
 	bs_priors_init(&s->priors, &s->repo, floor);
-	s->priors.warn = on_warn;
+	s->priors.warn = tool_warn_msg;
 	if ((subset || nids) && bs_priors_open(&s->priors, host, subset, ids, nids, &floor, &e) < 0)
 		tool_die(&e);
 	s->progress.estimate = s->priors.estimate;
@@ -150,23 +80,33 @@ static void open_repo(struct state *s, const char *repo, char *host, size_t host
 		bs_stream_floor(&s->out, floor);
 }
 
+/* Every record of the input into the chunk stream, then its counts and
+ * trailer; the exit status. */
+static int run(struct state *s)
+{
+	struct bs_chunkfeed feed = { &s->br, &s->out, tool_warn_msg, s->spooled ? NULL : on_total, s };
+	struct bs_err e;
+
+	if (bs_chunkfeed_run(&feed, &s->in, &e) < 0)
+		tool_die(&e);
+	if (bs_backupread_flush(&s->br, &e) < 0 || (s->spooled && bs_spool_finish(&s->spool, &e) < 0))
+		fail(s, &e);
+	bs_progress_done(&s->progress);
+	if (bs_backupread_finish(&s->br, &e) < 0 || bs_writer_close(&s->out, &e) < 0)
+		tool_die(&e);
+	return bs_backupread_problems(&s->br) ? BS_PARTIAL : BS_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct state s;
-	struct bs_err e;
 	const char *repo = NULL, *subset = NULL;
 	char host[128] = "", *ids[3];
 	size_t nids = 0;
 	int c, rc, progress = 0;
 
 	tool_init("bs-chunk");
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-
-	while ((c = tool_getopt(argc, argv, "hPr:H:s:p:", longopts)) != -1) {
+	while ((c = tool_options(argc, argv, "hPr:H:s:p:", NULL, usage)) != -1) {
 		switch (c) {
 		case 'P': progress = 1; break;
 		case 'r': repo = optarg; break;
@@ -177,8 +117,6 @@ int main(int argc, char **argv)
 				tool_fail(BS_USAGE, "at most three -p backups");
 			ids[nids++] = optarg;
 			break;
-		case 'h': tool_usage(usage, 1); break;
-		case 'V': tool_version();
 		default: tool_usage(usage, 2);
 		}
 	}
@@ -200,14 +138,9 @@ int main(int argc, char **argv)
 	else
 		bs_stream_header(&s.out, BS_STREAM_CHUNKS);
 	bs_backupread_init(&s.br, &s.out, &s.ck, repo ? &s.priors : NULL);
-	s.br.hooks = (struct bs_backupread_hooks){ on_warn, on_file, on_bytes, on_skip, &s.progress };
-	rc = feed(&s, progress, &e);
-	if (rc < 0 || bs_backupread_flush(&s.br, &e) < 0 || (s.spooled && bs_spool_finish(&s.spool, &e) < 0))
-		fail(&s, &e);
-	bs_progress_done(&s.progress);
-	if (bs_backupread_finish(&s.br, &e) < 0 || bs_writer_close(&s.out, &e) < 0)
-		tool_die(&e);
-	rc = bs_backupread_problems(&s.br) ? BS_PARTIAL : BS_OK;
+	s.br.hooks = (struct bs_backupread_hooks){ tool_warn_msg, on_file, on_bytes, on_skip, &s.progress };
+	open_input(&s, progress);
+	rc = run(&s);
 	bs_backupread_release(&s.br);
 	bs_priors_release(&s.priors);
 	if (repo)

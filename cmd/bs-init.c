@@ -10,26 +10,25 @@ static const char usage[] =
 	"       bs-init --set [--codec zstd|xz|none] [--level n] [--archive] [-z xz-preset]\n"
 	"               [--max-age age|none] [--metadata-max-age age|none] [--refresh age] [--keep-period n|none]... [repo]\n";
 
+static const struct option longopts[] = {
+	{ "max-age", required_argument, NULL, 'a' },
+	{ "metadata-max-age", required_argument, NULL, 'm' },
+	{ "refresh", required_argument, NULL, 'R' },
+	{ "set", no_argument, NULL, 'S' },
+	{ "keep-last", required_argument, NULL, BS_INIT_KEEP + 0 },
+	{ "keep-hourly", required_argument, NULL, BS_INIT_KEEP + 1 },
+	{ "keep-daily", required_argument, NULL, BS_INIT_KEEP + 2 },
+	{ "keep-weekly", required_argument, NULL, BS_INIT_KEEP + 3 },
+	{ "keep-monthly", required_argument, NULL, BS_INIT_KEEP + 4 },
+	{ "keep-yearly", required_argument, NULL, BS_INIT_KEEP + 5 },
+	{ "codec", required_argument, NULL, 'C' },
+	{ "level", required_argument, NULL, 'L' },
+	{ "archive", no_argument, NULL, 'A' },
+	{ NULL, 0, NULL, 0 },
+};
+
 int main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "max-age", required_argument, NULL, 'a' },
-		{ "metadata-max-age", required_argument, NULL, 'm' },
-		{ "refresh", required_argument, NULL, 'R' },
-		{ "set", no_argument, NULL, 'S' },
-		{ "keep-last", required_argument, NULL, BS_INIT_KEEP + 0 },
-		{ "keep-hourly", required_argument, NULL, BS_INIT_KEEP + 1 },
-		{ "keep-daily", required_argument, NULL, BS_INIT_KEEP + 2 },
-		{ "keep-weekly", required_argument, NULL, BS_INIT_KEEP + 3 },
-		{ "keep-monthly", required_argument, NULL, BS_INIT_KEEP + 4 },
-		{ "keep-yearly", required_argument, NULL, BS_INIT_KEEP + 5 },
-		{ "version", no_argument, NULL, 'V' },
-		{ "codec", required_argument, NULL, 'C' },
-		{ "level", required_argument, NULL, 'L' },
-		{ "archive", no_argument, NULL, 'A' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct bs_init_opts o;
 	struct bs_err e;
 	const char *repo_path;
@@ -37,16 +36,9 @@ int main(int argc, char **argv)
 
 	tool_init("bs-init");
 	bs_init_opts_default(&o);
-	while ((c = tool_getopt(argc, argv, "hc:z:", longopts)) != -1) {
-		if (c == 'h')
-			tool_usage(usage, 1);
-		if (c == 'V')
-			tool_version();
-		if (c == '?' || c == ':')
-			tool_usage(usage, 2);
+	while ((c = tool_options(argc, argv, "hc:z:", longopts, usage)) != -1)
 		if (bs_init_opt(&o, c, optarg, &e) < 0)
 			tool_die(&e);
-	}
 	if (optind == argc && (repo_path = tool_repo(NULL)))
 		;
 	else if (optind != argc - 1)

@@ -10,12 +10,6 @@
 static const char usage[] =
 	"usage: bs-store [-j threads] -r repo < chunks > manifest\n";
 
-static void on_warn(void *arg, const char *msg)
-{
-	(void)arg;
-	tool_warn("%s", msg);
-}
-
 int main(int argc, char **argv)
 {
 	struct bs_repo repo;
@@ -29,13 +23,7 @@ int main(int argc, char **argv)
 	int c;
 
 	tool_init("bs-store");
-	static const struct option longopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
-
-	while ((c = tool_getopt(argc, argv, "hj:r:", longopts)) != -1) {
+	while ((c = tool_options(argc, argv, "hj:r:", NULL, usage)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
 		case 'j':
@@ -43,8 +31,6 @@ int main(int argc, char **argv)
 			if (*end || end == optarg || jobs < 1 || jobs > 256)
 				tool_fail(BS_USAGE, "-j: the number of threads is from 1 to 256");
 			break;
-		case 'h': tool_usage(usage, 1); break;
-		case 'V': tool_version();
 		default: tool_usage(usage, 2);
 		}
 	}
@@ -57,7 +43,7 @@ int main(int argc, char **argv)
 	bs_writer_init(&out, 1, "standard output");
 	bs_storer_init(&s, &repo, &out);
 	s.jobs = jobs < 1 ? 1 : (int)jobs;
-	s.warn = on_warn;
+	s.warn = tool_warn_msg;
 	if (bs_storer_run(&s, &in, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);
 	bs_storer_release(&s);

@@ -22,11 +22,19 @@
  *   bs_backup_resolve(repo, name, s, e)
  *       a full id, `latest` (the newest finished backup) or a unique prefix
  *       of an id; BS_INPUT when none or several match
+ *   bs_backup_pick(v, n, name, scope, repopath, s, e)
+ *       bs_backup_resolve() among v[0, n), which it frees; scope (" of
+ *       host H" or "") and repopath go into its messages
  *   bs_backup_priors(repo, host, subset, v, &n, e)
  *       up to three earlier backups of that host and subset to take
  *       unchanged files from: the most recent, the most recent finished, and
  *       the one with the most files, without repeats
+ *   bs_time_format(out, n, t)       local "YYYY-MM-DD HH:MM:SS"
  *   bs_name_ok(s)                   a usable host or subset name
+ *   bs_backup_names(host, subset, e)
+ *       the names a new backup is to carry: 0, or -1 (BS_USAGE) when the
+ *       subset is not usable, or the host (unless NULL) is localhost
+ *       (which would mix machines) or not usable
  *   bs_backup_remove(repo, id, e)   remove a backup: its directory is first
  *                                   renamed to backups/.removing-<id>, so a
  *                                   half-removed backup is never listed;
@@ -56,14 +64,13 @@ struct bs_summary {
 };
 
 int bs_name_ok(const char *s);
+int bs_backup_names(const char *host, const char *subset, struct bs_err *e);
 int bs_backup_create(struct bs_repo *repo, const char *host, const char *subset,
 		     struct bs_time start, struct bs_time floor, struct bs_summary *s, struct bs_err *e);
 int bs_summary_write(struct bs_repo *repo, const struct bs_summary *s, struct bs_err *e);
 int bs_summary_read(struct bs_repo *repo, const char *id, struct bs_summary *s, struct bs_err *e);
 int bs_backup_list(struct bs_repo *repo, struct bs_summary **v, size_t *n, struct bs_err *e);
 int bs_backup_resolve(struct bs_repo *repo, const char *name, struct bs_summary *s, struct bs_err *e);
-/* bs_backup_resolve() among v[0, n), which it frees; scope (" of host H"
- * or "") goes into its messages */
 int bs_backup_pick(struct bs_summary *v, size_t n, const char *name, const char *scope, const char *repopath,
 		   struct bs_summary *s, struct bs_err *e);
 int bs_backup_priors(struct bs_repo *repo, const char *host, const char *subset,

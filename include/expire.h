@@ -22,13 +22,22 @@
  *       (neither an age nor a keep rule)
  *   x.dry = 1                   only say what would go
  *   x.check = 1                 read and verify every chunk kept
+ *   bs_expire_lock(&x, nowait, waiting, arg, e)
+ *       take the repository's lock exclusively.  Backups hold it shared
+ *       while they refer to chunks; holding it exclusively means no
+ *       backup is between checking a chunk and stamping it while chunks
+ *       are removed.  When it is busy: with nowait, fail at once (BS_SYS,
+ *       "busy"); else tell waiting(arg, msg) so once ("waiting for the
+ *       backups and restores running in 'REPO' to finish") and wait.
+ *       0 or -1
  *   bs_expire_run(&x, fn, arg, e)
- *       take the repository's lock exclusively first (bs_repo_lock); fn,
+ *       take the repository's lock exclusively first (bs_expire_lock); fn,
  *       when not NULL, is told of each removal (or would-be removal) as it
  *       happens; x's counts say what went.  0 or -1
  *   bs_expire_release(&x)
  *
- * A report: kind BS_EXPIRED_BACKUP (name is an id), BS_EXPIRED_DATA (an id;
+ * A report, fn(arg, kind, name, why, rule) (a bs_expire_report): kind
+ * BS_EXPIRED_BACKUP (name is an id), BS_EXPIRED_DATA (an id;
  * the listing is kept), BS_EXPIRED_KEEP (an id kept with its data),
  * BS_EXPIRED_KEEP_LISTING (an id whose data had expired already, its
  * listing kept) or BS_EXPIRED_FILE (name a path relative to the
@@ -66,6 +75,8 @@ struct bs_expire {
 };
 
 int bs_expire_init(struct bs_expire *x, struct bs_repo *repo, const struct bs_policy *policy, int rules_given,
+		   struct bs_err *e);
+int bs_expire_lock(struct bs_expire *x, int nowait, void (*waiting)(void *arg, const char *msg), void *arg,
 		   struct bs_err *e);
 int bs_expire_run(struct bs_expire *x, bs_expire_report *fn, void *arg, struct bs_err *e);
 void bs_expire_release(struct bs_expire *x);

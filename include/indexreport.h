@@ -10,7 +10,12 @@
  *       that is not zero, sizes in binary units (bs_human_size())
  *   bs_index_report_json(b, s, c, elapsed)
  *       one JSON object: bs_summary_json()'s fields, then every count,
- *       exact, and "elapsed" in seconds
+ *       exact, and "elapsed" in seconds (no newline)
+ *   bs_index_report(b, x, json)
+ *       the report of the backup indexer x has recorded (indexer.h), its
+ *       counts and elapsed time taken from x: the text, with a line of
+ *       the regular files recorded when the stream ended before the
+ *       stages' counts; or the JSON object
  */
 #ifndef BS_INDEXREPORT_H
 #define BS_INDEXREPORT_H
@@ -31,5 +36,7 @@ void bs_index_report_text(struct bs_buf *b, const struct bs_summary *s, const st
 			  double elapsed);
 void bs_index_report_json(struct bs_buf *b, const struct bs_summary *s, const struct bs_index_counts *c,
 			  double elapsed);
+struct bs_indexer;
+void bs_index_report(struct bs_buf *b, const struct bs_indexer *x, int json);
 
 #endif

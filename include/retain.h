@@ -46,6 +46,8 @@
  *   bs_retain_mark(repo, id, set, e)
  *       add every chunk backup `id`'s listings refer to to `set` (from the
  *       listings' heads, without decompressing them)
+ *   bs_policy_any_rule(p)    1 when p keeps some backups by a keep rule
+ *                            (a count above 0), else 0
  *   struct bs_digests: a set of chunk digests
  *     bs_digests_add(s, d)  bs_digests_has(s, d)  bs_digests_release(s)
  */

@@ -11,7 +11,8 @@
  *       to be unique among them alone
  *   bs_find(repo, pattern, host, subset, fn, arg, e)
  *       every path matching pattern in every backup of that host and
- *       subset, oldest backup first: fn(arg, summary, entry, path, e).
+ *       subset, oldest backup first: fn(arg, summary, entry, path, e), a
+ *       bs_find_fn, returns 0 to go on or -1 to stop (with e).
  *       The pattern is an absolute path, exact, or a glob matched with
  *       fnmatch(3) against the whole path, `*` matching `/` too (as find's
  *       -path); only the part of each backup below the pattern's literal

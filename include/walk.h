@@ -1,47 +1,29 @@
 /*
- * walk.h - stat records from the file system.
+ * walk.h - a tree walked depth first, as stat records (walk.c).
  *
- *   bs_rec_stat(rec, path, e)
- *       lstat(2) path (absolute and clean) into rec, with the owner's and
- *       group's names and a symlink's target.  Returns 0, or -1: e->code is
- *       BS_PARTIAL for a path that vanished or cannot be read (the caller
- *       reports it and goes on), BS_SYS otherwise.  Sockets return 1:
- *       nothing to record.
- *       It also fills what a stat does not say: the inode flags (read
- *       with an ioctl only when statx(2) reports one of immutable, append,
- *       nodump or compressed), the extended attributes (ACLs and
- *       capabilities among them), and a sparse regular file's extents
- *       (sought only when its blocks hold less than its size).
- *   bs_rec_fill(rec, st)      the fields that come from a struct stat;
- *                             flags, xattrs and extents are left as they are
- *   bs_rec_xattrs(rec, path, e)   the xattrs of path into rec: 0, or -1
- *                             (BS_PARTIAL: cannot be read)
- *   bs_rec_extents(rec, fd, size) the data extents of the file open at fd
- *                             (SEEK_DATA/SEEK_HOLE) into rec; none when it
- *                             is all data, the one extent size+0 when it is
- *                             all hole.  0, or -1 with errno
- *   bs_kind_of(mode)          'f' 'd' 'l' 'p' 'c' 'b', 's' for a socket
- *
- *   bs_walk(path, flags, fn, arg, e)
+ *   bs_walk(path, flags, ops, e)
  *       walk a tree depth first, a directory before its entries and the
- *       entries of a directory in byte order, calling fn(arg, rec) for each
- *       (sockets are counted and skipped).  fn returns 0 to go on, or -1 to
- *       stop the walk (which then returns -1 with fn's error).  A path that
- *       cannot be read is passed to warn(arg, msg, code) and skipped.
- *       BS_WALK_XDEV stays on the file system of `path`.  When
- *       ops->exclude is set, what it excludes (exclude.h) is neither
+ *       entries of a directory in byte order, all of them before the first
+ *       of its subdirectories is entered; for each, a record made by
+ *       bs_rec_stat_at() (recstat.h) goes to ops->record(ops->arg, rec, e),
+ *       which returns 0 to go on, or -1 to stop the walk (which then
+ *       returns -1 with its error).  Sockets are counted in ops->sockets
+ *       and skipped.  A path that cannot be read is passed to
+ *       ops->warn(ops->arg, msg, kind) (kind: bs_warn_kind()) and skipped;
+ *       the walk fails (-1) only when it cannot go on (no memory, no file
+ *       descriptors).  BS_WALK_XDEV stays on the file system of `path`.
+ *       When ops->exclude is set, what it excludes (exclude.h) is neither
  *       recorded nor entered, `path` itself included; ops->excluded counts
- *       what was left out.
+ *       what was left out.  Returns 0 or -1.
  *
- * Owner and group names are cached per thread: these functions may run in
- * several threads at once.
+ * The stat functions a walk uses (bs_rec_stat() and the rest) are in
+ * recstat.h, which this header includes.
  */
 #ifndef BS_WALK_H
 #define BS_WALK_H
 
-#include <sys/stat.h>
 #include "err.h"
-#include "record.h"
+#include "recstat.h"
 
 enum { BS_WALK_XDEV = 1 };
 
@@ -56,15 +38,6 @@ struct bs_walk_ops {
 	unsigned long excluded;
 };
 
-enum { BS_WARN_VANISHED = 1, BS_WARN_DENIED = 2, BS_WARN_OTHER = 3 };
-
-int bs_kind_of(mode_t mode);
-/* BS_WARN_VANISHED, _DENIED or _OTHER for an errno value */
-int bs_warn_kind(int err);
-void bs_rec_fill(struct bs_rec *rec, const struct stat *st);
-int bs_rec_stat(struct bs_rec *rec, const char *path, struct bs_err *e);
-int bs_rec_xattrs(struct bs_rec *rec, const char *path, struct bs_err *e);
-int bs_rec_extents(struct bs_rec *rec, int fd, uint64_t size);
 int bs_walk(const char *path, int flags, struct bs_walk_ops *ops, struct bs_err *e);
 
 #endif

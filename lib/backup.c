@@ -22,6 +22,20 @@ int bs_name_ok(const char *s)
 	return 1;
 }
 
+int bs_backup_names(const char *host, const char *subset, struct bs_err *e)
+{
+	if (!bs_name_ok(subset))
+		return bs_err_set(e, BS_USAGE, "unusable subset name '%s': use letters, digits and . _ + @ -", subset);
+	if (!host)
+		return 0;
+	if (!strcmp(host, "localhost") || !strcmp(host, "localhost.localdomain"))
+		return bs_err_set(e, BS_USAGE, "'%s' would mix different machines' backups; give the machine's real name",
+				  host);
+	if (!bs_name_ok(host))
+		return bs_err_set(e, BS_USAGE, "unusable host name '%s'", host);
+	return 0;
+}
+
 void bs_time_format(char *out, size_t n, struct bs_time t)
 {
 	time_t sec = (time_t)t.sec;

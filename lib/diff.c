@@ -83,12 +83,40 @@ static int pair(struct bs_diff *d, struct bs_buf *path, const struct bs_entry *a
 	return c ? emit(d, c, path, a, b, e) : 0;
 }
 
-static void child(struct bs_buf *path, size_t base, const struct bs_buf *name)
+/* path becomes the entry `name` of the directory path[0..base) */
+static void child(struct bs_buf *path, size_t base, const char *name, size_t len)
 {
 	bs_buf_setlen(path, base);
 	if (base != 1 || path->p[0] != '/')
 		bs_buf_addc(path, '/');
-	bs_buf_add(path, name->p, name->len);
+	bs_buf_add(path, name, len);
+}
+
+/* One step of a merge of two listings sorted by name: *ea and *eb become
+ * the next entries of one name, either NULL where only the other listing
+ * has it.  0 when both listings are done. */
+static int next_pair(const struct bs_listing *la, size_t *i, const struct bs_listing *lb, size_t *j,
+		     const struct bs_entry **ea, const struct bs_entry **eb)
+{
+	int c;
+
+	*ea = *i < la->n ? &la->v[*i] : NULL;
+	*eb = *j < lb->n ? &lb->v[*j] : NULL;
+	if (!*ea && !*eb)
+		return 0;
+	if (*ea && *eb)
+		c = bs_name_cmp((*ea)->rec.path.p, (*ea)->rec.path.len, (*eb)->rec.path.p, (*eb)->rec.path.len);
+	else
+		c = *ea ? -1 : 1;
+	if (c <= 0)
+		(*i)++;
+	if (c >= 0)
+		(*j)++;
+	if (c < 0)
+		*eb = NULL;
+	if (c > 0)
+		*ea = NULL;
+	return 1;
 }
 
 /* ---- two backups ---- */
@@ -98,7 +126,8 @@ struct scope {
 	size_t n;
 };
 
-/* Is the entry `name` of directory dir within the paths asked for? */
+/* Is the entry `name` of directory dir within the paths asked for?  With
+ * name NULL: is any of dir's listing? */
 static int in_scope(const struct scope *s, const char *dir, size_t dirlen, const char *name, size_t namelen)
 {
 	if (!s->n)
@@ -109,26 +138,8 @@ static int in_scope(const struct scope *s, const char *dir, size_t dirlen, const
 		if (bs_path_covers(p, plen, dir, dirlen))
 			return 1;
 		bs_path_split(p, plen, &pdir, &base, &baselen);
-		if (pdir == dirlen && !memcmp(p, dir, dirlen) && baselen == namelen && !memcmp(base, name, namelen))
-			return 1;
-	}
-	return 0;
-}
-
-/* Is any of directory dir's listing within the paths asked for? */
-static int dir_in_scope(const struct scope *s, const char *dir, size_t dirlen)
-{
-	if (!s->n)
-		return 1;
-	for (size_t i = 0; i < s->n; i++) {
-		const char *p = s->paths[i];
-		size_t plen = strlen(p), pdir;
-		const char *base;
-		size_t baselen;
-		if (bs_path_covers(p, plen, dir, dirlen))
-			return 1;
-		bs_path_split(p, plen, &pdir, &base, &baselen);
-		if (pdir == dirlen && !memcmp(p, dir, dirlen))
+		if (pdir == dirlen && !memcmp(p, dir, dirlen) &&
+		    (!name || (baselen == namelen && !memcmp(base, name, namelen))))
 			return 1;
 	}
 	return 0;
@@ -139,6 +150,7 @@ static int compare_dir(struct bs_diff *d, struct bs_meta_reader *a, struct bs_me
 		       struct bs_err *e)
 {
 	struct bs_buf path = BS_BUF_INIT;
+	const struct bs_entry *ea, *eb;
 	size_t i = 0, j = 0;
 	int rc = 0;
 
@@ -163,26 +175,12 @@ static int compare_dir(struct bs_diff *d, struct bs_meta_reader *a, struct bs_me
 	if (inb && bs_meta_listing(b, dir->p, dir->len, lb, e) < 0)
 		return -1;
 	bs_buf_add(&path, dir->p, dir->len);
-	while (rc == 0 && (i < la->n || j < lb->n)) {
-		const struct bs_entry *ea = i < la->n ? &la->v[i] : NULL, *eb = j < lb->n ? &lb->v[j] : NULL;
-		int c;
-		if (ea && eb)
-			c = bs_name_cmp(ea->rec.path.p, ea->rec.path.len, eb->rec.path.p, eb->rec.path.len);
-		else
-			c = ea ? -1 : 1;
-		if (c < 0)
-			eb = NULL, i++;
-		else if (c > 0)
-			ea = NULL, j++;
-		else
-			i++, j++;
-		{
-			const struct bs_buf *name = ea ? &ea->rec.path : &eb->rec.path;
-			if (!in_scope(s, dir->p, dir->len, name->p, name->len))
-				continue;
-			child(&path, dir->len, name);
-			rc = pair(d, &path, ea, eb, 0, e);
-		}
+	while (rc == 0 && next_pair(la, &i, lb, &j, &ea, &eb)) {
+		const struct bs_buf *name = ea ? &ea->rec.path : &eb->rec.path;
+		if (!in_scope(s, dir->p, dir->len, name->p, name->len))
+			continue;
+		child(&path, dir->len, name->p, name->len);
+		rc = pair(d, &path, ea, eb, 0, e);
 	}
 	bs_buf_release(&path);
 	return rc;
@@ -237,7 +235,7 @@ int bs_diff_backups(struct bs_diff *d, struct bs_meta_reader *a, struct bs_meta_
 			i++;
 		if (inb)
 			j++;
-		if (key->len == 0 || !dir_in_scope(&s, key->p, key->len))
+		if (key->len == 0 || !in_scope(&s, key->p, key->len, NULL, 0))
 			continue;
 		rc = compare_dir(d, a, b, &s, key, ina, inb, &la, &lb, e);
 	}
@@ -280,6 +278,20 @@ static void live_warn(void *arg, const char *msg, int kind)
 		l->d->warn(l->d->arg, msg);
 }
 
+/* The live tree at path, added: everything below it, and path itself
+ * unless skip_first. */
+static int walk_added(struct live *l, const char *path, int skip_first, struct bs_err *e)
+{
+	struct bs_walk_ops ops;
+
+	memset(&ops, 0, sizeof(ops));
+	ops.record = added;
+	ops.warn = live_warn;
+	ops.arg = l;
+	l->skip_first = skip_first;
+	return bs_walk(path, 0, &ops, e) < 0 ? -1 : 0;
+}
+
 static int removed(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
 {
 	struct live *l = arg;
@@ -320,21 +332,13 @@ static int read_live(struct live *l, struct bs_buf *path, struct bs_listing *out
 		int r;
 		if (!strcmp(ent->d_name, ".") || !strcmp(ent->d_name, ".."))
 			continue;
-		if (out->n == out->cap) {
-			size_t old = out->cap;
-			out->cap = out->cap ? out->cap * 2 : 16;
-			out->v = bs_xrealloc(out->v, out->cap * sizeof(*out->v));
-			for (size_t k = old; k < out->cap; k++)
-				bs_entry_init(&out->v[k]);
-		}
-		x = &out->v[out->n];
-		bs_buf_setlen(path, base);
-		if (base > 1)
-			bs_buf_addc(path, '/');
-		bs_buf_adds(path, ent->d_name);
+		x = bs_listing_push(out);
+		child(path, base, ent->d_name, strlen(ent->d_name));
 		r = bs_rec_stat(&x->rec, path->p, e);
+		if (r != 0)
+			out->n--;	/* a socket, or cannot be read */
 		if (r == 1)
-			continue;	/* a socket */
+			continue;
 		if (r < 0) {
 			if (e->code != BS_PARTIAL) {
 				closedir(dir);
@@ -344,10 +348,8 @@ static int read_live(struct live *l, struct bs_buf *path, struct bs_listing *out
 			live_warn(l, e->msg, 0);
 			continue;
 		}
-		x->nrefs = 0;
 		bs_buf_reset(&x->rec.path);
 		bs_buf_adds(&x->rec.path, ent->d_name);
-		out->n++;
 	}
 	closedir(dir);
 	bs_buf_setlen(path, base);
@@ -359,6 +361,7 @@ static int read_live(struct live *l, struct bs_buf *path, struct bs_listing *out
 static int live_dir(struct live *l, struct bs_buf *path, int in_backup, struct bs_err *e)
 {
 	struct bs_listing la, lb;
+	const struct bs_entry *ea, *eb;
 	size_t base = path->len, i = 0, j = 0;
 	int rc = 0;
 
@@ -368,38 +371,16 @@ static int live_dir(struct live *l, struct bs_buf *path, int in_backup, struct b
 		rc = -1;
 	if (rc == 0)
 		rc = read_live(l, path, &lb, e);
-	while (rc == 0 && (i < la.n || j < lb.n)) {
-		const struct bs_entry *ea = i < la.n ? &la.v[i] : NULL, *eb = j < lb.n ? &lb.v[j] : NULL;
-		const struct bs_buf *name;
-		int c;
-		if (ea && eb)
-			c = bs_name_cmp(ea->rec.path.p, ea->rec.path.len, eb->rec.path.p, eb->rec.path.len);
-		else
-			c = ea ? -1 : 1;
-		if (c < 0)
-			eb = NULL, i++;
-		else if (c > 0)
-			ea = NULL, j++;
-		else
-			i++, j++;
-		name = ea ? &ea->rec.path : &eb->rec.path;
-		bs_buf_setlen(path, base);
-		if (base > 1)
-			bs_buf_addc(path, '/');
-		bs_buf_add(path, name->p, name->len);
+	while (rc == 0 && next_pair(&la, &i, &lb, &j, &ea, &eb)) {
+		const struct bs_buf *name = ea ? &ea->rec.path : &eb->rec.path;
+		child(path, base, name->p, name->len);
 		rc = pair(l->d, path, ea, eb, 1, e);
 		if (rc < 0)
 			break;
 		if (eb && eb->rec.kind == 'd' && ea && (ea->rec.kind == 'd' || ea->rec.kind == 'i')) {
 			rc = live_dir(l, path, 1, e);
 		} else if (eb && eb->rec.kind == 'd') {
-			struct bs_walk_ops ops;
-			memset(&ops, 0, sizeof(ops));
-			ops.record = added;
-			ops.warn = live_warn;
-			ops.arg = l;
-			l->skip_first = 1;
-			rc = bs_walk(path->p, 0, &ops, e) < 0 ? -1 : 0;
+			rc = walk_added(l, path->p, 1, e);
 		} else if (ea && (ea->rec.kind == 'd' || ea->rec.kind == 'i')) {
 			if (ea->rec.kind == 'd')
 				l->skip_first = 1;
@@ -451,12 +432,7 @@ int bs_diff_live(struct bs_diff *d, struct bs_meta_reader *a, const char *dir, s
 		/* "/" not backed up itself, but what is below it may be */
 		rc = live_dir(&l, &path, 1, e);
 	} else {
-		struct bs_walk_ops ops;
-		memset(&ops, 0, sizeof(ops));
-		ops.record = added;
-		ops.warn = live_warn;
-		ops.arg = &l;
-		rc = bs_walk(path.p, 0, &ops, e) < 0 ? -1 : 0;
+		rc = walk_added(&l, path.p, 0, e);	/* dir itself too */
 	}
 out:
 	bs_entry_release(&eb);

@@ -234,6 +234,22 @@ static int expire_backups(struct bs_expire *x, struct bs_err *e)
 	return rc;
 }
 
+int bs_expire_lock(struct bs_expire *x, int nowait, void (*waiting)(void *arg, const char *msg), void *arg,
+		   struct bs_err *e)
+{
+	char msg[1024];
+
+	if (bs_repo_lock(x->repo, BS_LOCK_EXCLUSIVE | BS_LOCK_NOWAIT, e) == 0)
+		return 0;
+	/* busy: say what it waits for, once, rather than hang silently */
+	if (nowait || e->code != BS_SYS)
+		return -1;
+	snprintf(msg, sizeof(msg), "waiting for the backups and restores running in '%s' to finish", x->repo->path);
+	if (waiting)
+		waiting(arg, msg);
+	return bs_repo_lock(x->repo, BS_LOCK_EXCLUSIVE, e);
+}
+
 int bs_expire_run(struct bs_expire *x, bs_expire_report *fn, void *arg, struct bs_err *e)
 {
 	x->fn = fn;

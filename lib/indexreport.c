@@ -3,28 +3,30 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include "indexer.h"
 #include "indexreport.h"
 #include "jsonout.h"
 #include "units.h"
 
+/* the S lines' keys and the fields that count them */
+static const struct { const char *key; size_t off; } keys[] = {
+	{ "unchanged", offsetof(struct bs_index_counts, unchanged) },
+	{ "read-files", offsetof(struct bs_index_counts, read_files) },
+	{ "read-bytes", offsetof(struct bs_index_counts, read_bytes) },
+	{ "new-files", offsetof(struct bs_index_counts, new_files) },
+	{ "present-files", offsetof(struct bs_index_counts, present_files) },
+	{ "new-chunks", offsetof(struct bs_index_counts, new_chunks) },
+	{ "new-bytes", offsetof(struct bs_index_counts, new_bytes) },
+	{ "stored-bytes", offsetof(struct bs_index_counts, stored_bytes) },
+	{ "sockets", offsetof(struct bs_index_counts, sockets) },
+	{ "vanished", offsetof(struct bs_index_counts, vanished) },
+	{ "denied", offsetof(struct bs_index_counts, denied) },
+	{ "unreadable", offsetof(struct bs_index_counts, unreadable) },
+	{ "changed", offsetof(struct bs_index_counts, changed) },
+};
+
 uint64_t *bs_index_count(struct bs_index_counts *c, const char *key)
 {
-	static const struct { const char *key; size_t off; } keys[] = {
-		{ "unchanged", offsetof(struct bs_index_counts, unchanged) },
-		{ "read-files", offsetof(struct bs_index_counts, read_files) },
-		{ "read-bytes", offsetof(struct bs_index_counts, read_bytes) },
-		{ "new-files", offsetof(struct bs_index_counts, new_files) },
-		{ "present-files", offsetof(struct bs_index_counts, present_files) },
-		{ "new-chunks", offsetof(struct bs_index_counts, new_chunks) },
-		{ "new-bytes", offsetof(struct bs_index_counts, new_bytes) },
-		{ "stored-bytes", offsetof(struct bs_index_counts, stored_bytes) },
-		{ "sockets", offsetof(struct bs_index_counts, sockets) },
-		{ "vanished", offsetof(struct bs_index_counts, vanished) },
-		{ "denied", offsetof(struct bs_index_counts, denied) },
-		{ "unreadable", offsetof(struct bs_index_counts, unreadable) },
-		{ "changed", offsetof(struct bs_index_counts, changed) },
-	};
-
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(keys[i].key, key))
 			return (uint64_t *)((char *)c + keys[i].off);
@@ -95,4 +97,28 @@ void bs_index_report_json(struct bs_buf *b, const struct bs_summary *s, const st
 		    c->unchanged, c->new_files, c->present_files, c->not_regular, c->denied, c->vanished, c->changed,
 		    c->unreadable, c->sockets, c->read_files, c->read_bytes, c->new_chunks, c->new_bytes,
 		    c->stored_bytes, elapsed);
+}
+
+void bs_index_report(struct bs_buf *b, const struct bs_indexer *x, int json)
+{
+	double elapsed = (double)(x->sum.finish.sec - x->sum.start.sec) +
+			 ((double)x->sum.finish.nsec - (double)x->sum.start.nsec) / 1e9;
+	struct bs_index_counts c;
+	uint64_t regular = x->sum.files - x->others;
+
+	memset(&c, 0, sizeof(c));
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		*(uint64_t *)((char *)&c + keys[i].off) = bs_indexer_count(x, keys[i].key);
+	c.not_regular = x->others;
+	if (json) {
+		bs_index_report_json(b, &x->sum, &c, elapsed);
+		return;
+	}
+	bs_index_report_text(b, &x->sum, &c, elapsed);
+	/* the stages' counts come at the end of the stream: when it was cut
+	 * short, say what bs-index itself saw, not zeros */
+	if (!x->stats && !x->sum.finished)
+		bs_buf_addf(b, "  %-25s %" PRIu64 " file%s; how they were read is not known: the stream "
+			    "ended before the stages' counts\n", "regular files recorded:", regular,
+			    regular == 1 ? "" : "s");
 }

@@ -26,15 +26,21 @@ void tool_die(const struct bs_err *e)
 	exit(e->code ? e->code : BS_SYS);
 }
 
+/* "name: message" and a newline on stderr */
+static void say(const char *fmt, va_list ap)
+{
+	fprintf(stderr, "%s: ", tool_name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 void tool_fail(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", tool_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	exit(code);
 }
 
@@ -42,11 +48,15 @@ void tool_warn(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", tool_name);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	say(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+}
+
+void tool_warn_msg(void *arg, const char *msg)
+{
+	(void)arg;
+	tool_warn("%s", msg);
 }
 
 void tool_usage(const char *text, int fd)

@@ -6,6 +6,8 @@
  *   tool_die(e)           print "name: message" and exit with e->code
  *   tool_fail(code, fmt)  the same from a format
  *   tool_warn(fmt, ...)   print "name: message" and go on
+ *   tool_warn_msg(arg, msg)   the same for a library's warn callback
+ *                         (its arg unused): tool_warn("%s", msg)
  *   tool_usage(text, fd)  print the usage text; with fd 2, its first line
  *                         and exit 2
  *   tool_getopt(argc, argv, opts, longopts)
@@ -31,6 +33,7 @@ void tool_init(const char *name);
 __attribute__((noreturn)) void tool_die(const struct bs_err *e);
 __attribute__((noreturn, format(printf, 2, 3))) void tool_fail(int code, const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void tool_warn(const char *fmt, ...);
+void tool_warn_msg(void *arg, const char *msg);
 void tool_usage(const char *text, int fd);
 struct option;
 int tool_getopt(int argc, char **argv, const char *opts, const struct option *longopts);
