@@ -1,5 +1,6 @@
 /* codec.c - the stored forms of chunks and listings: tag bytes, probe, compress, decompress. */
 #include <string.h>
+#include "bcj.h"
 #include "codec.h"
 #include "xz.h"
 #include "zstdc.h"
@@ -29,10 +30,24 @@ static struct bs_xz *xz_of(struct bs_codec_ctx *ctx)
 	return ctx->xz;
 }
 
+/*
+ * Machine code: a buffer with at least X86_PER_MIB near CALL/JMP rel32 a
+ * MiB (what bcj.h's filter would convert).  On the chunks of /usr, x86-64
+ * code has some 10,000 to 25,000; text none, compressed data about 50;
+ * other binary data a few hundred to a few thousand, where the filter
+ * gains nothing or loses a little (bench/CODECS.md).
+ */
+#define X86_PER_MIB 1500
+
+static int looks_x86(const void *in, size_t n)
+{
+	return n >= 4096 && bs_bcj_x86_count(in, n) * (1u << 20) / n >= X86_PER_MIB;
+}
+
 static int xz_enc(struct bs_codec_ctx *ctx, int level, uint32_t window, const void *in, size_t n,
 		  struct bs_buf *out, struct bs_err *e)
 {
-	return bs_xz_compress(xz_of(ctx), in, n, level, window, out, e);
+	return bs_xz_compress(xz_of(ctx), in, n, level, window, looks_x86(in, n), out, e);
 }
 
 static int xz_dec(struct bs_codec_ctx *ctx, const void *in, size_t n, size_t limit, struct bs_buf *out,
