@@ -131,11 +131,13 @@ static void listings(int tag, int level)
 
 struct cand {
 	const char *name;
-	int tag, level, bcj, longmode, slow;
+	int tag, level, bcj, longmode, slow, points;
 };
 
+/* points: the probes (0: as bs_codec_cfg_chunks has it) */
 static const struct cand cands[] = {
 	{ "z3", 'z', 3, 0, 0, 0 },
+	{ "z3p1", 'z', 3, 0, 0, 0, 1 },
 	{ "z4", 'z', 4, 0, 0, 0 },
 	{ "z5", 'z', 5, 0, 0, 0 },
 	{ "z6", 'z', 6, 0, 0, 0 },
@@ -282,6 +284,8 @@ static void study(int stride, int slowstride)
 				if ((cands[c].slow && !p->slow) || !wanted(cands[c].name))
 					continue;
 				bs_codec_cfg_chunks(&cfg, cands[c].tag, cands[c].level, 16u << 20);
+				if (cands[c].points)
+					cfg.probe_points = cands[c].points;
 				bs_buf_reset(&z);
 				t = cpu();
 				if (cands[c].bcj) {

@@ -283,3 +283,29 @@ xz_filters() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 }
+
+@test "codecs: a chunk whose start does not compress but whose middle or end does is compressed; one that nowhere does is raw" {
+	for codec in zstd xz; do
+		bs-init --codec "$codec" --level 1 "$T/r$codec"
+		R="$T/r$codec"
+		mkdir -p "$T/s$codec"
+		# one chunk each (just over chunk-min): random bytes, then text
+		{ head -c 131072 /dev/urandom; yes "text after random bytes" | head -c 131172; } > "$T/s$codec/tail-text"
+		{ yes "text before random bytes" | head -c 131172; head -c 131072 /dev/urandom; } > "$T/s$codec/head-text"
+		{ head -c 100000 /dev/urandom; yes "text amid random bytes" | head -c 70000; head -c 92244 /dev/urandom; } > "$T/s$codec/mid-text"
+		head -c 262244 /dev/urandom > "$T/s$codec/random"
+		backup "$T/s$codec" >/dev/null
+		tag=${codec:0:1}
+		for f in tail-text head-text mid-text random; do
+			echo "$codec $f: $(tag_of "$R" "$T/s$codec/$f")"
+		done
+		[ "$(tag_of "$R" "$T/s$codec/tail-text")" = "$tag" ]
+		[ "$(tag_of "$R" "$T/s$codec/head-text")" = "$tag" ]
+		[ "$(tag_of "$R" "$T/s$codec/mid-text")" = "$tag" ]
+		[ "$(tag_of "$R" "$T/s$codec/random")" = r ]
+		for f in tail-text head-text mid-text random; do
+			hex=$(sha256sum "$T/s$codec/$f" | cut -c1-64)
+			bs-cat -r "$R" --chunk "$hex" | cmp - "$T/s$codec/$f"
+		done
+	done
+}
