@@ -23,9 +23,11 @@
  *   level     its level (xz: the preset, 0..9; zstd: 1..19)
  *   window    caps its dictionary (bytes; 0: the level's own)
  *   raw_max   inputs no larger are stored raw without trying
- *   probe     when not 0: an input larger than `probe` whose first `probe`
- *             bytes shrink by less than 1/64 at the codec's fastest level
- *             is taken as incompressible and stored raw
+ *   probe     when not 0: an input larger than `probe` none of whose
+ *             probes (`probe` bytes each) shrinks by 1/64 at the codec's
+ *             fastest level is taken as incompressible and stored raw
+ *   probe_points  how many probes, spread evenly from the input's start
+ *             to its end (0 or 1: the start only); chunks take 3
  *   keep_smaller  store raw when the codec's output is no smaller
  *   bs_codec_cfg_chunks(cfg, tag, level, chunk_max)  a repository's chunks
  *   bs_codec_cfg_listing(cfg)                     metadata listings
@@ -68,6 +70,7 @@ struct bs_codec_cfg {
 	uint32_t window;
 	size_t raw_max;
 	size_t probe;
+	int probe_points;
 	int keep_smaller;
 };
 

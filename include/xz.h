@@ -9,11 +9,13 @@
  *
  *   bs_xz_new()                 an empty set of coders (allocated lazily)
  *   bs_xz_free(x)               free them (NULL is fine)
- *   bs_xz_compress(x, in, n, preset, dict, out, e)
+ *   bs_xz_compress(x, in, n, preset, dict, x86, out, e)
  *       append the .xz stream of in to out; 0 or -1.  dict, when not 0,
  *       caps the preset's dictionary size: buffers no larger than it
  *       compress as well, and faster and in less memory, since the encoder
- *       clears tables sized by it for every buffer.
+ *       clears tables sized by it for every buffer.  x86: when not 0, the
+ *       stream's filter chain starts with liblzma's x86 (BCJ) filter,
+ *       which makes machine code smaller; the decoder needs no telling.
  *   bs_xz_decompress(x, in, n, limit, out, e)
  *       append the decompressed bytes to out; fails (BS_INPUT) on corrupt
  *       data, trailing garbage, or more than `limit` bytes of output
@@ -31,8 +33,8 @@ struct bs_xz;
 
 struct bs_xz *bs_xz_new(void);
 void bs_xz_free(struct bs_xz *x);
-int bs_xz_compress(struct bs_xz *x, const void *in, size_t n, int preset, uint32_t dict, struct bs_buf *out,
-		   struct bs_err *e);
+int bs_xz_compress(struct bs_xz *x, const void *in, size_t n, int preset, uint32_t dict, int x86,
+		   struct bs_buf *out, struct bs_err *e);
 int bs_xz_decompress(struct bs_xz *x, const void *in, size_t n, size_t limit, struct bs_buf *out,
 		     struct bs_err *e);
 

@@ -1,5 +1,6 @@
 /* codec.c - the stored forms of chunks and listings: tag bytes, probe, compress, decompress. */
 #include <string.h>
+#include "bcj.h"
 #include "codec.h"
 #include "xz.h"
 #include "zstdc.h"
@@ -29,10 +30,24 @@ static struct bs_xz *xz_of(struct bs_codec_ctx *ctx)
 	return ctx->xz;
 }
 
+/*
+ * Machine code: a buffer with at least X86_PER_MIB near CALL/JMP rel32 a
+ * MiB (what bcj.h's filter would convert).  On the chunks of /usr, x86-64
+ * code has some 10,000 to 25,000; text none, compressed data about 50;
+ * other binary data a few hundred to a few thousand, where the filter
+ * gains nothing or loses a little (bench/CODECS.md).
+ */
+#define X86_PER_MIB 1500
+
+static int looks_x86(const void *in, size_t n)
+{
+	return n >= 4096 && bs_bcj_x86_count(in, n) * (1u << 20) / n >= X86_PER_MIB;
+}
+
 static int xz_enc(struct bs_codec_ctx *ctx, int level, uint32_t window, const void *in, size_t n,
 		  struct bs_buf *out, struct bs_err *e)
 {
-	return bs_xz_compress(xz_of(ctx), in, n, level, window, out, e);
+	return bs_xz_compress(xz_of(ctx), in, n, level, window, looks_x86(in, n), out, e);
 }
 
 static int xz_dec(struct bs_codec_ctx *ctx, const void *in, size_t n, size_t limit, struct bs_buf *out,
@@ -130,6 +145,10 @@ void bs_codec_ctx_release(struct bs_codec_ctx *ctx)
 }
 
 #define CHUNK_PROBE (64u * 1024)
+/* start, middle and end: on /usr, a third of what a start-only probe
+ * stored raw was in chunks of CUDA libraries whose middle or end
+ * compresses (bench/CODECS.md) */
+#define CHUNK_PROBE_POINTS 3
 /* zstd 3 rather than xz preset 1 (what listings used before version 3):
  * 11% smaller and 4.6 times faster on the bench corpus (bench/CODECS.md) */
 #define LISTING_CODEC BS_CODEC_ZSTD
@@ -145,6 +164,7 @@ void bs_codec_cfg_chunks(struct bs_codec_cfg *cfg, int tag, int level, size_t ch
 	 * xz preset 6, up to 8 MiB for zstd 19) would be memory for nothing */
 	cfg->window = (uint32_t)chunk_max;
 	cfg->probe = CHUNK_PROBE;
+	cfg->probe_points = CHUNK_PROBE_POINTS;
 	cfg->keep_smaller = 1;
 }
 
@@ -166,17 +186,25 @@ int bs_codec_encode_body(struct bs_codec_ctx *ctx, const struct bs_codec_cfg *cf
 		return bs_err_set(e, BS_SYS, "cannot compress: unknown codec '%c'", cfg->tag);
 	if (c->tag == BS_CODEC_RAW || n <= cfg->raw_max)
 		goto raw;
-	/* A buffer larger than the probe whose first bytes do not shrink
+	/* A buffer larger than the probe none of whose probes shrinks
 	 * (already compressed data: archives, media) is stored raw without
 	 * compressing the whole of it, which would cost its full time for
-	 * nothing. */
+	 * nothing.  The probes are taken at its start, middle and end, the
+	 * first that shrinks ending the search: a chunk of a program is often
+	 * compressed data (an archive or GPU code inside it) at one end and
+	 * compressible code or tables at the other. */
 	if (cfg->probe && n > cfg->probe) {
-		int rc = c->enc(ctx, c->fastest, (uint32_t)cfg->probe, in, cfg->probe, out, e);
-		size_t got = out->len - start;
-		bs_buf_setlen(out, start);
-		if (rc < 0)
-			return -1;
-		if (got >= cfg->probe - cfg->probe / 64)
+		int points = cfg->probe_points > 0 ? cfg->probe_points : 1, shrinks = 0;
+		for (int i = 0; i < points && !shrinks; i++) {
+			size_t at = points == 1 ? 0 : (n - cfg->probe) / (size_t)(points - 1) * (size_t)i;
+			int rc = c->enc(ctx, c->fastest, (uint32_t)cfg->probe, (const char *)in + at, cfg->probe, out, e);
+			size_t got = out->len - start;
+			bs_buf_setlen(out, start);
+			if (rc < 0)
+				return -1;
+			shrinks = got < cfg->probe - cfg->probe / 64;
+		}
+		if (!shrinks)
 			goto raw;
 	}
 	if (c->enc(ctx, cfg->level, cfg->window, in, n, out, e) < 0) {

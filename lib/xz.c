@@ -30,6 +30,7 @@ struct bs_xz {
 		lzma_stream s;
 		int preset;
 		uint32_t dict;
+		int x86;
 		unsigned long used;
 	} enc[2];
 	unsigned long clock;
@@ -58,25 +59,27 @@ void bs_xz_free(struct bs_xz *x)
 	free(x);
 }
 
-static lzma_stream *encoder(struct bs_xz *x, int preset, uint32_t dict)
+static lzma_stream *encoder(struct bs_xz *x, int preset, uint32_t dict, int x86)
 {
 	int k = x->enc[0].used <= x->enc[1].used ? 0 : 1;
 
 	for (int i = 0; i < 2; i++)
-		if (x->enc[i].preset == preset && x->enc[i].dict == dict)
+		if (x->enc[i].preset == preset && x->enc[i].dict == dict && x->enc[i].x86 == x86)
 			k = i;
 	x->enc[k].preset = preset;
 	x->enc[k].dict = dict;
+	x->enc[k].x86 = x86;
 	x->enc[k].used = ++x->clock;
 	return &x->enc[k].s;
 }
 
-int bs_xz_compress(struct bs_xz *x, const void *in, size_t n, int preset, uint32_t dict, struct bs_buf *out,
-		   struct bs_err *e)
+int bs_xz_compress(struct bs_xz *x, const void *in, size_t n, int preset, uint32_t dict, int x86,
+		   struct bs_buf *out, struct bs_err *e)
 {
 	size_t bound = lzma_stream_buffer_bound(n);
 	lzma_options_lzma opt;
-	lzma_filter filters[2];
+	lzma_filter filters[3];
+	int f = 0;
 	lzma_stream *enc;
 	lzma_ret r;
 
@@ -85,11 +88,17 @@ int bs_xz_compress(struct bs_xz *x, const void *in, size_t n, int preset, uint32
 		return bs_err_set(e, BS_SYS, "cannot compress: unusable xz preset %d", preset);
 	if (dict && dict < opt.dict_size)
 		opt.dict_size = dict < LZMA_DICT_SIZE_MIN ? LZMA_DICT_SIZE_MIN : dict;
-	filters[0].id = LZMA_FILTER_LZMA2;
-	filters[0].options = &opt;
-	filters[1].id = LZMA_VLI_UNKNOWN;
-	filters[1].options = NULL;
-	enc = encoder(x, preset, dict);
+	/* liblzma's own x86 filter (start offset 0): a part of the .xz
+	 * format, which every xz decoder, and so every reader, undoes */
+	if (x86) {
+		filters[f].id = LZMA_FILTER_X86;
+		filters[f++].options = NULL;
+	}
+	filters[f].id = LZMA_FILTER_LZMA2;
+	filters[f++].options = &opt;
+	filters[f].id = LZMA_VLI_UNKNOWN;
+	filters[f].options = NULL;
+	enc = encoder(x, preset, dict, x86);
 	r = lzma_stream_encoder(enc, filters, LZMA_CHECK_CRC32);
 	if (r != LZMA_OK)
 		return bs_err_set(e, BS_SYS, "cannot compress: %s", lzma_msg(r));
