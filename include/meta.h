@@ -46,8 +46,13 @@
  *                                       1, 0 when the backup has no such
  *                                       directory, -1 on error
  *   bs_meta_lookup(m, path, len, &ent, e)  the entry of one path; returns 1
- *                                       (ent points into a small cache, valid
- *                                       until the next call), 0, or -1
+ *                                       (ent is valid until the next call),
+ *                                       0, or -1.  The last BS_META_CACHE
+ *                                       listings looked in are kept as their
+ *                                       text with an index of names, each
+ *                                       entry decoded when it is asked for:
+ *                                       a directory of many entries costs
+ *                                       its text, not that many records
  *   bs_meta_root(m, ent, e)             the record of "/": 1, 0 or -1
  *   bs_meta_peek(m, dir, len, head, e)  the head of dir's stored listing,
  *                                       not decompressed: 1, 0 or -1;
@@ -61,6 +66,9 @@
  *       -1 to stop.  Returns 1, 0 when the backup does not hold path, or -1.
  *       With m->on_damage set, a directory below path whose listing is
  *       damaged is told to it and skipped rather than ending the walk.
+ *       Each level of the walk holds its directory's text and decodes an
+ *       entry at a time (ent is valid during fn's call), so memory follows
+ *       the depth of the tree and the size of its directories' texts.
  *   bs_meta_release(m)
  *
  * Files: metawrite.c (the writer), metaread.c (the reader and its cache);
@@ -113,13 +121,19 @@ struct bs_meta_reader {
 	void *peeked;		/* the value bs_meta_peek() fetched */
 	int strict;		/* set: check each listing's head against its
 				   text too (bs-check) */
-	struct {
+	struct {			/* the last listings looked in */
 		struct bs_buf dir;
-		struct bs_listing l;
+		struct bs_buf text;	/* its text, checked */
+		struct { uint32_t name, end; } *at;	/* entry i: its name at
+					   text[name, end), its end (a NUL) at
+					   text[end], the next entry after it */
+		size_t n, cap;
 		int present;
 		unsigned long stamp;
 	} cache[BS_META_CACHE];
 	unsigned long clock;
+	struct bs_listing found;	/* the entry a lookup found */
+	struct bs_listing walked;	/* the entry a walk visits */
 	struct bs_entry root;
 	struct bs_codec_ctx codec;	/* decompresses its listings */
 	/* optional: set, bs_meta_walk() skips a directory whose listing is
