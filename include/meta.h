@@ -16,9 +16,10 @@
  * directory's entries, sorted by name.
  *
  * Writer (bs-index).  Records may come in any order; a directory's listing
- * is kept in memory while the walk is inside it and written out when the
- * walk leaves it (merged with what was written before, when a walk comes
- * back), so memory follows the depth of the tree, not its size.
+ * is kept in memory while the walk is inside it, as the text it will hold
+ * (metaframe.h), and written out when the walk leaves it (merged with what
+ * was written before, when a walk comes back), so memory follows the depth
+ * of the tree and the size of its directories' texts, not its size.
  *   bs_meta_create(w, repo, id, e)
  *   w->reuse, w->nreuse           optional: readers of earlier backups; a
  *                                 listing identical to one of theirs (same
@@ -71,7 +72,8 @@
  *       the depth of the tree and the size of its directories' texts.
  *   bs_meta_release(m)
  *
- * Files: metawrite.c (the writer), metaread.c (the reader and its cache);
+ * Files: metawrite.c (the writer), metaframe.c (a directory's entries
+ * while it is written), metaread.c (the reader and its cache);
  * a listing's entries are listing.h, a stored value value.h, paths path.h.
  * A writer or a reader belongs to one thread at a time.
  */
@@ -96,7 +98,7 @@ struct bs_meta_writer {
 	struct bs_repo *repo;
 	struct bs_meta_frame *stack;
 	size_t depth, cap;
-	struct bs_buf scratch, packed;
+	struct bs_buf scratch, packed, text;
 	struct bs_codec_ctx codec;	/* compresses its listings */
 	char *file;
 	struct bs_meta_reader **reuse;	/* earlier backups whose identical */
@@ -153,7 +155,13 @@ int bs_meta_walk(struct bs_meta_reader *m, const char *path, size_t len, bs_meta
 		 struct bs_err *e);
 void bs_meta_release(struct bs_meta_reader *m);
 
-/* used by metawrite.c and metaread.c: a gdbm failure as an error */
+/* used by metawrite.c, metaframe.c and metaread.c: a gdbm failure as an
+ * error; a stored value's text, checked against its head's digest (into
+ * text; its head into h); the entry of a listing's text at *off, decoded
+ * into l alone and *off moved past it (1, 0 at the end, -1 malformed) */
 int bs_meta_fail(struct bs_err *e, const char *what, const char *id);
+int bs_meta_value_text(struct bs_codec_ctx *ctx, const char *p, size_t n, struct bs_buf *text,
+		       struct bs_meta_head *h, struct bs_err *e);
+int bs_meta_next_entry(struct bs_listing *l, const struct bs_buf *text, size_t *off, struct bs_err *e);
 
 #endif

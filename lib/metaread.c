@@ -55,8 +55,6 @@ int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id,
 	return 0;
 }
 
-static int next_entry(struct bs_listing *l, const struct bs_buf *text, size_t *off, struct bs_err *e);
-
 static int by_digest(const void *a, const void *b)
 {
 	return memcmp(a, b, BS_DIGEST_LEN);
@@ -78,7 +76,7 @@ static int check_head(struct bs_meta_reader *m, const struct bs_meta_head *h, co
 	int rc, ok;
 
 	bs_hash_init(&ctx);
-	while ((rc = next_entry(&m->found, text, &off, e)) > 0) {
+	while ((rc = bs_meta_next_entry(&m->found, text, &off, e)) > 0) {
 		const struct bs_entry *ent = &m->found.v[0];
 		bs_stat_digest_add(&ctx, &ent->rec, ent->rec.path.p, ent->rec.path.len, &scratch);
 		for (size_t j = 0; j < ent->nrefs; j++)
@@ -107,30 +105,39 @@ static int check_head(struct bs_meta_reader *m, const struct bs_meta_head *h, co
  * A stored value's text, checked against the digest in its head: what
  * bs_value_unpack() does, but for decoding the entries, which are decoded
  * one at a time as they are wanted (a directory of many thousand entries
- * is held as its text, not as that many records).  With m->strict, its
- * head is checked against its text too (check_head).
+ * is held as its text, not as that many records).
  */
-static int value_text(struct bs_meta_reader *m, const char *p, size_t n, struct bs_buf *text, struct bs_err *e)
+int bs_meta_value_text(struct bs_codec_ctx *ctx, const char *p, size_t n, struct bs_buf *text,
+		       struct bs_meta_head *h, struct bs_err *e)
 {
 	unsigned char digest[BS_DIGEST_LEN];
-	struct bs_meta_head h;
 	struct bs_hash hh;
 	size_t headlen;
 
-	if (bs_value_parse(p, n, &h) < 0 || !bs_meta_sealed(&h))
+	if (bs_value_parse(p, n, h) < 0 || !bs_meta_sealed(h))
 		return bs_err_set(e, BS_INPUT, "malformed or damaged directory listing");
-	headlen = BS_VALUE_HEAD_FIXED + h.nrefs * BS_DIGEST_LEN;
+	headlen = BS_VALUE_HEAD_FIXED + h->nrefs * BS_DIGEST_LEN;
 	n -= BS_DIGEST_LEN;	/* the seal */
 	bs_buf_reset(text);
-	if (bs_codec_decode_body(&m->codec, (unsigned char)p[0], p + headlen, n - headlen, BS_VALUE_MAX, text, e) < 0)
+	if (bs_codec_decode_body(ctx, (unsigned char)p[0], p + headlen, n - headlen, BS_VALUE_MAX, text, e) < 0)
 		return -1;
 	bs_hash_init(&hh);
 	bs_hash_update(&hh, p + 1 + BS_DIGEST_LEN, headlen - 1 - BS_DIGEST_LEN);
 	bs_hash_update(&hh, text->p, text->len);
 	bs_hash_final(&hh, digest);
 	bs_hash_release(&hh);
-	if (memcmp(digest, h.digest, BS_DIGEST_LEN))
+	if (memcmp(digest, h->digest, BS_DIGEST_LEN))
 		return bs_err_set(e, BS_INPUT, "directory listing does not match its digest");
+	return 0;
+}
+
+/* With m->strict, the head is checked against the text too. */
+static int value_text(struct bs_meta_reader *m, const char *p, size_t n, struct bs_buf *text, struct bs_err *e)
+{
+	struct bs_meta_head h;
+
+	if (bs_meta_value_text(&m->codec, p, n, text, &h, e) < 0)
+		return -1;
 	return m->strict ? check_head(m, &h, text, e) : 0;
 }
 
@@ -189,7 +196,7 @@ static int fetch_text(struct bs_meta_reader *m, const char *key, size_t n, struc
  * is the record's last field, just before that NUL.  "/" is the name of
  * the root's record alone, never an entry of a directory's listing.
  */
-static int next_entry(struct bs_listing *l, const struct bs_buf *text, size_t *off, struct bs_err *e)
+int bs_meta_next_entry(struct bs_listing *l, const struct bs_buf *text, size_t *off, struct bs_err *e)
 {
 	const char *p = text->p + *off, *nul;
 	const struct bs_buf *name;
@@ -273,7 +280,7 @@ static int cache_fill(struct bs_meta_reader *m, int i, const char *path, size_t 
 	rc = fetch_text(m, path, dirlen, &m->cache[i].text, e);
 	if (rc < 0)
 		return -1;
-	while (rc > 0 && (k = next_entry(&m->found, &m->cache[i].text, &off, e)) != 0) {
+	while (rc > 0 && (k = bs_meta_next_entry(&m->found, &m->cache[i].text, &off, e)) != 0) {
 		const struct bs_buf *name = &m->found.v[0].rec.path;
 		if (k < 0 || !in_order(&prev, name)) {
 			bs_buf_release(&prev);
@@ -312,7 +319,7 @@ static int cache_find(struct bs_meta_reader *m, int i, const char *base, size_t 
 			hi = mid;
 		} else {
 			start = mid ? m->cache[i].at[mid - 1].end + 1 : 0;
-			return next_entry(&m->found, text, &start, e) > 0 ? 1 : -1;
+			return bs_meta_next_entry(&m->found, text, &start, e) > 0 ? 1 : -1;
 		}
 	}
 	return 0;
@@ -371,7 +378,7 @@ static int walk_below(struct bs_meta_reader *m, struct bs_buf *path, bs_meta_vis
 	int rc, k;
 
 	rc = fetch_text(m, path->p, path->len, &text, e);
-	while (rc > 0 && (k = next_entry(&m->walked, &text, &off, e)) != 0) {
+	while (rc > 0 && (k = bs_meta_next_entry(&m->walked, &text, &off, e)) != 0) {
 		const struct bs_entry *ent = &m->walked.v[0];
 		int kind = ent->rec.kind;
 		if (k < 0 || !in_order(&prev, &ent->rec.path)) {
