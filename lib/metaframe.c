@@ -245,7 +245,7 @@ int bs_meta_frame_encode(struct bs_meta_frame *f, const char *key, size_t keylen
 	count[1] = (unsigned char)(kept >> 16);
 	count[2] = (unsigned char)(kept >> 8);
 	count[3] = (unsigned char)kept;
-	bs_hash_init(&h);
+	/* bs_hash_final() made h ready for the next digest */
 	bs_hash_update(&h, head->p + 1 + BS_DIGEST_LEN, head->len - 1 - BS_DIGEST_LEN);
 	bs_hash_update(&h, text->p, text->len);
 	bs_hash_final(&h, digest);
