@@ -93,22 +93,28 @@ static int emit_queued(struct bs_backupread *b, struct bs_backupread_queued *q, 
 	return bs_backupread_check_out(b, e);
 }
 
-/* The text of the queue starts at its first entry's. */
+/* The queue's text, made contiguous again when more of it is left by
+ * records gone (from the front, or out of order) than is still held. */
 static void compact_text(struct bs_backupread *b)
 {
-	size_t shift;
+	size_t live = 0, dst = 0;
 
 	if (!b->pack.n) {
 		bs_buf_reset(&b->pack.text);
 		return;
 	}
-	shift = b->pack.q[b->pack.head].text;
-	if (shift < (1u << 20) || shift < b->pack.text.len / 2)
-		return;
-	memmove(b->pack.text.p, b->pack.text.p + shift, b->pack.text.len - shift);
-	bs_buf_setlen(&b->pack.text, b->pack.text.len - shift);
 	for (size_t i = 0; i < b->pack.n; i++)
-		b->pack.q[b->pack.head + i].text -= shift;
+		live += b->pack.q[b->pack.head + i].len;
+	if (b->pack.text.len - live < ((size_t)64 << 10) || b->pack.text.len - live < live)
+		return;
+	/* the entries' texts lie in the queue's order */
+	for (size_t i = 0; i < b->pack.n; i++) {
+		struct bs_backupread_queued *q = &b->pack.q[b->pack.head + i];
+		memmove(b->pack.text.p + dst, b->pack.text.p + q->text, q->len);
+		q->text = dst;
+		dst += q->len;
+	}
+	bs_buf_setlen(&b->pack.text, dst);
 }
 
 /* Write the ready records at the front of the queue; with `all`, every
