@@ -18,10 +18,10 @@
  * buffers are swapped and reused.  Its pages are touched only as chunks
  * fill them, so small chunks cost only what they hold.
  *
- *   bs_budget_units(chunk_max)
- *       BS_CHUNK_BUDGET / chunk_max, at least BS_BUDGET_MIN_UNITS (a
- *       repository with huge chunks still gets a working pipeline, over
- *       budget).
+ *   bs_budget_units(budget, chunk_max)
+ *       budget / chunk_max (budget: BS_CHUNK_BUDGET, or a stage's own), at
+ *       least BS_BUDGET_MIN_UNITS (a repository with huge chunks still gets
+ *       a working pipeline, over budget).
  *   bs_budget_threads(threads, units, reserved)
  *       How many of `threads` workers to start when each takes one unit
  *       and each needs at least one more to fill (a window slot), after
@@ -43,7 +43,7 @@
 /* a stored chunk's codec tag and frame headers beyond its bytes */
 #define BS_BUDGET_SLACK ((size_t)64 << 10)
 
-size_t bs_budget_units(size_t chunk_max);
+size_t bs_budget_units(size_t budget, size_t chunk_max);
 size_t bs_budget_threads(size_t threads, size_t units, size_t reserved);
 void bs_budget_reserve(struct bs_buf *b, size_t chunk_max);
 

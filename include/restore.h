@@ -12,15 +12,18 @@
  * whole chunks (R) or pieces of chunks (P: packed small files).  The last
  * BS_RESTORE_PACKS chunks that pieces came from are kept, so a pack chunk
  * that holds many small files is decoded once even when big files come
- * between them, and so is the last whole chunk (a file that repeats one).
- * With r->threads > 1 (set it after init), chunks are read and decoded
- * ahead, in order, on up to that many worker threads (readahead.h): a
- * second reader of the backup walks the same paths on a thread of its own
- * and names the chunks that will be wanted, keeping the same account of
- * what the restore holds (not with BS_RESTORE_DIRONLY).  Memory for chunks
- * is bounded in bytes (budget.h): the chunks kept, the read-ahead window
- * and its workers' buffers are BS_CHUNK_BUDGET at most.  A bs_restore
- * itself belongs to one thread.
+ * between them, or the pieces of an earlier backup's packs between those
+ * of this one's (a re-backup's unchanged and changed small files); a
+ * whole chunk is kept while the references that follow are to it (a file
+ * that repeats a chunk).  With r->threads > 1 (set it after init), chunks
+ * are read and decoded ahead, in order, on up to that many worker threads
+ * (readahead.h): a second reader of the backup walks the same paths on a
+ * thread of its own and names the chunks that will be wanted, keeping the
+ * same account of what the restore holds (not with BS_RESTORE_DIRONLY).
+ * Memory for chunks is bounded in bytes (budget.h): the pack chunks kept,
+ * the read-ahead window (the whole chunk being written among it) and its
+ * workers' buffers are BS_RESTORE_BUDGET at most.  A bs_restore itself
+ * belongs to one thread.
  *
  * r->opts, set after bs_restore_init(): BS_TAR_PAX (the default: pax
  * extended headers for nanoseconds, xattrs, ACLs, sparse files; 0 for
@@ -59,13 +62,18 @@
 
 enum { BS_RESTORE_DIRONLY = 0x100 };
 
-#define BS_RESTORE_PACKS 2
+#define BS_RESTORE_PACKS 4
 #define BS_RESTORE_HELD (BS_RESTORE_PACKS + 1)
+/* the pack chunks kept and the read-ahead: 10 chunks of 4 MiB */
+#define BS_RESTORE_BUDGET ((size_t)40 << 20)
 
 /* The chunks held, by digest: [0, BS_RESTORE_PACKS) the last pack chunks
- * (pieces), least recently used first out; BS_RESTORE_PACKS the last whole
- * chunk.  The restore and its read-ahead producer each keep one and update
- * it alike, so that they agree on which chunks are decoded again. */
+ * (pieces), least recently used first out; BS_RESTORE_PACKS the whole
+ * chunk of the last reference, while the references after it are to it
+ * (a piece forgets it).  The restore and its read-ahead producer each keep
+ * one and update it alike, so that they agree on which chunks are decoded
+ * again.  Reading ahead, the whole chunk stays in its read-ahead slot
+ * (r->cur) rather than in data[]. */
 struct bs_restore_held {
 	unsigned char digest[BS_RESTORE_HELD][BS_DIGEST_LEN];
 	unsigned long stamp[BS_RESTORE_HELD];
@@ -87,6 +95,7 @@ struct bs_restore {
 	struct bs_restore_held held;	/* the chunks in data[] */
 	struct bs_buf data[BS_RESTORE_HELD];
 	struct bs_err bad[BS_RESTORE_HELD];	/* code set: could not be had, why */
+	struct bs_readahead_slot *cur;	/* the whole chunk held, reading ahead */
 	struct {			/* reading ahead */
 		int on;
 		struct bs_readahead ra;

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include "budget.h"
 
-size_t bs_budget_units(size_t chunk_max)
+size_t bs_budget_units(size_t budget, size_t chunk_max)
 {
-	size_t units = chunk_max ? BS_CHUNK_BUDGET / chunk_max : BS_BUDGET_MIN_UNITS;
+	size_t units = chunk_max ? budget / chunk_max : BS_BUDGET_MIN_UNITS;
 
 	return units < BS_BUDGET_MIN_UNITS ? BS_BUDGET_MIN_UNITS : units;
 }

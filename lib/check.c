@@ -235,11 +235,12 @@ static int read_chunk(void *arg, const struct bs_chunk_file *f, struct bs_err *e
 
 int bs_check_data(struct bs_check *c, double percent, struct bs_err *e)
 {
+	/* the window and the workers within the budget (budget.h) */
+	size_t units = bs_budget_units(BS_CHUNK_BUDGET, c->repo->cfg.chunk_max);
 	int rc;
 
 	c->percent = percent;
-	/* the window and the workers within the budget (budget.h) */
-	c->ahead = c->threads > 1 && bs_readahead_start(&c->ra, c->repo, c->threads, 0) == 0;
+	c->ahead = c->threads > 1 && bs_readahead_start(&c->ra, c->repo, c->threads, units) == 0;
 	rc = bs_chunks_each(c->repo, read_chunk, NULL, c, e);
 	if (c->ahead) {
 		bs_readahead_end(&c->ra);

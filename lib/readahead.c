@@ -58,18 +58,18 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int bs_readahead_start(struct bs_readahead *ra, struct bs_repo *repo, size_t threads, size_t reserved)
+int bs_readahead_start(struct bs_readahead *ra, struct bs_repo *repo, size_t threads, size_t units)
 {
-	size_t units = bs_budget_units(repo->cfg.chunk_max);
-
 	memset(ra, 0, sizeof(*ra));
 	ra->repo = repo;
 	ra->chunk_max = repo->cfg.chunk_max;
 	/* a worker's buffer and at least one slot to fill each */
-	threads = bs_budget_threads(threads, units, reserved);
-	ra->window = units > reserved + threads ? units - reserved - threads : 1;
+	threads = bs_budget_threads(threads, units, 0);
+	ra->window = units > threads ? units - threads : 1;
 	if (ra->window < threads)
 		ra->window = threads;
+	if (ra->window > BS_READAHEAD_WINDOW_MAX)
+		ra->window = BS_READAHEAD_WINDOW_MAX;
 	ra->ring = bs_xcalloc(ra->window, sizeof(*ra->ring));
 	for (size_t i = 0; i < ra->window; i++)
 		bs_buf_init(&ra->ring[i].data);

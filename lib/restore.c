@@ -34,7 +34,8 @@ void bs_restore_release(struct bs_restore *r)
 /* The account of the chunks held, the same for the reader and for the
  * producer that reads ahead for it, so that both agree on which chunks
  * are decoded again: where a reference's chunk is held, or -1.  Pieces
- * look among the pack chunks, a whole chunk at the last whole one. */
+ * look among the pack chunks, a whole chunk at the last whole one (which
+ * a piece forgets: held_piece()). */
 static int held_find(struct bs_restore_held *h, const struct bs_ref *ref)
 {
 	int from = ref->piece ? 0 : BS_RESTORE_PACKS, to = ref->piece ? BS_RESTORE_PACKS : BS_RESTORE_HELD;
@@ -70,6 +71,22 @@ static int held_put(struct bs_restore_held *h, const struct bs_ref *ref)
 	return v;
 }
 
+/* A piece: the whole chunk held is let go (reading ahead, its slot goes
+ * back to the window). */
+static void held_piece(struct bs_restore_held *h)
+{
+	h->used[BS_RESTORE_PACKS] = 0;
+}
+
+static void let_go_whole(struct bs_restore *r)
+{
+	held_piece(&r->held);
+	if (r->cur) {
+		bs_readahead_pop(&r->ahead.ra);
+		r->cur = NULL;
+	}
+}
+
 /* A reference's chunk: held, from the read-ahead (when its next chunk is
  * this one), or read and decoded here.  NULL with e when it cannot be
  * had; it is held as such, so that a later reference to it says the
@@ -77,25 +94,40 @@ static int held_put(struct bs_restore_held *h, const struct bs_ref *ref)
 static const struct bs_buf *chunk_of(struct bs_restore *r, const struct bs_ref *ref, struct bs_err *e)
 {
 	struct bs_readahead_slot *slot;
-	int i = held_find(&r->held, ref);
+	int i;
 
+	if (ref->piece)
+		let_go_whole(r);
+	i = held_find(&r->held, ref);
 	if (i >= 0) {
 		if (r->bad[i].code) {
 			*e = r->bad[i];
 			return NULL;
 		}
-		return &r->data[i];
+		return r->cur && i == BS_RESTORE_PACKS ? &r->cur->data : &r->data[i];
 	}
+	let_go_whole(r);
 	i = held_put(&r->held, ref);
 	r->bad[i].code = 0;
 	if (r->ahead.on && (slot = bs_readahead_next(&r->ahead.ra)) &&
 	    !memcmp(slot->digest, ref->digest, BS_DIGEST_LEN)) {
-		struct bs_buf t = r->data[i];
-		/* the slot takes the buffer given up, reserved already */
-		r->data[i] = slot->data;
-		slot->data = t;
 		if (slot->rc < 0)
 			r->bad[i] = slot->err;
+		if (!ref->piece) {
+			/* written from its slot, which is taken when let go */
+			r->cur = slot;
+			if (r->bad[i].code) {
+				*e = r->bad[i];
+				return NULL;
+			}
+			return &slot->data;
+		}
+		{
+			/* the slot takes the buffer given up, reserved already */
+			struct bs_buf t = r->data[i];
+			r->data[i] = slot->data;
+			slot->data = t;
+		}
 		bs_readahead_pop(&r->ahead.ra);
 	} else {
 		/* not read ahead (the producer went another way): read it
@@ -328,6 +360,8 @@ static int ahead_visit(void *arg, const struct bs_entry *ent, const struct bs_bu
 		bs_linkmap_put(&r->ahead.links, ent->rec.dev, ent->rec.ino, (void *)1);
 	}
 	for (size_t i = 0; i < ent->nrefs; i++) {
+		if (ent->refs[i].piece)
+			held_piece(&r->ahead.held);
 		if (held_find(&r->ahead.held, &ent->refs[i]) >= 0)
 			continue;
 		held_put(&r->ahead.held, &ent->refs[i]);
@@ -355,11 +389,15 @@ static void *ahead_main(void *arg)
 static void ahead_start(struct bs_restore *r, char **roots, int nroots)
 {
 	struct bs_err ignored;
+	size_t units;
 
 	if (r->threads < 2 || bs_meta_open(&r->ahead.meta, r->repo, r->meta->id, &ignored) < 0)
 		return;
-	/* the chunks held are units of the budget too */
-	if (bs_readahead_start(&r->ahead.ra, r->repo, r->threads, BS_RESTORE_HELD) < 0) {
+	/* the pack chunks held are units of the budget too; the whole chunk
+	 * being written is held in its slot of the window */
+	units = bs_budget_units(BS_RESTORE_BUDGET, r->repo->cfg.chunk_max);
+	units = units > BS_RESTORE_PACKS + BS_BUDGET_MIN_UNITS / 2 ? units - BS_RESTORE_PACKS : BS_BUDGET_MIN_UNITS / 2;
+	if (bs_readahead_start(&r->ahead.ra, r->repo, r->threads, units) < 0) {
 		bs_meta_release(&r->ahead.meta);
 		return;
 	}
@@ -379,6 +417,7 @@ static void ahead_stop(struct bs_restore *r)
 {
 	if (!r->ahead.on)
 		return;
+	let_go_whole(r);
 	bs_readahead_stop(&r->ahead.ra);
 	pthread_join(r->ahead.thread, NULL);
 	bs_readahead_release(&r->ahead.ra);

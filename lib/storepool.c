@@ -53,7 +53,7 @@ static void *worker(void *arg)
 struct bs_storepool *bs_storepool_new(struct bs_storer *s, struct bs_err *e)
 {
 	struct bs_storepool *p = bs_xcalloc(1, sizeof(*p));
-	size_t units = bs_budget_units(s->repo->cfg.chunk_max), n;
+	size_t units = bs_budget_units(BS_CHUNK_BUDGET, s->repo->cfg.chunk_max), n;
 
 	/* units of the budget: the chunk being read, each worker's output,
 	 * and the ring's slots, at least one a worker */
