@@ -11,8 +11,10 @@
 #                        $T/bigsrc 8 incompressible files of 12 MiB: 24
 #                        chunks, each as large as a chunk may be
 #   peak_kib FILE CMD... run CMD under GNU time; its peak RSS (KiB) into FILE
-#   RSS_BOUND_KIB        BS_CHUNK_BUDGET (32 MiB of chunk buffers, threads
-#                        included) and 16 MiB for the rest of the process
+#   RSS_BOUND_KIB        48 MiB: BS_CHUNK_BUDGET (32 MiB of chunk buffers,
+#                        threads included: bs-store's) and 16 MiB for the
+#                        rest of the process; bs-cat's read-ahead takes 24
+#                        of its 40 (BS_RESTORE_BUDGET; no pack chunks here)
 #
 # Before the budget, in chunk counts: bs-store -j 8 took 118 MiB on this
 # input (2 x 8 + 2 chunks in flight, 8 compressors' buffers, each buffer
