@@ -42,6 +42,9 @@ static void index_last(struct bs_meta_frame *f, size_t off, size_t rec, size_t n
 {
 	struct bs_meta_fent *x;
 
+	if (f->text.len > BS_VALUE_MAX)
+		return;		/* refused when encoded */
+
 	if (f->n == f->cap) {
 		f->cap = f->cap ? 2 * f->cap : 64;
 		f->v = bs_xrealloc(f->v, f->cap * sizeof(*f->v));
@@ -198,8 +201,12 @@ int bs_meta_frame_encode(struct bs_meta_frame *f, const char *key, size_t keylen
 	unsigned char digest[BS_DIGEST_LEN], stat[BS_DIGEST_LEN], *count;
 	struct bs_hash h;
 	size_t nrefs = 0, kept = 0, refs_at;
-	long n = normalise(f, key, keylen, e);
+	long n;
 
+	/* offsets in the frame are 32 bits, as a value's size is */
+	if (f->text.len > BS_VALUE_MAX)
+		return bs_err_set(e, BS_INPUT, "directory '%.200s' has too many entries for one listing", key);
+	n = normalise(f, key, keylen, e);
 	if (n < 0)
 		return -1;
 	*entries = *bytes = 0;

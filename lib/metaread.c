@@ -19,6 +19,16 @@ int bs_meta_fail(struct bs_err *e, const char *what, const char *id)
 			  what, id, gdbm_strerror(gdbm_errno));
 }
 
+void bs_meta_gdbm_cache(void *db)
+{
+	int automatic = 0;
+	size_t n = BS_META_GDBM_CACHE;
+
+	/* a hint: gdbm goes on with its own cache when it refuses */
+	gdbm_setopt(db, GDBM_SETCACHEAUTO, &automatic, sizeof(automatic));
+	gdbm_setopt(db, GDBM_SETCACHESIZE, &n, sizeof(n));
+}
+
 int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id, struct bs_err *e)
 {
 	char path[300];
@@ -44,6 +54,7 @@ int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id,
 		close(fd);
 		return bs_meta_fail(e, "open", id);
 	}
+	bs_meta_gdbm_cache(m->db);
 	m->id = bs_xstrdup(id);
 	bs_entry_init(&m->root);
 	bs_listing_init(&m->found);

@@ -95,6 +95,7 @@ int bs_meta_create(struct bs_meta_writer *w, struct bs_repo *repo, const char *i
 		free(w->file);
 		return -1;
 	}
+	bs_meta_gdbm_cache(w->db);
 	return 0;
 }
 
