@@ -1,7 +1,9 @@
 #!/bin/bash
 # bench/memory.sh - peak resident memory of each pipeline stage, for a tree
 # of 16,000 small files and one of 160,000, first and unchanged second
-# backup, each into a fresh repository.
+# backup, each into a fresh repository; then of reading it back: the whole
+# backup as a tar stream (bs-cat) and a check of all its data (bs-check
+# --read-data).
 #
 #   bench/memory.sh
 #   SMALL=16000 LARGE=160000 ZPRESET=0 bench/memory.sh
@@ -52,6 +54,16 @@ backup() {
 	elapsed "$t0"
 }
 
+# reads REPO TAG: bs-cat of the latest backup to /dev/null, bs-check
+# --read-data, each under /usr/bin/time -v (TAG.cat, TAG.check)
+reads() {
+	local repo=$1 tag=$2
+	/usr/bin/time -v -o "$tmp/$tag.cat" "$BIN/bs-cat" -r "$repo" latest >/dev/null ||
+		die "bs-cat of $repo failed"
+	/usr/bin/time -v -o "$tmp/$tag.check" "$BIN/bs-check" -r "$repo" --read-data >/dev/null ||
+		die "bs-check of $repo failed"
+}
+
 rss() { awk -F': ' '/Maximum resident set size/ { print $2 }' "$tmp/$1"; }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
@@ -66,6 +78,8 @@ for n in "$SMALL" "$LARGE"; do
 	note "second (unchanged) backup of $n files"
 	wall[$n.second]=$(backup "$tmp/tree$n" "$tmp/repo$n" "$n.second")
 	note "  ${wall[$n.second]}s"
+	note "bs-cat and bs-check --read-data of $n files"
+	reads "$tmp/repo$n" "$n.read"
 	rm -rf "$tmp/tree$n" "$tmp/repo$n"
 done
 
@@ -82,6 +96,13 @@ for run in first second; do
 		[ "$d" -gt "$worst" ] && worst=$d
 		printf '%-8s %-7s %10s %10s %+10s\n' "bs-$st" "$run" "$(mib "$a")" "$(mib "$b")" "$(mib "$d")"
 	done
+done
+for st in cat check; do
+	a=$(rss "$SMALL.read.$st")
+	b=$(rss "$LARGE.read.$st")
+	d=$((b - a))
+	[ "$d" -gt "$worst" ] && worst=$d
+	printf '%-8s %-7s %10s %10s %+10s\n' "bs-$st" read "$(mib "$a")" "$(mib "$b")" "$(mib "$d")"
 done
 printf '\nwall time (s):   first %s / %s;  second %s / %s  (%d / %d files)\n' \
 	"${wall[$SMALL.first]}" "${wall[$LARGE.first]}" "${wall[$SMALL.second]}" "${wall[$LARGE.second]}" \

@@ -8,19 +8,25 @@
  * or the references of an earlier backup's entry when the file has not
  * changed (bs_priors), or those of a hard link's first name met in this
  * run; then the record itself.  With earlier backups, each directory's run
- * of records (up to BS_BACKUPREAD_GROUP_MAX) is gathered and, when it is
- * the same as an earlier listing, written as one L item.  It is not shared
- * between threads.
+ * of records (up to BS_BACKUPREAD_GROUP_MAX) is gathered, as text, and,
+ * when it is the same as an earlier listing, written as one L item.  It is
+ * not shared between threads.
  *
- * Small files are packed: their bytes go, in order, into one stream cut
- * by a second chunker with the same sizes, and each such file becomes P
- * items (pieces of those pack chunks).  A pack chunk's C item is written
- * when the pack chunker cuts (or at the end), followed by the P items and
- * records of the files now whole in written chunks; records that come
- * after a file still in the open pack chunk wait behind it (at most
- * BS_BACKUPREAD_QUEUE_MAX of them; past that, the ready ones go out of
- * order), except a big file's, which goes out at once, just after its C
- * items.
+ * Small files are packed (backuppack.c): their bytes go, in order, into
+ * one stream cut by a second chunker with the same sizes, and each such
+ * file becomes P items (pieces of those pack chunks).  A pack chunk's C
+ * item is written when the pack chunker cuts (or at the end), followed by
+ * the P items and records of the files now whole in written chunks;
+ * records that come after a file still in the open pack chunk wait behind
+ * it (at most BS_BACKUPREAD_QUEUE_MAX of them; past that, the ready ones
+ * go out of order), except a big file's, which goes out at once, just
+ * after its C items.  A pack chunk holds at most BS_BACKUPREAD_PACK_FILES
+ * small files: the pack is cut after that many, as after chunk-max bytes,
+ * so that the records waiting are bounded however small the files (a
+ * count of the run of small files, so the same run still gives the same
+ * chunks).  Waiting records are kept as their text.  Memory therefore
+ * does not grow with the number of files (hard links aside: each group's
+ * chunks are remembered for its later names).
  *
  *   bs_backupread_init(b, out, ck, priors)
  *       out: the chunk stream, its header (and F line) already written;
@@ -62,8 +68,10 @@
 
 /* a directory with more entries goes a file at a time */
 #define BS_BACKUPREAD_GROUP_MAX 50000
-/* records waiting behind a small file in the open pack chunk */
-#define BS_BACKUPREAD_QUEUE_MAX 10000
+/* records ready but waiting behind a small file in the open pack chunk */
+#define BS_BACKUPREAD_QUEUE_MAX 4096
+/* small files in one pack chunk */
+#define BS_BACKUPREAD_PACK_FILES 8192
 
 struct bs_backupread_queued;
 struct bs_linked;
@@ -94,15 +102,14 @@ struct bs_backupread {
 		struct bs_buf buf;	/* the open pack chunk's bytes */
 		size_t scanned;		/* of them, through the chunker and hash */
 		struct bs_buf file;	/* a small file's bytes, read */
+		size_t files;		/* small files in the open pack chunk */
 		struct bs_backupread_queued *q;	/* records, in order, from q[head] */
 		size_t head, n, cap;
+		struct bs_buf text;	/* their text */
 	} pack;
-	struct {			/* one directory's records, gathered */
-		struct bs_rec *v;
-		size_t n, cap;
-		struct bs_buf dir;
-		int overflow;		/* too many: the rest go one by one */
-	} group;
+	struct bs_priors_group group;	/* one directory's records, gathered */
+	int overflow;			/* too many: the rest go one by one */
+	struct bs_rec rec;		/* a record of the group, decoded */
 	int broken;			/* the output failed */
 	struct bs_backupread_hooks hooks;
 	struct bs_backupread_counts n;

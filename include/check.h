@@ -23,9 +23,11 @@
  *   bs_check_data(c, percent, e)
  *                              read, decompress and verify every chunk of
  *                              the store (or about percent of them, chosen
- *                              at random), on c->threads worker threads
- *                              (set it after init; 1 by default) in a
- *                              bounded window, and checks that each is as
+ *                              at random), on up to c->threads worker
+ *                              threads (set it after init; 1 by default)
+ *                              in a window bounded in bytes (budget.h:
+ *                              at most BS_CHUNK_BUDGET of chunks, threads
+ *                              included), and checks that each is as
  *                              long as the backups' references (pieces of
  *                              packed small files) need
  *   bs_check_release(c)

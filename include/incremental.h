@@ -23,13 +23,14 @@
  *       The earlier entry of a regular file with the same size, mtime,
  *       ctime (and inode, on the same device), all of whose chunks are
  *       still in the repository (stamped if need be); or NULL.
- *   bs_priors_take_group(p, v, n, dir, dirlen, out, files)
- *       v[0..n) are the records of directory dir, in input order.  When
- *       they are, in name order, what an earlier listing of dir holds (its
- *       records digest), none is a file with other hard links, and every
- *       chunk the listing refers to is still there, the listing is written
- *       to out as an L item and 1 is returned (*files: its regular files);
- *       else 0.
+ *   bs_priors_take_group(p, g, out, files)
+ *       g holds the records of directory g->dir, in input order, each as
+ *       the text a listing holds (bs_rec_format_as() under its bare name)
+ *       with where it lies, its kind, link count and size.  When they are,
+ *       in name order, what an earlier listing of dir holds (its records
+ *       digest), none is a file with other hard links, and every chunk the
+ *       listing refers to is still there, the listing is written to out
+ *       as an L item and 1 is returned (*files: its regular files); else 0.
  *   bs_priors_release(p)
  *
  * A backup found damaged on the way is dropped: its error goes to
@@ -47,6 +48,22 @@
 #include "repo.h"
 
 #define BS_PRIORS_MAX 3
+
+/* A directory's run of records, gathered as text (a few dozen bytes a
+ * record, not a decoded one's few hundred): record i is text[off, end],
+ * ended by a NUL at end, its bare name text[name, end). */
+struct bs_priors_grec {
+	uint32_t off, name, end;
+	char kind;
+	uint64_t nlink, size;
+};
+
+struct bs_priors_group {
+	struct bs_buf dir;
+	struct bs_buf text;
+	struct bs_priors_grec *v;
+	size_t n, cap;
+};
 
 struct bs_priors {
 	struct bs_repo *repo;
@@ -68,8 +85,8 @@ void bs_priors_init(struct bs_priors *p, struct bs_repo *repo, struct bs_time st
 int bs_priors_open(struct bs_priors *p, const char *host, const char *subset, char *const *ids, size_t nids,
 		   struct bs_time *floor, struct bs_err *e);
 const struct bs_entry *bs_priors_unchanged(struct bs_priors *p, const struct bs_rec *rec);
-int bs_priors_take_group(struct bs_priors *p, const struct bs_rec *v, size_t n, const char *dir, size_t dirlen,
-			 struct bs_writer *out, uint64_t *files);
+int bs_priors_take_group(struct bs_priors *p, const struct bs_priors_group *g, struct bs_writer *out,
+			 uint64_t *files);
 void bs_priors_release(struct bs_priors *p);
 
 #endif

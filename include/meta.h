@@ -16,9 +16,10 @@
  * directory's entries, sorted by name.
  *
  * Writer (bs-index).  Records may come in any order; a directory's listing
- * is kept in memory while the walk is inside it and written out when the
- * walk leaves it (merged with what was written before, when a walk comes
- * back), so memory follows the depth of the tree, not its size.
+ * is kept in memory while the walk is inside it, as the text it will hold
+ * (metaframe.h), and written out when the walk leaves it (merged with what
+ * was written before, when a walk comes back), so memory follows the depth
+ * of the tree and the size of its directories' texts, not its size.
  *   bs_meta_create(w, repo, id, e)
  *   w->reuse, w->nreuse           optional: readers of earlier backups; a
  *                                 listing identical to one of theirs (same
@@ -46,8 +47,13 @@
  *                                       1, 0 when the backup has no such
  *                                       directory, -1 on error
  *   bs_meta_lookup(m, path, len, &ent, e)  the entry of one path; returns 1
- *                                       (ent points into a small cache, valid
- *                                       until the next call), 0, or -1
+ *                                       (ent is valid until the next call),
+ *                                       0, or -1.  The last BS_META_CACHE
+ *                                       listings looked in are kept as their
+ *                                       text with an index of names, each
+ *                                       entry decoded when it is asked for:
+ *                                       a directory of many entries costs
+ *                                       its text, not that many records
  *   bs_meta_root(m, ent, e)             the record of "/": 1, 0 or -1
  *   bs_meta_peek(m, dir, len, head, e)  the head of dir's stored listing,
  *                                       not decompressed: 1, 0 or -1;
@@ -61,9 +67,13 @@
  *       -1 to stop.  Returns 1, 0 when the backup does not hold path, or -1.
  *       With m->on_damage set, a directory below path whose listing is
  *       damaged is told to it and skipped rather than ending the walk.
+ *       Each level of the walk holds its directory's text and decodes an
+ *       entry at a time (ent is valid during fn's call), so memory follows
+ *       the depth of the tree and the size of its directories' texts.
  *   bs_meta_release(m)
  *
- * Files: metawrite.c (the writer), metaread.c (the reader and its cache);
+ * Files: metawrite.c (the writer), metaframe.c (a directory's entries
+ * while it is written), metaread.c (the reader and its cache);
  * a listing's entries are listing.h, a stored value value.h, paths path.h.
  * A writer or a reader belongs to one thread at a time.
  */
@@ -88,7 +98,7 @@ struct bs_meta_writer {
 	struct bs_repo *repo;
 	struct bs_meta_frame *stack;
 	size_t depth, cap;
-	struct bs_buf scratch, packed;
+	struct bs_buf scratch, packed, text;
 	struct bs_codec_ctx codec;	/* compresses its listings */
 	char *file;
 	struct bs_meta_reader **reuse;	/* earlier backups whose identical */
@@ -113,13 +123,19 @@ struct bs_meta_reader {
 	void *peeked;		/* the value bs_meta_peek() fetched */
 	int strict;		/* set: check each listing's head against its
 				   text too (bs-check) */
-	struct {
+	struct {			/* the last listings looked in */
 		struct bs_buf dir;
-		struct bs_listing l;
+		struct bs_buf text;	/* its text, checked */
+		struct { uint32_t name, end; } *at;	/* entry i: its name at
+					   text[name, end), its end (a NUL) at
+					   text[end], the next entry after it */
+		size_t n, cap;
 		int present;
 		unsigned long stamp;
 	} cache[BS_META_CACHE];
 	unsigned long clock;
+	struct bs_listing found;	/* the entry a lookup found */
+	struct bs_listing walked;	/* the entry a walk visits */
 	struct bs_entry root;
 	struct bs_codec_ctx codec;	/* decompresses its listings */
 	/* optional: set, bs_meta_walk() skips a directory whose listing is
@@ -139,7 +155,20 @@ int bs_meta_walk(struct bs_meta_reader *m, const char *path, size_t len, bs_meta
 		 struct bs_err *e);
 void bs_meta_release(struct bs_meta_reader *m);
 
-/* used by metawrite.c and metaread.c: a gdbm failure as an error */
+/* Buckets of a database kept in memory.  gdbm's own default follows the
+ * size of the database (GDBM_CACHE_AUTO), so a reader's and the writer's
+ * memory would grow with the number of directories; a listing is one
+ * value, read once or twice, so a few buckets do. */
+#define BS_META_GDBM_CACHE 64
+
+/* used by metawrite.c, metaframe.c and metaread.c: a gdbm failure as an
+ * error; a stored value's text, checked against its head's digest (into
+ * text; its head into h); the entry of a listing's text at *off, decoded
+ * into l alone and *off moved past it (1, 0 at the end, -1 malformed) */
 int bs_meta_fail(struct bs_err *e, const char *what, const char *id);
+void bs_meta_gdbm_cache(void *db);
+int bs_meta_value_text(struct bs_codec_ctx *ctx, const char *p, size_t n, struct bs_buf *text,
+		       struct bs_meta_head *h, struct bs_err *e);
+int bs_meta_next_entry(struct bs_listing *l, const struct bs_buf *text, size_t *off, struct bs_err *e);
 
 #endif

@@ -4,15 +4,20 @@
  * A producer names the chunks a reader will want, in the order it will
  * want them; worker threads fetch and decode them (each with its own codec
  * context, bs_chunk_decode_ctx()), and the reader takes them in that same
- * order.  At most `window` chunks are queued or decoded and not yet taken,
- * so memory stays bounded (window x the largest chunk).  The producer and
- * the reader may be two threads, or one that takes a chunk whenever the
- * window is full (bs_readahead_queued()).
+ * order.  At most ra->window chunks are queued or decoded and not yet
+ * taken.  Memory is bounded in bytes (budget.h): each worker's buffer for
+ * a chunk as stored and each slot of the window is a unit, a buffer of
+ * the repository's chunk-max; the caller says how many units it may use,
+ * which set the window and the number of workers (no more than asked).
+ * The producer and the reader may be two threads, or one that takes a
+ * chunk whenever the window is full (bs_readahead_queued()).
  *
- *   bs_readahead_start(ra, repo, threads, window)
+ *   bs_readahead_start(ra, repo, threads, units)
  *       repo: open; its store is read from several threads at once (store.h
- *       allows it), nothing else of it is touched.  threads >= 1.  Returns
- *       0, or -1 (the threads could not be started; nothing to release).
+ *       allows it), nothing else of it is touched.  threads >= 1: the most
+ *       workers wanted; units: the chunk buffers it may hold, workers'
+ *       and window's (bs_budget_units()).  Returns 0, or -1 (the threads
+ *       could not be started; nothing to release).
  *   bs_readahead_submit(ra, digest)
  *       Queue a chunk; waits while the window is full.  0, or -1 once the
  *       read-ahead is stopped (the producer should give up).
@@ -43,6 +48,9 @@
 #include "record.h"
 #include "repo.h"
 
+/* more slots would only wait (small chunks: many units) */
+#define BS_READAHEAD_WINDOW_MAX 64
+
 struct bs_readahead_slot {
 	unsigned char digest[BS_DIGEST_LEN];
 	int done;
@@ -53,6 +61,7 @@ struct bs_readahead_slot {
 
 struct bs_readahead {
 	struct bs_repo *repo;
+	size_t chunk_max;		/* the size its buffers are reserved at */
 	pthread_mutex_t lock;
 	pthread_cond_t work, ready, room;
 	struct bs_readahead_slot *ring;
@@ -63,7 +72,7 @@ struct bs_readahead {
 	size_t nthreads;
 };
 
-int bs_readahead_start(struct bs_readahead *ra, struct bs_repo *repo, size_t threads, size_t window);
+int bs_readahead_start(struct bs_readahead *ra, struct bs_repo *repo, size_t threads, size_t units);
 int bs_readahead_submit(struct bs_readahead *ra, const unsigned char *digest);
 void bs_readahead_end(struct bs_readahead *ra);
 size_t bs_readahead_queued(struct bs_readahead *ra);

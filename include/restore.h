@@ -9,14 +9,21 @@
  * as links to the first.  When paths are given, the directories above
  * each that the backup recorded ("/" aside) come first, once each, so that
  * tar gives them their recorded mode, owner and times.  A file's content is
- * whole chunks (R) or pieces of chunks (P: packed small files); the last
- * few chunks decoded are kept (BS_RESTORE_CACHE), so a chunk that holds
- * many small files is decoded once.  With r->threads > 1 (set it after
- * init), chunks are read and decoded ahead, in order, on that many worker
- * threads (readahead.h): a second reader of the backup walks the same
- * paths on a thread of its own and names the chunks that will be wanted
- * (not with BS_RESTORE_DIRONLY).  A bs_restore itself belongs to one
- * thread.
+ * whole chunks (R) or pieces of chunks (P: packed small files).  The last
+ * BS_RESTORE_PACKS chunks that pieces came from are kept, so a pack chunk
+ * that holds many small files is decoded once even when big files come
+ * between them, or the pieces of an earlier backup's packs between those
+ * of this one's (a re-backup's unchanged and changed small files); a
+ * whole chunk is kept while the references that follow are to it (a file
+ * that repeats a chunk).  With r->threads > 1 (set it after init), chunks
+ * are read and decoded ahead, in order, on up to that many worker threads
+ * (readahead.h): a second reader of the backup walks the same paths on a
+ * thread of its own and names the chunks that will be wanted, keeping the
+ * same account of what the restore holds (not with BS_RESTORE_DIRONLY).
+ * Memory for chunks is bounded in bytes (budget.h): the pack chunks kept,
+ * the read-ahead window (the whole chunk being written among it) and its
+ * workers' buffers are BS_RESTORE_BUDGET at most.  A bs_restore itself
+ * belongs to one thread.
  *
  * r->opts, set after bs_restore_init(): BS_TAR_PAX (the default: pax
  * extended headers for nanoseconds, xattrs, ACLs, sparse files; 0 for
@@ -55,13 +62,22 @@
 
 enum { BS_RESTORE_DIRONLY = 0x100 };
 
-#define BS_RESTORE_CACHE 8
+#define BS_RESTORE_PACKS 4
+#define BS_RESTORE_HELD (BS_RESTORE_PACKS + 1)
+/* the pack chunks kept and the read-ahead: 10 chunks of 4 MiB */
+#define BS_RESTORE_BUDGET ((size_t)40 << 20)
 
-/* The last chunks used, by digest, least recently used first out. */
-struct bs_restore_lru {
-	unsigned char digest[BS_RESTORE_CACHE][BS_DIGEST_LEN];
-	unsigned long stamp[BS_RESTORE_CACHE];
-	int used[BS_RESTORE_CACHE];
+/* The chunks held, by digest: [0, BS_RESTORE_PACKS) the last pack chunks
+ * (pieces), least recently used first out; BS_RESTORE_PACKS the whole
+ * chunk of the last reference, while the references after it are to it
+ * (a piece forgets it).  The restore and its read-ahead producer each keep
+ * one and update it alike, so that they agree on which chunks are decoded
+ * again.  Reading ahead, the whole chunk stays in its read-ahead slot
+ * (r->cur) rather than in data[]. */
+struct bs_restore_held {
+	unsigned char digest[BS_RESTORE_HELD][BS_DIGEST_LEN];
+	unsigned long stamp[BS_RESTORE_HELD];
+	int used[BS_RESTORE_HELD];
 	unsigned long clock;
 };
 
@@ -76,14 +92,16 @@ struct bs_restore {
 	char **done;		/* ancestors (and -d paths) written */
 	size_t ndone;
 	size_t threads;			/* > 1: read ahead on that many */
-	struct bs_restore_lru lru;	/* the chunks in data[] */
-	struct bs_buf data[BS_RESTORE_CACHE];
+	struct bs_restore_held held;	/* the chunks in data[] */
+	struct bs_buf data[BS_RESTORE_HELD];
+	struct bs_err bad[BS_RESTORE_HELD];	/* code set: could not be had, why */
+	struct bs_readahead_slot *cur;	/* the whole chunk held, reading ahead */
 	struct {			/* reading ahead */
 		int on;
 		struct bs_readahead ra;
 		struct bs_meta_reader meta;	/* the producer's own reader */
 		struct bs_linkmap links;
-		struct bs_restore_lru lru;
+		struct bs_restore_held held;
 		char **roots;
 		int nroots;
 		pthread_t thread;

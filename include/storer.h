@@ -9,11 +9,17 @@
  * S lines and abandons are passed on; the counters of new and present
  * files and of new chunks and bytes are added as S lines, and the names of
  * new chunks made durable before the trailer.  New chunks are compressed
- * and written on s->jobs threads, at most 2 * jobs + 2 chunks in flight;
- * they reach the disk in batches (chunk.h's bs_chunk_stage and
- * bs_chunk_commit), and the manifest that refers to a batch's chunks is
- * passed on only once they are durable.  The manifest and the counters
- * are the same whatever the number of threads.
+ * and written on up to s->jobs threads (storepool.h), as many chunks in
+ * flight as the memory budget allows (budget.h); they reach the disk in
+ * batches (chunk.h's bs_chunk_stage and bs_chunk_commit), and the
+ * manifest that refers to a batch's chunks is passed on only once they
+ * are durable.  The manifest and the counters are the same whatever the
+ * number of threads.  Memory does not grow with the number of files: the
+ * manifest held back behind a batch is bounded (a batch is committed
+ * early rather than hold more), and so are the chunks (in bytes).
+ *
+ * Files: storer.c (the items: R lines, P items, records, the F line),
+ * storepool.c (the workers, the batches, the order of the manifest).
  *
  *   bs_storer_init(s, repo, out)
  *       repo: open and locked shared; out: where the manifest goes.

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "budget.h"
 #include "check.h"
 #include "chunk.h"
 #include "meta.h"
@@ -226,17 +227,20 @@ static int read_chunk(void *arg, const struct bs_chunk_file *f, struct bs_err *e
 		return bs_readahead_submit(&c->ra, f->digest) < 0 ? bs_err_set(e, BS_SYS, "cannot read ahead") : 0;
 	}
 	bs_buf_reset(&c->data);
+	bs_budget_reserve(&c->data, c->repo->cfg.chunk_max);
+	bs_budget_reserve(&c->repo->scratch, c->repo->cfg.chunk_max);
 	rc = bs_chunk_get(c->repo, f->digest, &c->data, &why);
 	return chunk_read(c, f->digest, rc, &why, &c->data, e);
 }
 
 int bs_check_data(struct bs_check *c, double percent, struct bs_err *e)
 {
-	size_t window = 2 * c->threads + 2;
+	/* the window and the workers within the budget (budget.h) */
+	size_t units = bs_budget_units(BS_CHUNK_BUDGET, c->repo->cfg.chunk_max);
 	int rc;
 
 	c->percent = percent;
-	c->ahead = c->threads > 1 && bs_readahead_start(&c->ra, c->repo, c->threads, window > 64 ? 64 : window) == 0;
+	c->ahead = c->threads > 1 && bs_readahead_start(&c->ra, c->repo, c->threads, units) == 0;
 	rc = bs_chunks_each(c->repo, read_chunk, NULL, c, e);
 	if (c->ahead) {
 		bs_readahead_end(&c->ra);

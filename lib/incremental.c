@@ -174,30 +174,28 @@ const struct bs_entry *bs_priors_unchanged(struct bs_priors *p, const struct bs_
 
 /* The digest of a directory's records in name order, as a listing keeps
  * it; -1 when they are not in name order or one has other hard links. */
-static int group_digest(struct bs_priors *p, const struct bs_rec *v, size_t n, unsigned char *stat,
+static int group_digest(struct bs_priors *p, const struct bs_priors_group *g, unsigned char *stat,
 			uint64_t *files, uint64_t *bytes, uint64_t *ndirs)
 {
 	struct bs_hash h;
-	const char *base, *prev = NULL;
-	size_t dirlen, baselen, prevlen = 0;
 
 	bs_hash_init(&h);
 	bs_buf_reset(&p->dirs);
-	for (size_t i = 0; i < n; i++) {
-		const struct bs_rec *r = &v[i];
-		bs_path_split(r->path.p, r->path.len, &dirlen, &base, &baselen);
-		if ((prev && bs_name_cmp(prev, prevlen, base, baselen) >= 0) || (r->kind != 'd' && r->nlink > 1)) {
+	for (size_t i = 0; i < g->n; i++) {
+		const struct bs_priors_grec *r = &g->v[i], *prev = i ? &g->v[i - 1] : NULL;
+		if ((prev && bs_name_cmp(g->text.p + prev->name, prev->end - prev->name, g->text.p + r->name,
+					 r->end - r->name) >= 0) ||
+		    (r->kind != 'd' && r->nlink > 1)) {
 			bs_hash_release(&h);
 			return -1;
 		}
-		prev = base;
-		prevlen = baselen;
-		bs_stat_digest_add(&h, r, base, baselen, &p->scratch);
+		/* the record's text is what bs_stat_digest_add() hashes */
+		bs_hash_update(&h, g->text.p + r->off, r->end + 1 - r->off);
 		if (r->kind == 'f') {
 			(*files)++;
 			*bytes += r->size;
 		} else if (r->kind == 'd') {
-			bs_buf_add(&p->dirs, base, baselen);
+			bs_buf_add(&p->dirs, g->text.p + r->name, r->end - r->name);
 			bs_buf_addc(&p->dirs, '\0');
 			(*ndirs)++;
 		}
@@ -207,14 +205,16 @@ static int group_digest(struct bs_priors *p, const struct bs_rec *v, size_t n, u
 	return 0;
 }
 
-int bs_priors_take_group(struct bs_priors *p, const struct bs_rec *v, size_t n, const char *dir, size_t dirlen,
-			 struct bs_writer *out, uint64_t *files)
+int bs_priors_take_group(struct bs_priors *p, const struct bs_priors_group *g, struct bs_writer *out,
+			 uint64_t *files)
 {
+	const char *dir = g->dir.p;
+	size_t dirlen = g->dir.len;
 	unsigned char stat[BS_DIGEST_LEN];
 	uint64_t bytes = 0, ndirs = 0;
 
 	*files = 0;
-	if (group_digest(p, v, n, stat, files, &bytes, &ndirs) < 0)
+	if (group_digest(p, g, stat, files, &bytes, &ndirs) < 0)
 		return 0;
 	for (size_t k = 0; k < p->n; k++) {
 		struct bs_meta_head head;
@@ -238,8 +238,8 @@ int bs_priors_take_group(struct bs_priors *p, const struct bs_rec *v, size_t n, 
 				break;
 		if (i < head.nrefs)
 			continue;
-		bs_stream_listing(out, head.digest, n, *files, bytes, p->m[k].id, dir, dirlen, p->dirs.p, p->dirs.len,
-				  ndirs);
+		bs_stream_listing(out, head.digest, g->n, *files, bytes, p->m[k].id, dir, dirlen, p->dirs.p,
+				  p->dirs.len, ndirs);
 		return 1;
 	}
 	return 0;

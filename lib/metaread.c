@@ -19,6 +19,16 @@ int bs_meta_fail(struct bs_err *e, const char *what, const char *id)
 			  what, id, gdbm_strerror(gdbm_errno));
 }
 
+void bs_meta_gdbm_cache(void *db)
+{
+	int automatic = 0;
+	size_t n = BS_META_GDBM_CACHE;
+
+	/* a hint: gdbm goes on with its own cache when it refuses */
+	gdbm_setopt(db, GDBM_SETCACHEAUTO, &automatic, sizeof(automatic));
+	gdbm_setopt(db, GDBM_SETCACHESIZE, &n, sizeof(n));
+}
+
 int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id, struct bs_err *e)
 {
 	char path[300];
@@ -44,33 +54,174 @@ int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id,
 		close(fd);
 		return bs_meta_fail(e, "open", id);
 	}
+	bs_meta_gdbm_cache(m->db);
 	m->id = bs_xstrdup(id);
 	bs_entry_init(&m->root);
+	bs_listing_init(&m->found);
+	bs_listing_init(&m->walked);
 	for (int i = 0; i < BS_META_CACHE; i++) {
 		bs_buf_init(&m->cache[i].dir);
-		bs_listing_init(&m->cache[i].l);
+		bs_buf_init(&m->cache[i].text);
 	}
 	return 0;
 }
 
-static int fetch(struct bs_meta_reader *m, const char *key, size_t n, struct bs_listing *l, struct bs_err *e)
+static int by_digest(const void *a, const void *b)
 {
-	datum k, v;
-	int rc;
+	return memcmp(a, b, BS_DIGEST_LEN);
+}
+
+/*
+ * m->strict (bs-check): does the head say what the text says, the digest
+ * of its records and the chunks it refers to (sorted, each once)?  As
+ * bs_value_unpack() checks it, but an entry at a time.  The digest covers
+ * both, so this catches a writer's mistake, not damage.
+ */
+static int check_head(struct bs_meta_reader *m, const struct bs_meta_head *h, const struct bs_buf *text,
+		      struct bs_err *e)
+{
+	unsigned char stat[BS_DIGEST_LEN];
+	struct bs_buf refs = BS_BUF_INIT, scratch = BS_BUF_INIT;
+	struct bs_hash ctx;
+	size_t off = 0, n, kept = 0;
+	int rc, ok;
+
+	bs_hash_init(&ctx);
+	while ((rc = bs_meta_next_entry(&m->found, text, &off, e)) > 0) {
+		const struct bs_entry *ent = &m->found.v[0];
+		bs_stat_digest_add(&ctx, &ent->rec, ent->rec.path.p, ent->rec.path.len, &scratch);
+		for (size_t j = 0; j < ent->nrefs; j++)
+			bs_buf_add(&refs, ent->refs[j].digest, BS_DIGEST_LEN);
+	}
+	bs_hash_final(&ctx, stat);
+	bs_hash_release(&ctx);
+	n = refs.len / BS_DIGEST_LEN;
+	if (n) {
+		qsort(refs.p, n, BS_DIGEST_LEN, by_digest);
+		kept = 1;
+		for (size_t i = 1; i < n; i++)
+			if (memcmp(refs.p + i * BS_DIGEST_LEN, refs.p + (kept - 1) * BS_DIGEST_LEN, BS_DIGEST_LEN))
+				memmove(refs.p + kept++ * BS_DIGEST_LEN, refs.p + i * BS_DIGEST_LEN, BS_DIGEST_LEN);
+	}
+	ok = rc == 0 && !memcmp(stat, h->stat, BS_DIGEST_LEN) && kept == h->nrefs &&
+	     (kept == 0 || !memcmp(refs.p, h->refs, kept * BS_DIGEST_LEN));
+	bs_buf_release(&refs);
+	bs_buf_release(&scratch);
+	if (rc < 0)
+		return -1;
+	return ok ? 0 : bs_err_set(e, BS_INPUT, "directory listing disagrees with its head");
+}
+
+/*
+ * A stored value's text, checked against the digest in its head: what
+ * bs_value_unpack() does, but for decoding the entries, which are decoded
+ * one at a time as they are wanted (a directory of many thousand entries
+ * is held as its text, not as that many records).
+ */
+int bs_meta_value_text(struct bs_codec_ctx *ctx, const char *p, size_t n, struct bs_buf *text,
+		       struct bs_meta_head *h, struct bs_err *e)
+{
+	unsigned char digest[BS_DIGEST_LEN];
+	struct bs_hash hh;
+	size_t headlen;
+
+	if (bs_value_parse(p, n, h) < 0 || !bs_meta_sealed(h))
+		return bs_err_set(e, BS_INPUT, "malformed or damaged directory listing");
+	headlen = BS_VALUE_HEAD_FIXED + h->nrefs * BS_DIGEST_LEN;
+	n -= BS_DIGEST_LEN;	/* the seal */
+	bs_buf_reset(text);
+	if (bs_codec_decode_body(ctx, (unsigned char)p[0], p + headlen, n - headlen, BS_VALUE_MAX, text, e) < 0)
+		return -1;
+	bs_hash_init(&hh);
+	bs_hash_update(&hh, p + 1 + BS_DIGEST_LEN, headlen - 1 - BS_DIGEST_LEN);
+	bs_hash_update(&hh, text->p, text->len);
+	bs_hash_final(&hh, digest);
+	bs_hash_release(&hh);
+	if (memcmp(digest, h->digest, BS_DIGEST_LEN))
+		return bs_err_set(e, BS_INPUT, "directory listing does not match its digest");
+	return 0;
+}
+
+/* With m->strict, the head is checked against the text too. */
+static int value_text(struct bs_meta_reader *m, const char *p, size_t n, struct bs_buf *text, struct bs_err *e)
+{
+	struct bs_meta_head h;
+
+	if (bs_meta_value_text(&m->codec, p, n, text, &h, e) < 0)
+		return -1;
+	return m->strict ? check_head(m, &h, text, e) : 0;
+}
+
+/* The value of key, fetched: 1, 0 when there is none, or -1. */
+static int fetch_value(struct bs_meta_reader *m, const char *key, size_t n, datum *v, struct bs_err *e)
+{
+	datum k;
 
 	k.dptr = (char *)key;
 	k.dsize = (int)n;
-	v = gdbm_fetch(m->db, k);
-	if (!v.dptr) {
+	*v = gdbm_fetch(m->db, k);
+	if (!v->dptr) {
 		if (gdbm_errno == GDBM_ITEM_NOT_FOUND)
 			return 0;
 		return bs_meta_fail(e, "read", m->id);
 	}
+	return 1;
+}
+
+static int damaged(struct bs_meta_reader *m, const char *key, size_t n, struct bs_err *e)
+{
+	return bs_err_set(e, BS_INPUT, "the metadata of '%s' is damaged at '%.200s'", m->id, n ? key : "/");
+}
+
+/* The listing of key, decoded whole into l. */
+static int fetch(struct bs_meta_reader *m, const char *key, size_t n, struct bs_listing *l, struct bs_err *e)
+{
+	datum v;
+	int rc = fetch_value(m, key, n, &v, e);
+
+	if (rc <= 0)
+		return rc;
 	rc = bs_value_unpack(&m->codec, v.dptr, (size_t)v.dsize, &m->raw, l, m->strict, e);
 	free(v.dptr);
-	if (rc < 0)
-		return bs_err_set(e, BS_INPUT, "the metadata of '%s' is damaged at '%.200s'", m->id,
-				  n ? key : "/");
+	return rc < 0 ? damaged(m, key, n, e) : 1;
+}
+
+/* The listing of key as its text, checked (value_text). */
+static int fetch_text(struct bs_meta_reader *m, const char *key, size_t n, struct bs_buf *text, struct bs_err *e)
+{
+	datum v;
+	int rc = fetch_value(m, key, n, &v, e);
+
+	if (rc <= 0)
+		return rc;
+	rc = value_text(m, v.dptr, (size_t)v.dsize, text, e);
+	free(v.dptr);
+	return rc < 0 ? damaged(m, key, n, e) : 1;
+}
+
+/*
+ * The entry of a listing's text that starts at *off, decoded into l (its
+ * one entry), and *off moved past it: 1, 0 at the end of the text, -1
+ * (BS_INPUT) when it is malformed.  An entry is its R or P lines and its
+ * record, which ends with the listing's only kind of NUL; its bare name
+ * is the record's last field, just before that NUL.  "/" is the name of
+ * the root's record alone, never an entry of a directory's listing.
+ */
+int bs_meta_next_entry(struct bs_listing *l, const struct bs_buf *text, size_t *off, struct bs_err *e)
+{
+	const char *p = text->p + *off, *nul;
+	const struct bs_buf *name;
+
+	if (*off >= text->len)
+		return 0;
+	nul = memchr(p, '\0', text->len - *off);
+	if (!nul || bs_listing_decode(l, p, (size_t)(nul + 1 - p), e) < 0 || l->n != 1)
+		return bs_err_set(e, BS_INPUT, "malformed directory listing");
+	name = &l->v[0].rec.path;
+	if ((name->len == 1 && name->p[0] == '/') || name->len > (size_t)(nul - p) ||
+	    memcmp(nul - name->len, name->p, name->len))
+		return bs_err_set(e, BS_INPUT, "malformed directory listing");
+	*off = (size_t)(nul + 1 - text->p);
 	return 1;
 }
 
@@ -118,6 +269,73 @@ int bs_meta_root(struct bs_meta_reader *m, struct bs_entry *ent, struct bs_err *
 	return rc;
 }
 
+/* Names in a listing come in strictly increasing order. */
+static int in_order(const struct bs_buf *prev, const struct bs_buf *name)
+{
+	return !prev->len || bs_name_cmp(prev->p, prev->len, name->p, name->len) < 0;
+}
+
+/*
+ * Cache slot i holds the listing of path[0, dirlen): its text, and where
+ * each entry's name and end lie in it, for a binary search.  0 (the
+ * directory is not in the backup, remembered too) or -1.
+ */
+static int cache_fill(struct bs_meta_reader *m, int i, const char *path, size_t dirlen, struct bs_err *e)
+{
+	struct bs_buf prev = BS_BUF_INIT;
+	size_t off = 0;
+	int rc, k;
+
+	m->cache[i].stamp = 0;
+	m->cache[i].n = 0;
+	rc = fetch_text(m, path, dirlen, &m->cache[i].text, e);
+	if (rc < 0)
+		return -1;
+	while (rc > 0 && (k = bs_meta_next_entry(&m->found, &m->cache[i].text, &off, e)) != 0) {
+		const struct bs_buf *name = &m->found.v[0].rec.path;
+		if (k < 0 || !in_order(&prev, name)) {
+			bs_buf_release(&prev);
+			return damaged(m, path, dirlen, e);
+		}
+		if (m->cache[i].n == m->cache[i].cap) {
+			m->cache[i].cap = m->cache[i].cap ? 2 * m->cache[i].cap : 64;
+			m->cache[i].at = bs_xrealloc(m->cache[i].at, m->cache[i].cap * sizeof(*m->cache[i].at));
+		}
+		m->cache[i].at[m->cache[i].n].end = (uint32_t)(off - 1);
+		m->cache[i].at[m->cache[i].n].name = (uint32_t)(off - 1 - name->len);
+		m->cache[i].n++;
+		bs_buf_reset(&prev);
+		bs_buf_add(&prev, name->p, name->len);
+	}
+	bs_buf_release(&prev);
+	m->cache[i].present = rc;
+	bs_buf_reset(&m->cache[i].dir);
+	bs_buf_add(&m->cache[i].dir, path, dirlen);
+	return rc;
+}
+
+/* The entry named base in cache slot i, decoded into m->found: 1 or 0. */
+static int cache_find(struct bs_meta_reader *m, int i, const char *base, size_t baselen, struct bs_err *e)
+{
+	const struct bs_buf *text = &m->cache[i].text;
+	size_t lo = 0, hi = m->cache[i].n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2, start;
+		const char *name = text->p + m->cache[i].at[mid].name;
+		int c = bs_name_cmp(name, m->cache[i].at[mid].end - m->cache[i].at[mid].name, base, baselen);
+		if (c < 0) {
+			lo = mid + 1;
+		} else if (c > 0) {
+			hi = mid;
+		} else {
+			start = mid ? m->cache[i].at[mid - 1].end + 1 : 0;
+			return bs_meta_next_entry(&m->found, text, &start, e) > 0 ? 1 : -1;
+		}
+	}
+	return 0;
+}
+
 int bs_meta_lookup(struct bs_meta_reader *m, const char *path, size_t len, struct bs_entry **ent, struct bs_err *e)
 {
 	const char *base;
@@ -142,54 +360,64 @@ int bs_meta_lookup(struct bs_meta_reader *m, const char *path, size_t len, struc
 		for (int i = 1; i < BS_META_CACHE; i++)
 			if (m->cache[i].stamp < m->cache[slot].stamp)
 				slot = i;
-		m->cache[slot].stamp = 0;
-		rc = fetch(m, path, dirlen, &m->cache[slot].l, e);
-		if (rc < 0)
+		if (cache_fill(m, slot, path, dirlen, e) < 0)
 			return -1;
-		m->cache[slot].present = rc;
-		bs_buf_reset(&m->cache[slot].dir);
-		bs_buf_add(&m->cache[slot].dir, path, dirlen);
 	}
 	m->cache[slot].stamp = ++m->clock;
 	if (!m->cache[slot].present)
 		return 0;
-	*ent = bs_listing_find(&m->cache[slot].l, base, baselen);
-	return *ent != NULL;
+	rc = cache_find(m, slot, base, baselen, e);
+	if (rc < 0)
+		return damaged(m, path, dirlen, e);
+	if (rc > 0)
+		*ent = &m->found.v[0];
+	return rc;
 }
 
+/*
+ * The entries of the directory in path, and below, each decoded as it is
+ * visited: a level of the walk holds its directory's text, not its
+ * entries.  A listing found damaged (its value, or an entry in its text)
+ * ends the walk, or with m->on_damage is told to it and the rest of that
+ * directory skipped.
+ */
 static int walk_below(struct bs_meta_reader *m, struct bs_buf *path, bs_meta_visit *fn, void *arg,
 		      struct bs_err *e)
 {
-	struct bs_listing l;
-	size_t base = path->len;
-	int rc;
+	struct bs_buf text = BS_BUF_INIT, prev = BS_BUF_INIT;
+	size_t base = path->len, off = 0;
+	int rc, k;
 
-	bs_listing_init(&l);
-	rc = fetch(m, path->p, path->len, &l, e);
-	if (rc < 0 && e && e->code == BS_INPUT && m->on_damage) {
+	rc = fetch_text(m, path->p, path->len, &text, e);
+	while (rc > 0 && (k = bs_meta_next_entry(&m->walked, &text, &off, e)) != 0) {
+		const struct bs_entry *ent = &m->walked.v[0];
+		int kind = ent->rec.kind;
+		if (k < 0 || !in_order(&prev, &ent->rec.path)) {
+			bs_buf_setlen(path, base);
+			rc = damaged(m, path->p, base, e);
+			break;
+		}
+		bs_buf_reset(&prev);
+		bs_buf_add(&prev, ent->rec.path.p, ent->rec.path.len);
+		bs_buf_setlen(path, base);
+		if (base > 1)
+			bs_buf_addc(path, '/');
+		bs_buf_add(path, ent->rec.path.p, ent->rec.path.len);
+		if (fn(arg, ent, path, e) < 0 || ((kind == 'd' || kind == 'i') && walk_below(m, path, fn, arg, e) < 0)) {
+			rc = -2;	/* not damage: the walk ends */
+			break;
+		}
+	}
+	if (rc == -1 && e && e->code == BS_INPUT && m->on_damage) {
 		/* one damaged listing loses that directory, not the walk */
 		m->on_damage(m->damage_arg, e->msg);
 		e->code = 0;
 		rc = 0;
 	}
-	if (rc <= 0) {
-		bs_listing_release(&l);
-		return rc;
-	}
-	for (size_t i = 0; i < l.n && rc >= 0; i++) {
-		struct bs_entry *ent = &l.v[i];
-		bs_buf_setlen(path, base);
-		if (base > 1)
-			bs_buf_addc(path, '/');
-		bs_buf_add(path, ent->rec.path.p, ent->rec.path.len);
-		if (fn(arg, ent, path, e) < 0)
-			rc = -1;
-		else if ((ent->rec.kind == 'd' || ent->rec.kind == 'i') && walk_below(m, path, fn, arg, e) < 0)
-			rc = -1;
-	}
 	bs_buf_setlen(path, base);
-	bs_listing_release(&l);
-	return rc < 0 ? -1 : 1;
+	bs_buf_release(&text);
+	bs_buf_release(&prev);
+	return rc < 0 ? -1 : rc;
 }
 
 int bs_meta_walk(struct bs_meta_reader *m, const char *p, size_t len, bs_meta_visit *fn, void *arg,
@@ -229,8 +457,13 @@ void bs_meta_release(struct bs_meta_reader *m)
 	m->db = NULL;
 	for (int i = 0; i < BS_META_CACHE; i++) {
 		bs_buf_release(&m->cache[i].dir);
-		bs_listing_release(&m->cache[i].l);
+		bs_buf_release(&m->cache[i].text);
+		free(m->cache[i].at);
+		m->cache[i].at = NULL;
+		m->cache[i].n = m->cache[i].cap = 0;
 	}
+	bs_listing_release(&m->found);
+	bs_listing_release(&m->walked);
 	bs_buf_release(&m->key);
 	free(m->peeked);
 	m->peeked = NULL;

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "budget.h"
 #include "chunk.h"
 #include "chunker.h"
 #include "readahead.h"
@@ -39,6 +40,8 @@ static void *worker(void *arg)
 		e.code = 0;
 		bs_buf_reset(&raw);
 		bs_buf_reset(&slot->data);
+		bs_budget_reserve(&raw, ra->chunk_max);
+		bs_budget_reserve(&slot->data, ra->chunk_max);
 		rc = ra->repo->store->ops->get(ra->repo->store, slot->digest, &raw, 2 * (size_t)BS_CHUNK_MAX_LIMIT, &e);
 		if (rc == 0)
 			rc = bs_chunk_decode_ctx(&ctx, raw.p, raw.len, slot->digest, BS_CHUNK_MAX_LIMIT, &slot->data, &e);
@@ -55,11 +58,18 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int bs_readahead_start(struct bs_readahead *ra, struct bs_repo *repo, size_t threads, size_t window)
+int bs_readahead_start(struct bs_readahead *ra, struct bs_repo *repo, size_t threads, size_t units)
 {
 	memset(ra, 0, sizeof(*ra));
 	ra->repo = repo;
-	ra->window = window ? window : 1;
+	ra->chunk_max = repo->cfg.chunk_max;
+	/* a worker's buffer and at least one slot to fill each */
+	threads = bs_budget_threads(threads, units, 0);
+	ra->window = units > threads ? units - threads : 1;
+	if (ra->window < threads)
+		ra->window = threads;
+	if (ra->window > BS_READAHEAD_WINDOW_MAX)
+		ra->window = BS_READAHEAD_WINDOW_MAX;
 	ra->ring = bs_xcalloc(ra->window, sizeof(*ra->ring));
 	for (size_t i = 0; i < ra->window; i++)
 		bs_buf_init(&ra->ring[i].data);
@@ -67,8 +77,8 @@ int bs_readahead_start(struct bs_readahead *ra, struct bs_repo *repo, size_t thr
 	pthread_cond_init(&ra->work, NULL);
 	pthread_cond_init(&ra->ready, NULL);
 	pthread_cond_init(&ra->room, NULL);
-	ra->threads = bs_xcalloc(threads ? threads : 1, sizeof(*ra->threads));
-	for (size_t i = 0; i < (threads ? threads : 1); i++) {
+	ra->threads = bs_xcalloc(threads, sizeof(*ra->threads));
+	for (size_t i = 0; i < threads; i++) {
 		if (pthread_create(&ra->threads[i], NULL, worker, ra) != 0)
 			break;
 		ra->nthreads++;

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
+#include "budget.h"
 #include "parse.h"
 #include "record.h"
 #include "restore.h"
@@ -26,70 +27,119 @@ void bs_restore_release(struct bs_restore *r)
 		free(r->done[i]);
 	free(r->done);
 	bs_buf_release(&r->name);
-	for (int i = 0; i < BS_RESTORE_CACHE; i++)
+	for (int i = 0; i < BS_RESTORE_HELD; i++)
 		bs_buf_release(&r->data[i]);
 }
 
-/* The cache's bookkeeping, the same for the reader and the producer that
- * reads ahead for it, so that both agree on which chunks are decoded
- * again: an index, or -1. */
-static int lru_find(struct bs_restore_lru *l, const unsigned char *digest)
+/* The account of the chunks held, the same for the reader and for the
+ * producer that reads ahead for it, so that both agree on which chunks
+ * are decoded again: where a reference's chunk is held, or -1.  Pieces
+ * look among the pack chunks, a whole chunk at the last whole one (which
+ * a piece forgets: held_piece()). */
+static int held_find(struct bs_restore_held *h, const struct bs_ref *ref)
 {
-	for (int i = 0; i < BS_RESTORE_CACHE; i++)
-		if (l->used[i] && !memcmp(l->digest[i], digest, BS_DIGEST_LEN)) {
-			l->stamp[i] = ++l->clock;
+	int from = ref->piece ? 0 : BS_RESTORE_PACKS, to = ref->piece ? BS_RESTORE_PACKS : BS_RESTORE_HELD;
+
+	for (int i = from; i < to; i++)
+		if (h->used[i] && !memcmp(h->digest[i], ref->digest, BS_DIGEST_LEN)) {
+			h->stamp[i] = ++h->clock;
 			return i;
 		}
 	return -1;
 }
 
-static int lru_insert(struct bs_restore_lru *l, const unsigned char *digest)
+/* Where a reference's chunk goes: the pack chunk used least lately, or
+ * the one place of whole chunks. */
+static int held_put(struct bs_restore_held *h, const struct bs_ref *ref)
 {
-	int v = 0;
+	int v = BS_RESTORE_PACKS;
 
-	for (int i = 0; i < BS_RESTORE_CACHE; i++) {
-		if (!l->used[i]) {
-			v = i;
-			break;
+	if (ref->piece) {
+		v = 0;
+		for (int i = 0; i < BS_RESTORE_PACKS; i++) {
+			if (!h->used[i]) {
+				v = i;
+				break;
+			}
+			if (h->stamp[i] < h->stamp[v])
+				v = i;
 		}
-		if (l->stamp[i] < l->stamp[v])
-			v = i;
 	}
-	memcpy(l->digest[v], digest, BS_DIGEST_LEN);
-	l->used[v] = 1;
-	l->stamp[v] = ++l->clock;
+	memcpy(h->digest[v], ref->digest, BS_DIGEST_LEN);
+	h->used[v] = 1;
+	h->stamp[v] = ++h->clock;
 	return v;
 }
 
-/* A chunk's bytes: from the cache, from the read-ahead (when its next
- * chunk is this one), or read and decoded here.  NULL with e on failure. */
-static const struct bs_buf *chunk_of(struct bs_restore *r, const unsigned char *digest, struct bs_err *e)
+/* A piece: the whole chunk held is let go (reading ahead, its slot goes
+ * back to the window). */
+static void held_piece(struct bs_restore_held *h)
+{
+	h->used[BS_RESTORE_PACKS] = 0;
+}
+
+static void let_go_whole(struct bs_restore *r)
+{
+	held_piece(&r->held);
+	if (r->cur) {
+		bs_readahead_pop(&r->ahead.ra);
+		r->cur = NULL;
+	}
+}
+
+/* A reference's chunk: held, from the read-ahead (when its next chunk is
+ * this one), or read and decoded here.  NULL with e when it cannot be
+ * had; it is held as such, so that a later reference to it says the
+ * same without reading it again, as the producer expects. */
+static const struct bs_buf *chunk_of(struct bs_restore *r, const struct bs_ref *ref, struct bs_err *e)
 {
 	struct bs_readahead_slot *slot;
-	int i = lru_find(&r->lru, digest);
+	int i;
 
-	if (i >= 0)
-		return &r->data[i];
-	if (r->ahead.on && (slot = bs_readahead_next(&r->ahead.ra)) && !memcmp(slot->digest, digest, BS_DIGEST_LEN)) {
-		struct bs_buf t;
-		if (slot->rc < 0) {
-			*e = slot->err;
-			bs_readahead_pop(&r->ahead.ra);
+	if (ref->piece)
+		let_go_whole(r);
+	i = held_find(&r->held, ref);
+	if (i >= 0) {
+		if (r->bad[i].code) {
+			*e = r->bad[i];
 			return NULL;
 		}
-		i = lru_insert(&r->lru, digest);
-		t = r->data[i];
-		r->data[i] = slot->data;
-		slot->data = t;
-		bs_readahead_pop(&r->ahead.ra);
-		return &r->data[i];
+		return r->cur && i == BS_RESTORE_PACKS ? &r->cur->data : &r->data[i];
 	}
-	/* not read ahead (the producer went another way): read it here, and
-	 * leave the read-ahead as it is, for what comes next */
-	i = lru_insert(&r->lru, digest);
-	bs_buf_reset(&r->data[i]);
-	if (bs_chunk_get(r->repo, digest, &r->data[i], e) < 0) {
-		r->lru.used[i] = 0;
+	let_go_whole(r);
+	i = held_put(&r->held, ref);
+	r->bad[i].code = 0;
+	if (r->ahead.on && (slot = bs_readahead_next(&r->ahead.ra)) &&
+	    !memcmp(slot->digest, ref->digest, BS_DIGEST_LEN)) {
+		if (slot->rc < 0)
+			r->bad[i] = slot->err;
+		if (!ref->piece) {
+			/* written from its slot, which is taken when let go */
+			r->cur = slot;
+			if (r->bad[i].code) {
+				*e = r->bad[i];
+				return NULL;
+			}
+			return &slot->data;
+		}
+		{
+			/* the slot takes the buffer given up, reserved already */
+			struct bs_buf t = r->data[i];
+			r->data[i] = slot->data;
+			slot->data = t;
+		}
+		bs_readahead_pop(&r->ahead.ra);
+	} else {
+		/* not read ahead (the producer went another way): read it
+		 * here, and leave the read-ahead as it is, for what comes next */
+		bs_buf_reset(&r->data[i]);
+		bs_budget_reserve(&r->data[i], r->repo->cfg.chunk_max);
+		bs_budget_reserve(&r->repo->scratch, r->repo->cfg.chunk_max);
+		if (bs_chunk_get(r->repo, ref->digest, &r->data[i], &r->bad[i]) < 0 && !r->bad[i].code)
+			r->bad[i].code = BS_INPUT;
+	}
+	if (r->bad[i].code) {
+		*e = r->bad[i];
 		return NULL;
 	}
 	return &r->data[i];
@@ -128,7 +178,7 @@ static int write_data(struct bs_restore *r, const struct bs_entry *ent, const st
 	bs_tar_data_begin(&data, r->out, &ent->rec, r->opts);
 	for (size_t i = 0; i < ent->nrefs; i++) {
 		const struct bs_ref *ref = &ent->refs[i];
-		const struct bs_buf *bytes = chunk_of(r, ref->digest, &why);
+		const struct bs_buf *bytes = chunk_of(r, ref, &why);
 		char msg[160];
 		if (!bytes) {
 			zeros_for(r, &data, path, i, ref->digest, ref->size, why.msg);
@@ -295,8 +345,8 @@ static char **roots_of(struct bs_restore *r, char *const *paths, int n, struct b
 }
 
 /* The producer that reads ahead: the same walk as the restore's, naming
- * the chunks of the files whose data will be written, each once among the
- * last few (the restore's cache keeps those). */
+ * the chunks of the files whose data will be written, but those the
+ * restore will hold then (its account of them is kept here alike). */
 static int ahead_visit(void *arg, const struct bs_entry *ent, const struct bs_buf *path, struct bs_err *e)
 {
 	struct bs_restore *r = arg;
@@ -310,9 +360,11 @@ static int ahead_visit(void *arg, const struct bs_entry *ent, const struct bs_bu
 		bs_linkmap_put(&r->ahead.links, ent->rec.dev, ent->rec.ino, (void *)1);
 	}
 	for (size_t i = 0; i < ent->nrefs; i++) {
-		if (lru_find(&r->ahead.lru, ent->refs[i].digest) >= 0)
+		if (ent->refs[i].piece)
+			held_piece(&r->ahead.held);
+		if (held_find(&r->ahead.held, &ent->refs[i]) >= 0)
 			continue;
-		lru_insert(&r->ahead.lru, ent->refs[i].digest);
+		held_put(&r->ahead.held, &ent->refs[i]);
 		if (bs_readahead_submit(&r->ahead.ra, ent->refs[i].digest) < 0)
 			return bs_err_set(e, BS_SYS, "stopped");
 	}
@@ -337,16 +389,20 @@ static void *ahead_main(void *arg)
 static void ahead_start(struct bs_restore *r, char **roots, int nroots)
 {
 	struct bs_err ignored;
-	size_t window = 2 * r->threads + 2;
+	size_t units;
 
 	if (r->threads < 2 || bs_meta_open(&r->ahead.meta, r->repo, r->meta->id, &ignored) < 0)
 		return;
-	if (bs_readahead_start(&r->ahead.ra, r->repo, r->threads, window > 64 ? 64 : window) < 0) {
+	/* the pack chunks held are units of the budget too; the whole chunk
+	 * being written is held in its slot of the window */
+	units = bs_budget_units(BS_RESTORE_BUDGET, r->repo->cfg.chunk_max);
+	units = units > BS_RESTORE_PACKS + BS_BUDGET_MIN_UNITS / 2 ? units - BS_RESTORE_PACKS : BS_BUDGET_MIN_UNITS / 2;
+	if (bs_readahead_start(&r->ahead.ra, r->repo, r->threads, units) < 0) {
 		bs_meta_release(&r->ahead.meta);
 		return;
 	}
 	bs_linkmap_init(&r->ahead.links);
-	memset(&r->ahead.lru, 0, sizeof(r->ahead.lru));
+	memset(&r->ahead.held, 0, sizeof(r->ahead.held));
 	r->ahead.roots = roots;
 	r->ahead.nroots = nroots;
 	if (pthread_create(&r->ahead.thread, NULL, ahead_main, r) != 0) {
@@ -361,6 +417,7 @@ static void ahead_stop(struct bs_restore *r)
 {
 	if (!r->ahead.on)
 		return;
+	let_go_whole(r);
 	bs_readahead_stop(&r->ahead.ra);
 	pthread_join(r->ahead.thread, NULL);
 	bs_readahead_release(&r->ahead.ra);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # bs-cat: a backup (or part of it) as a GNU tar stream, or one chunk's bytes.
 load helper
+load lib/budget
 
 setup() {
 	setup_repo
@@ -888,4 +889,20 @@ PY
 	run python3 "$BS_ROOT/tests/lib/tarcheck.py" check "$T/p.tar"
 	echo "$output"
 	[ "$status" -eq 0 ]
+}
+
+@test "bs-cat holds its chunks within the memory budget, with 2 threads or 8: 4 MiB chunks, peak RSS under 48 MiB" {
+	skip_unless_rss
+	big_chunk_repo "$T/big"
+	bs-walk "$T/bigsrc" | bs-chunk -r "$T/big" -H h -s big | bs-store -r "$T/big" | bs-index -q -r "$T/big" -H h -s big
+	[ "$(find "$T/big/chunks" -type f | wc -l)" -eq 24 ]
+	cat "$T"/bigsrc/f* | sha256sum > "$T/want"
+	for j in 2 8; do
+		peak_kib "$T/rss$j" bs-cat -j "$j" -r "$T/big" latest > "$T/big.tar"
+		echo "bs-cat -j $j: $(cat "$T/rss$j") KiB, bound $RSS_BOUND_KIB"
+		[ "$(cat "$T/rss$j")" -lt "$RSS_BOUND_KIB" ]
+		mkdir "$T/out$j"
+		tar -xf "$T/big.tar" -C "$T/out$j"
+		cat "$T/out$j/${T#/}"/bigsrc/f* | sha256sum | cmp - "$T/want"
+	done
 }

@@ -3,6 +3,7 @@
 # REPO/chunks/abc/<hex>; the manifest stream out (C replaced by R, a T line).
 load helper
 load lib/streams
+load lib/budget
 
 setup() {
 	setup_repo
@@ -396,4 +397,17 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	done
 	snapshot "$R" > "$T/after"
 	cmp "$T/before" "$T/after"
+}
+
+@test "bs-store -j 8 holds its chunks within the memory budget: 4 MiB chunks, peak RSS under 48 MiB" {
+	skip_unless_rss
+	big_chunk_repo "$T/big"
+	bs-walk "$T/bigsrc" | bs-chunk -r "$T/big" -H h -s big > "$T/chunks"
+	bsparse "$T/chunks" > "$T/items"
+	[ "$(grep -c '^C [0-9a-f]* 4194304 ok$' "$T/items")" -eq 24 ]
+	peak_kib "$T/rss" bs-store -j 8 -r "$T/big" < "$T/chunks" > "$T/manifest"
+	echo "bs-store -j 8: $(cat "$T/rss") KiB, bound $RSS_BOUND_KIB"
+	[ "$(cat "$T/rss")" -lt "$RSS_BOUND_KIB" ]
+	bs-index -q -r "$T/big" -H h -s big < "$T/manifest"
+	[ "$(find "$T/big/chunks" -type f | wc -l)" -eq 24 ]
 }
