@@ -1,0 +1,191 @@
+/* serve_mirror.c - bs-serve's mirror: what bs-chunk reads of a repository, sent for a copy on the client (serve.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <gdbm.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "backup.h"
+#include "chunk.h"
+#include "hash.h"
+#include "meta.h"
+#include "record.h"
+#include "repo.h"
+#include "serve.h"
+
+static int reply(struct bs_serve *s, int type, uint64_t count, const void *p, size_t n, struct bs_err *e)
+{
+	if (bs_frame_write(s->out, type, count, p, n) < 0)
+		return bs_err_sys(e, "cannot write to the client");
+	return 0;
+}
+
+static int read_file(int dirfd, const char *rel, struct bs_buf *b)
+{
+	struct stat st;
+	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+	ssize_t got;
+
+	bs_buf_reset(b);
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return -1;
+	}
+	bs_buf_grow(b, (size_t)st.st_size);
+	got = bs_read_full(fd, b->p, (size_t)st.st_size);
+	close(fd);
+	if (got < 0)
+		return -1;
+	b->len = (size_t)got;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+/* A file of the repository (in b), sent to the client's mirror: F namelen len, name, bytes. */
+static int send_bytes(struct bs_serve *s, const char *rel, const struct bs_buf *b, struct bs_err *e)
+{
+	struct bs_buf f = BS_BUF_INIT;
+	int rc;
+
+	bs_buf_add(&f, rel, strlen(rel));
+	bs_buf_add(&f, b->p, b->len);
+	rc = reply(s, 'F', strlen(rel), f.p, f.len, e);
+	bs_buf_release(&f);
+	return rc;
+}
+
+static int send_file(struct bs_serve *s, struct bs_repo *repo, const char *rel, int optional, struct bs_err *e)
+{
+	struct bs_buf b = BS_BUF_INIT;
+	int rc = 0;
+
+	if (read_file(repo->dirfd, rel, &b) < 0) {
+		if (!(optional && errno == ENOENT))
+			rc = bs_err_sys(e, "cannot read '%s/%s'", repo->path, rel);
+	} else {
+		rc = send_bytes(s, rel, &b, e);
+	}
+	bs_buf_release(&b);
+	return rc;
+}
+
+/* The metadata of a backup, unless the client has it already: it named
+ * the backup's id with the SHA-256 of its copy (a backup's metadata does
+ * not change once written). */
+static int send_metadata(struct bs_serve *s, struct bs_repo *repo, const char *id, char *const *pairs, int npairs,
+			 struct bs_err *e)
+{
+	struct bs_buf b = BS_BUF_INIT;
+	char rel[300];
+	int rc = 0;
+
+	snprintf(rel, sizeof(rel), "backups/%.255s/metadata", id);
+	if (read_file(repo->dirfd, rel, &b) < 0) {
+		bs_buf_release(&b);
+		return bs_err_sys(e, "cannot read '%s/%s'", repo->path, rel);
+	}
+	for (int i = 0; i < npairs; i++) {
+		unsigned char digest[BS_DIGEST_LEN];
+		char hex[BS_HEX_LEN + 1];
+		if (strcmp(pairs[2 * i], id))
+			continue;
+		bs_sha256(b.p, b.len, digest);
+		bs_hex(hex, digest);
+		if (!strcmp(pairs[2 * i + 1], hex))
+			goto out;
+	}
+	rc = send_bytes(s, rel, &b, e);
+out:
+	bs_buf_release(&b);
+	return rc;
+}
+
+/* The chunks backup id refers to, added to digests (the sealed listings' heads). */
+static int add_refs(struct bs_repo *repo, const char *id, struct bs_buf *digests, struct bs_err *e)
+{
+	struct bs_meta_reader m;
+	GDBM_FILE db;
+	datum key, next;
+
+	if (bs_meta_open(&m, repo, id, e) < 0)
+		return -1;
+	db = m.db;
+	for (key = gdbm_firstkey(db); key.dptr; key = next) {
+		struct bs_meta_head h;
+		struct bs_err ignored;
+		if (bs_meta_peek(&m, key.dptr, (size_t)key.dsize, &h, &ignored) == 1 && bs_meta_sealed(&h))
+			bs_buf_add(digests, h.refs, h.nrefs * BS_DIGEST_LEN);
+		next = gdbm_nextkey(db, key);
+		free(key.dptr);
+	}
+	bs_meta_release(&m);
+	return 0;
+}
+
+static int cmp_digest(const void *a, const void *b)
+{
+	return memcmp(a, b, BS_DIGEST_LEN);
+}
+
+/* Of the digests (sorted here), those whose chunk is not in the repository. */
+static void find_missing(struct bs_repo *repo, struct bs_buf *digests, struct bs_buf *missing)
+{
+	size_t nd = digests->len / BS_DIGEST_LEN;
+
+	if (nd)
+		qsort(digests->p, nd, BS_DIGEST_LEN, cmp_digest);
+	for (size_t i = 0; i < nd; i++) {
+		const unsigned char *d = (const unsigned char *)digests->p + i * BS_DIGEST_LEN;
+		if (i && !memcmp(d, d - BS_DIGEST_LEN, BS_DIGEST_LEN))
+			continue;
+		if (!bs_chunk_exists(repo, d))
+			bs_buf_add(missing, d, BS_DIGEST_LEN);
+	}
+}
+
+/*
+ * What bs-chunk reads of a repository, for a copy on the client: the
+ * config, the expiry record, the summaries and metadata of the earlier
+ * backups it takes unchanged files from (the metadata only of those the
+ * client does not have: the pairs name what it has), and which of the
+ * chunks they refer to are not here any more.  Read under the shared lock.
+ */
+int bs_serve_mirror(struct bs_serve *s, const char *host, const char *subset, char *const *pairs, int npairs,
+		    struct bs_err *e)
+{
+	struct bs_repo repo;
+	struct bs_summary v[3];
+	struct bs_buf digests = BS_BUF_INIT, missing = BS_BUF_INIT;
+	size_t n = 0;
+	char rel[sizeof(v[0].id) + 32];
+	int rc = -1;
+
+	if (bs_serve_check_host(s, host, e) < 0)
+		return -1;
+	if (bs_repo_open(&repo, s->real, e) < 0)
+		return -1;
+	if (bs_repo_lock(&repo, BS_LOCK_SHARED | BS_LOCK_READER, e) < 0 || send_file(s, &repo, "config", 0, e) < 0 ||
+	    send_file(s, &repo, "expiry", 1, e) < 0 || bs_backup_priors(&repo, host, subset, v, &n, e) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		snprintf(rel, sizeof(rel), "backups/%.255s/summary", v[i].id);
+		if (send_file(s, &repo, rel, 0, e) < 0 || send_metadata(s, &repo, v[i].id, pairs, npairs, e) < 0 ||
+		    add_refs(&repo, v[i].id, &digests, e) < 0)
+			goto out;
+	}
+	find_missing(&repo, &digests, &missing);
+	/* the ones that are gone: usually none, where the list of those
+	 * that are there would be as long as the backups are large */
+	if (reply(s, 'M', 0, missing.p, missing.len, e) < 0 || reply(s, 'E', 0, NULL, 0, e) < 0)
+		goto out;
+	rc = 0;
+out:
+	bs_buf_release(&digests);
+	bs_buf_release(&missing);
+	bs_repo_close(&repo);
+	return rc;
+}
