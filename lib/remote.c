@@ -32,9 +32,7 @@ int bs_remote_start(const struct bs_remote_url *url, struct bs_remote_conn *c, s
 		bs_buf_release(&words);
 		return bs_err_set(e, BS_USAGE, "BACKSHIFT_RSH names no command");
 	}
-	argv = calloc(n + 6, sizeof(*argv));
-	if (!argv)
-		abort();
+	argv = bs_xcalloc(n + 6, sizeof(*argv));
 	for (p = words.p; i < n; p += strlen(p) + 1)
 		argv[i++] = (char *)p;
 	if (url->port[0]) {
@@ -141,9 +139,7 @@ int bs_remote_divert(int argc, char **argv, const char *verb, struct bs_err *e)
 	rc = bs_remote_parse(repo, &url, e);
 	if (rc <= 0)
 		return rc < 0 ? -1 : -2;
-	args = calloc((size_t)argc, sizeof(*args));
-	if (!args)
-		abort();
+	args = bs_xcalloc((size_t)argc, sizeof(*args));
 	for (int i = 1; i < argc; i++)
 		if (i != skip && i != skip2)
 			args[n++] = argv[i];
