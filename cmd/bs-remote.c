@@ -100,6 +100,9 @@ static int cmd_save(struct bs_rsave *sv)
 	status = bs_rsave(sv, &e);
 	if (status < 0)
 		die(&e);
+	if (getenv("BS_REMOTE_STATS"))
+		fprintf(stderr, "bs-remote: mirror fetched after %.3f s (%" PRIu64 " bytes of input read ahead), "
+			"the backup saved after %.3f s\n", sv->t_mirror, sv->held, sv->t_end);
 	return report(&sv->push, status);
 }
 

@@ -13,7 +13,9 @@
  *
  *   bs_rpush_init(p)
  *   bs_rpush_connect(p, url, verb, argc, args, e)
- *        start ssh and bs-serve (remote.h) and send the request
+ *        start ssh and bs-serve (remote.h) and send the request; or the
+ *        two halves: bs_rpush_start(p, url, e), then
+ *        bs_rpush_request(p, url, verb, argc, args, e)
  *   bs_rpush_stream(p, fd, what, mirror, e)
  *        read a chunk stream from fd (named what in messages) and push it
  *        as above (mirror: the mirror directory whose stamps to send, or
@@ -28,7 +30,10 @@
  *        bs-remote save: a private mirror in $TMPDIR (or /tmp), fetched
  *        with sv->cache (or none) over the connection of a "backup"
  *        request, bs-chunk -r MIRROR -H host -s subset sv->chunk_args on
- *        our standard input, its stream pushed; the mirror removed.
+ *        our standard input, its stream pushed; the mirror removed.  The
+ *        connection starts first, and standard input is read ahead
+ *        (rfeed.h) until bs-chunk runs: the walk, ssh's handshake and
+ *        the mirror's fetch overlap.
  *        Returns the worse of bs-index's status and bs-chunk's, with
  *        sv->push as for bs_rpush_stream; or -1.
  *
@@ -42,6 +47,7 @@
 #define BS_RPUSH_H
 
 #include <stdint.h>
+#include <time.h>
 #include "buf.h"
 #include "err.h"
 #include "hash.h"
@@ -80,13 +86,21 @@ struct bs_rsave {
 	void (*warn)(void *arg, const char *msg);	/* the cache's trouble */
 	void *warn_arg;
 	struct bs_rpush push;
+	/* for reports: seconds from the start to the mirror fetched and to
+	 * the answer to the stream; bytes of the walk read ahead meanwhile */
+	double t_mirror, t_end;
+	uint64_t held;
 	/* private */
+	struct timespec t0;
 	struct bs_rmirror mirror;
 	char dir[4096];
 };
 
 void bs_rpush_init(struct bs_rpush *p);
 int bs_rpush_connect(struct bs_rpush *p, const struct bs_remote_url *url, const char *verb, int argc, char **args,
+		     struct bs_err *e);
+int bs_rpush_start(struct bs_rpush *p, const struct bs_remote_url *url, struct bs_err *e);
+int bs_rpush_request(struct bs_rpush *p, const struct bs_remote_url *url, const char *verb, int argc, char **args,
 		     struct bs_err *e);
 int bs_rpush_stream(struct bs_rpush *p, int fd, const char *what, const char *mirror, struct bs_err *e);
 void bs_rpush_release(struct bs_rpush *p);

@@ -44,13 +44,26 @@ void bs_rpush_release(struct bs_rpush *p)
 	p->known = NULL;
 }
 
-int bs_rpush_connect(struct bs_rpush *p, const struct bs_remote_url *url, const char *verb, int argc, char **args,
-		     struct bs_err *e)
+int bs_rpush_start(struct bs_rpush *p, const struct bs_remote_url *url, struct bs_err *e)
 {
-	if (bs_remote_start(url, &p->c, e) < 0 || bs_remote_request(&p->c, verb, url->path, argc, args, e) < 0)
+	if (bs_remote_start(url, &p->c, e) < 0)
 		return -1;
 	bs_reader_init(&p->from, p->c.from, "the server");
 	return 0;
+}
+
+int bs_rpush_request(struct bs_rpush *p, const struct bs_remote_url *url, const char *verb, int argc, char **args,
+		     struct bs_err *e)
+{
+	return bs_remote_request(&p->c, verb, url->path, argc, args, e);
+}
+
+int bs_rpush_connect(struct bs_rpush *p, const struct bs_remote_url *url, const char *verb, int argc, char **args,
+		     struct bs_err *e)
+{
+	if (bs_rpush_start(p, url, e) < 0)
+		return -1;
+	return bs_rpush_request(p, url, verb, argc, args, e);
 }
 
 /*
