@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "rpush.h"
 #include "tool.h"
+#include "wire.h"
 
 static const char usage[] =
 	"usage: bs-remote mirror -r repo [-H host] -s subset [-c cache] dir\n"
@@ -42,7 +43,9 @@ static int cmd_mirror(const struct bs_remote_url *url, const char *host, const c
 		tool_die(&e);
 	close(p.c.to);
 	p.c.to = -1;
-	rc = bs_rmirror_receive(&m, &p.from, &e);
+	rc = bs_wire_read_greeting(&p.from, &e);
+	if (rc > 0)
+		rc = bs_rmirror_receive(&m, &p.from, &e);
 	if (rc < 0)
 		tool_die(&e);
 	status = bs_remote_finish(&p.c, &e);

@@ -12,6 +12,8 @@
  * then the trailer, then Z, and reads bs-index's output and status (z).
  *
  *   bs_rpush_init(p)
+ *   (the server's version, its first frame, is checked before the first
+ *   answer is read: wire.h; p->greeted once it was, by whoever read it)
  *   bs_rpush_connect(p, url, verb, argc, args, e)
  *        start ssh and bs-serve (remote.h) and send the request; or the
  *        two halves: bs_rpush_start(p, url, e), then
@@ -72,6 +74,7 @@ struct bs_rpush {
 	struct bs_rpush_piece *v;
 	size_t n, cap, nchunks;
 	struct bs_buf reply;
+	int greeted;			/* the server's V frame was read */
 	/* digests already sent (or found there) in this run: sorted runs */
 	unsigned char *known;
 	size_t nknown, knowncap;

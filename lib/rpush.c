@@ -134,8 +134,11 @@ static void add_known(struct bs_rpush *p)
 static int expect(struct bs_rpush *p, int want, uint64_t *count, struct bs_err *e)
 {
 	uint64_t n;
-	int type, rc = bs_frame_read(&p->from, &type, &n, count, &p->reply, e);
+	int type, rc = p->greeted ? 1 : bs_wire_read_greeting(&p->from, e);
 
+	p->greeted = 1;
+	if (rc > 0)
+		rc = bs_frame_read(&p->from, &type, &n, count, &p->reply, e);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)

@@ -9,6 +9,7 @@
 #include "rfeed.h"
 #include "rpush.h"
 #include "spawn.h"
+#include "wire.h"
 
 /* What bs-walk writes while ssh connects, held for bs-chunk (and then the
  * walk waits, as on a pipe). */
@@ -35,7 +36,10 @@ static int fetch(struct bs_rsave *sv, struct bs_err *e)
 	    bs_rmirror_prepare(&sv->mirror, sv->dir, sv->url, sv->host, sv->subset, sv->cache, args, &nargs, e) < 0 ||
 	    bs_rpush_request(&sv->push, sv->url, "backup", nargs, args, e) < 0)
 		return -1;
-	rc = bs_rmirror_receive(&sv->mirror, &sv->push.from, e);
+	rc = bs_wire_read_greeting(&sv->push.from, e);
+	sv->push.greeted = 1;
+	if (rc > 0)
+		rc = bs_rmirror_receive(&sv->mirror, &sv->push.from, e);
 	sv->t_mirror = since(&sv->t0);
 	if (rc < 0)
 		return -1;

@@ -92,6 +92,11 @@ int bs_serve_session(struct bs_serve *s, struct bs_wire_request *rq, struct bs_e
 {
 	char **args = rq->args;
 
+	/* these answer in frames: the first says this end's version */
+	if ((!strcmp(rq->verb, "mirror") || !strcmp(rq->verb, "save") || !strcmp(rq->verb, "backup")) &&
+	    bs_wire_greet(s->out) < 0)
+		return bs_err_sys(e, "cannot write to the client");
+
 	if (!strcmp(rq->verb, "mirror"))
 		return mirror(s, rq->argc, args, e) < 0 ? -1 : 0;
 	if (!strcmp(rq->verb, "save"))

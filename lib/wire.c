@@ -6,9 +6,13 @@
 #include "parse.h"
 #include "wire.h"
 
+#ifndef BS_VERSION
+#define BS_VERSION "unknown"
+#endif
 #define STR2(x) #x
 #define STR(x) STR2(x)
-#define MAGIC BS_WIRE_MAGIC " " STR(BS_WIRE_VERSION)
+#define MAGIC BS_WIRE_MAGIC " " STR(BS_WIRE_VERSION) " " BS_VERSION
+#define OURS "protocol " STR(BS_WIRE_VERSION) " (backshift " BS_VERSION ")"
 
 int bs_wire_request(int fd, const char *verb, const char *path, int argc, char *const *argv, struct bs_err *e)
 {
@@ -42,6 +46,75 @@ static int field(struct bs_reader *r, char **out, const char *what, struct bs_er
 	return 0;
 }
 
+/* "version[ SP suite]": the version, the suite in *suite (or ""); -1 when it is not that. */
+static long version_of(const char *p, const char **suite)
+{
+	long v = 0;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if ((v = v * 10 + (*p - '0')) > 1000000)
+			return -1;
+	if (*p && *p != ' ')
+		return -1;
+	*suite = *p ? p + 1 : "";
+	return v;
+}
+
+/* The other end's version, said with both when it is not ours. */
+static int other_version(const char *who, long v, const char *suite, struct bs_err *e)
+{
+	const char *mine = !strcmp(who, "the client") ? "this server" : "this client";
+	char q[64];
+
+	if (v == BS_WIRE_VERSION)
+		return 0;
+	if (*suite)
+		return bs_err_set(e, BS_INPUT, "%s speaks protocol %ld (backshift %s), %s " OURS
+				  ": use the same version of backshift at both ends", who, v,
+				  bs_quote(suite, strlen(suite), q, sizeof(q)), mine);
+	return bs_err_set(e, BS_INPUT, "%s speaks protocol %ld (an older backshift), %s " OURS
+			  ": use the same version of backshift at both ends", who, v, mine);
+}
+
+/* The request's first field: "bs-serve" SP version [SP suite]. */
+static int check_magic(const char *magic, struct bs_err *e)
+{
+	const char *suite;
+	long v;
+
+	if (strncmp(magic, BS_WIRE_MAGIC " ", sizeof(BS_WIRE_MAGIC)) ||
+	    (v = version_of(magic + sizeof(BS_WIRE_MAGIC), &suite)) < 0)
+		return bs_err_set(e, BS_INPUT, "not a backshift client (its request does not start 'bs-serve VERSION')");
+	return other_version("the client", v, suite, e);
+}
+
+int bs_wire_greet(int fd)
+{
+	char v[64];
+
+	snprintf(v, sizeof(v), "%d %s", BS_WIRE_VERSION, BS_VERSION);
+	return bs_frame_write(fd, 'V', 0, v, strlen(v));
+}
+
+int bs_wire_read_greeting(struct bs_reader *r, struct bs_err *e)
+{
+	struct bs_buf p = BS_BUF_INIT;
+	const char *suite;
+	uint64_t n, count;
+	int type, rc = bs_frame_read(r, &type, &n, &count, &p, e);
+	long v;
+
+	if (rc > 0 && (type != 'V' || (v = version_of(p.p, &suite)) < 0))
+		rc = bs_err_set(e, BS_INPUT, "the server did not say its protocol version: not a bs-serve of "
+				OURS);
+	else if (rc > 0 && other_version("the server", v, suite, e) < 0)
+		rc = -1;
+	bs_buf_release(&p);
+	return rc;
+}
+
 int bs_wire_read_request(struct bs_reader *r, struct bs_wire_request *rq, struct bs_err *e)
 {
 	char *magic = NULL, *num = NULL;
@@ -51,10 +124,8 @@ int bs_wire_read_request(struct bs_reader *r, struct bs_wire_request *rq, struct
 	memset(rq, 0, sizeof(*rq));
 	if (field(r, &magic, "header", e) < 0)
 		goto out;
-	if (strcmp(magic, MAGIC)) {
-		bs_err_set(e, BS_INPUT, "not a backshift client, or another version (expected '%s')", MAGIC);
+	if (check_magic(magic, e) < 0)
 		goto out;
-	}
 	if (field(r, &rq->verb, "verb", e) < 0 || field(r, &rq->path, "repository", e) < 0 ||
 	    field(r, &num, "argument count", e) < 0)
 		goto out;

@@ -260,7 +260,7 @@ save_session() { # HOST SUBSET
 	bs-walk "$T/src" | bs-chunk -r "$R" -H "$1" -s "$2" >"$T/stream"
 	n=$(head -n 2 "$T/stream" | grep -c '^[BF] ')
 	tail -n +$((n + 1)) "$T/stream" >"$T/body"
-	printf 'bs-serve 1\0save\0%s\0003\0%s\0%s\0-q\0' "$R" "$1" "$2"
+	printf 'bs-serve 2\0save\0%s\0003\0%s\0%s\0-q\0' "$R" "$1" "$2"
 	printf 'F 1\n-'
 	printf 'D %d\n' "$(stat -c %s "$T/body")"
 	cat "$T/body"
@@ -304,7 +304,7 @@ save_session() { # HOST SUBSET
 		[[ "$output" == bs-serve:* ]]
 	done
 	# the request written by hand, as the review's repro
-	printf 'bs-serve 1\0ls\0%s\0003\0--diff\0latest\0%s\0' "$R" "$T/secret" >"$T/req"
+	printf 'bs-serve 2\0ls\0%s\0003\0--diff\0latest\0%s\0' "$R" "$T/secret" >"$T/req"
 	run bs-serve --restrict-to-path "$R" <"$T/req"
 	echo "$output"
 	[ "$status" -eq 2 ]
@@ -477,4 +477,45 @@ received_bytes() {
 	[ "$(bs-ls -r "$R" | grep -vc unfinished)" -eq 2 ]
 	run bs-check -r "$R"
 	[ "$status" -eq 0 ]
+}
+
+@test "ssh: a client and a server of other protocol versions refuse each other, in one line" {
+	v=$(bs-ls --version | cut -d' ' -f3)
+	ours="protocol 2 (backshift $v): use the same version of backshift at both ends"
+	# a client of protocol 1 (its request began "bs-serve 1"), or of a later one
+	printf 'bs-serve 1\0ls\0%s\0000\0' "$R" >"$T/req1"
+	run bs-serve <"$T/req1"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[ "$output" = "bs-serve: the client speaks protocol 1 (an older backshift), this server $ours" ]
+	printf 'bs-serve 3 9.9.9\0mirror\0%s\0002\0h\0s\0' "$R" >"$T/req3"
+	run bs-serve <"$T/req3"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[ "$output" = "bs-serve: the client speaks protocol 3 (backshift 9.9.9), this server $ours" ]
+	printf 'hello\0' | { run bs-serve; [ "$status" -eq 3 ]; [[ "$output" == "bs-serve: not a backshift client"* ]]; }
+	# through ssh, as the client sees it
+	run bs-ls -r "$U"
+	[ "$status" -eq 0 ]
+	# a server of a later protocol: its first frame says so
+	make_tree "$T/src"
+	printf '#!/bin/sh\nprintf "V 7\\n3 9.9.9"\nexec cat >/dev/null\n' >"$T/serve3"
+	chmod +x "$T/serve3"
+	bs-walk "$T/src" | bs-chunk -r "$R" -H client -s data >"$T/stream"
+	for cmd in "backshift save -r $U -H client -s data $T/src" "bs-remote mirror -r $U -H client -s data $T/m" \
+		"bs-remote push -r $U -H client -s data"; do
+		# (a client that did not check would wait for the mirror for ever)
+		run timeout 60 env BACKSHIFT_SERVE="$T/serve3" $cmd <"$T/stream"
+		echo "$cmd: $output"
+		[ "$status" -eq 3 ]
+		[ "$output" = "bs-remote: the server speaks protocol 3 (backshift 9.9.9), this client $ours" ]
+	done
+	# a server of protocol 1 refuses this client, and that line is all
+	printf '#!/bin/sh\necho "bs-serve: not a backshift client, or another version (expected '"'"'bs-serve 1'"'"')" >&2\nexit 3\n' >"$T/serve1"
+	chmod +x "$T/serve1"
+	run env BACKSHIFT_SERVE="$T/serve1" backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[ "$output" = "bs-serve: not a backshift client, or another version (expected 'bs-serve 1')" ]
+	[ -z "$(bs-ls -r "$R")" ]
 }
