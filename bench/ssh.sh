@@ -86,17 +86,19 @@ wall() {
 	rm -f "$f"
 }
 
-locals=() sshs=() ratios=() mirrors=() ends=()
+locals=() sshs=() ratios=() mirrors=() sents=() ends=()
 for ((i = 1; i <= RUNS; i++)); do
 	l=$(wall "$local_cmd")
 	s=$(BS_REMOTE_STATS=1 wall "$ssh_cmd")
 	m=$(sed -n 's/.*mirror fetched after \([0-9.]*\) s.*/\1/p' "$work/err")
+	t=$(sed -n 's/.*the stream sent after \([0-9.]*\) s.*/\1/p' "$work/err")
 	d=$(sed -n 's/.*the backup saved after \([0-9.]*\) s.*/\1/p' "$work/err")
-	note "run $i: local ${l}s, ssh ${s}s (mirror there at ${m}s, the stream's answer at ${d}s)"
+	note "run $i: local ${l}s, ssh ${s}s (mirror there at ${m}s, stream sent at ${t}s, saved at ${d}s)"
 	locals+=("$l")
 	sshs+=("$s")
 	ratios+=("$(ratio "$s" "$l")")
 	mirrors+=("$m")
+	sents+=("$t")
 	ends+=("$d")
 done
 t_local=$(median "${locals[@]}")
@@ -131,7 +133,7 @@ report=$(cat <<EOF
 - local: \`backshift save -q -x -r REPO -H benchhost -s tree $TREE\`, median of $RUNS: **${t_local} s** (runs: ${locals[*]})
 - ssh: \`backshift save -q -x -r ssh://127.0.0.1REPO ...\` (the same repository), median of $RUNS: **${t_ssh} s** (runs: ${sshs[*]})
 - ratio ssh / local: **$(ratio "$t_ssh" "$t_local")** (target at most 1.5; run by run: ${ratios[*]})
-- over ssh, the mirror was there after $(median "${mirrors[@]}") s and the backup saved after $(median "${ends[@]}") s (medians; bs-remote's BS_REMOTE_STATS)
+- over ssh, the mirror was there after $(median "${mirrors[@]}") s, bs-chunk's stream all sent after $(median "${sents[@]}") s, and the backup saved after $(median "${ends[@]}") s (medians; bs-remote's BS_REMOTE_STATS)
 - one ssh re-backup moved: ssh sent ${sent:-?} bytes, received ${received:-?}
 - the parts alone (medians of $RUNS): an ssh session (\`ssh 127.0.0.1 true\`) ${part_session} s, of which the login shell's start on the server (\`\$SHELL -c true\` as sshd runs it, with its rc files) ${part_shellrc} s; \`bs-remote mirror\` with the cache ${part_mirror} s; \`bs-walk\` ${part_walk} s; \`bs-chunk\` from the walk's output on the repository ${part_chunk_local} s, on the mirror ${part_chunk_mirror} s; \`bs-store | bs-index\` of its stream ${part_store_index} s
 EOF

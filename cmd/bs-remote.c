@@ -105,7 +105,8 @@ static int cmd_save(struct bs_rsave *sv)
 		die(&e);
 	if (getenv("BS_REMOTE_STATS"))
 		fprintf(stderr, "bs-remote: mirror fetched after %.3f s (%" PRIu64 " bytes of input read ahead), "
-			"the backup saved after %.3f s\n", sv->t_mirror, sv->held, sv->t_end);
+			"the stream sent after %.3f s, the backup saved after %.3f s\n", sv->t_mirror, sv->held,
+			sv->t_sent, sv->t_end);
 	return report(&sv->push, status);
 }
 

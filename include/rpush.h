@@ -7,7 +7,9 @@
  * at a time, asks the server in one round trip (H, h) which of those
  * chunks it has, and sends the batch in D frames with an R line for each
  * chunk it has and the bytes of the others; a chunk sent (or found there)
- * once is not asked about again.  At the stream's end it sends the stamps
+ * once is not asked about again.  The stream before a batch's first chunk
+ * needs no answer: it goes in BS_RPUSH_EAGER pieces as it comes (all of a
+ * tree that did not change).  At the stream's end it sends the stamps
  * bs-chunk made in the mirror (T frames, from MIRROR/mirror-touched),
  * then the trailer, then Z, and reads bs-index's output and status (z).
  *
@@ -43,7 +45,8 @@
  * error, which ssh carries to ours), the error's message is empty and its
  * code is the server's status: the caller exits with it, adding nothing.
  * Counters for BS_REMOTE_STATS: p->sent_chunks, p->sent_bytes,
- * p->skipped_chunks, p->skipped_bytes.
+ * p->skipped_chunks, p->skipped_bytes; p->sent_at, when the stream was all
+ * sent.
  */
 #ifndef BS_RPUSH_H
 #define BS_RPUSH_H
@@ -60,6 +63,7 @@
 
 #define BS_RPUSH_CHUNKS 1024
 #define BS_RPUSH_BYTES (16u << 20)
+#define BS_RPUSH_EAGER (64u << 10)
 
 struct bs_rpush_piece;
 
@@ -69,6 +73,7 @@ struct bs_rpush {
 	uint64_t sent_chunks, skipped_chunks, sent_bytes, skipped_bytes;
 	struct bs_buf out;
 	struct bs_err in_err;
+	struct timespec sent_at;	/* when the stream was all sent (Z) */
 	/* private */
 	struct bs_buf text;		/* the batch, serialized */
 	struct bs_rpush_piece *v;
@@ -89,9 +94,10 @@ struct bs_rsave {
 	void (*warn)(void *arg, const char *msg);	/* the cache's trouble */
 	void *warn_arg;
 	struct bs_rpush push;
-	/* for reports: seconds from the start to the mirror fetched and to
-	 * the answer to the stream; bytes of the walk read ahead meanwhile */
-	double t_mirror, t_end;
+	/* for reports: seconds from the start to the mirror fetched, to the
+	 * stream all sent, and to the server's answer; bytes of the walk read
+	 * ahead by the time the mirror was there */
+	double t_mirror, t_sent, t_end;
 	uint64_t held;
 	/* private */
 	struct timespec t0;

@@ -370,6 +370,14 @@ int bs_rpush_stream(struct bs_rpush *p, int fd, const char *what, const char *mi
 		goto out;
 	while ((more = bs_stream_next(&st, &it, &p->in_err)) == 1) {
 		add_item(p, &it, &count);
+		/* a batch holds the stream from its first chunk on, until the
+		 * server says which it has; what comes before goes at once, so
+		 * that bs-store and bs-index there keep up with bs-chunk here */
+		if (!p->n && p->text.len >= BS_RPUSH_EAGER) {
+			if (send_data(p, p->text.p, p->text.len, e) < 0)
+				goto out;
+			bs_buf_reset(&p->text);
+		}
 		if ((p->nchunks >= BS_RPUSH_CHUNKS || p->text.len >= BS_RPUSH_BYTES) && flush_batch(p, e) < 0)
 			goto out;
 	}
@@ -386,6 +394,7 @@ int bs_rpush_stream(struct bs_rpush *p, int fd, const char *what, const char *mi
 			goto out;
 		bs_buf_reset(&p->text);
 	}
+	clock_gettime(CLOCK_MONOTONIC, &p->sent_at);
 	if (send_frame(p, 'Z', NULL, 0, e) < 0 || expect(p, 'z', &status, e) < 0)
 		goto out;
 	bs_buf_reset(&p->out);

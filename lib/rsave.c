@@ -118,6 +118,8 @@ int bs_rsave(struct bs_rsave *sv, struct bs_err *e)
 		goto out;
 	rc = bs_rpush_stream(&sv->push, fd, "bs-chunk's output", sv->dir, e);
 	sv->t_end = since(&sv->t0);
+	sv->t_sent = (double)(sv->push.sent_at.tv_sec - sv->t0.tv_sec) +
+		     (double)(sv->push.sent_at.tv_nsec - sv->t0.tv_nsec) / 1e9;
 	close(fd);
 	chunk_status = bs_spawn_wait(chunk);
 	if (chunk_status >= 128)
