@@ -519,3 +519,33 @@ received_bytes() {
 	[ "$output" = "bs-serve: not a backshift client, or another version (expected 'bs-serve 1')" ]
 	[ -z "$(bs-ls -r "$R")" ]
 }
+
+@test "ssh: a key pinned to a host checks with --read-data the chunks of its own backups, not the whole store" {
+	mkdir -p "$T/a" "$T/b"
+	head -c 300000 /dev/urandom >"$T/a/mine"
+	head -c 300000 /dev/urandom >"$T/b/theirs"
+	backshift save -r "$U" -H hostb -s data "$T/b" >/dev/null 2>&1
+	backshift save -r "$U" -H hosta -s data "$T/a" >/dev/null 2>&1
+	aid=$(bs-ls -r "$R" -H hosta | cut -d' ' -f1)
+	# hostb's chunk damaged: hosta's check has nothing to say of it
+	d=$(bs-ls -r "$R" --records "$(bs-ls -r "$R" -H hostb | cut -d' ' -f1)" | tr '\0' '\n' |
+		awk '$1 == "R" { print $2; exit }')
+	[ -n "$d" ]
+	printf 'X' | dd of="$R/chunks/${d:0:3}/$d" bs=1 seek=20 conv=notrunc 2>/dev/null
+	nchunks=$(bs-ls -r "$R" --records "$aid" | tr '\0' '\n' | awk '$1 == "R" || $1 == "P" { print $2 }' | sort -u | wc -l)
+	sshd_authorize "$SSHD_DIR" "bs-serve --restrict-to-path $R --append-only --host hosta" "$BS_ROOT/bin"
+	run bs-check -r "$U" --read-data
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "checked 1 backup, "*", read $nchunks chunk"*": 0 problems" ]]
+	[[ "$output" != *"$d"* ]]
+	# on the server, a check of all backups reads every chunk and finds it;
+	# one of hosta's backup, named, reads only its chunks
+	run bs-check -r "$R" --read-data
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$d"* ]]
+	run bs-check -r "$R" --read-data "$aid"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"read $nchunks chunk"* ]]
+}
