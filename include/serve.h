@@ -35,12 +35,18 @@
  *
  * The parts of a session (serve_mirror.c, serve_save.c), for the above:
  *   bs_serve_mirror(s, host, subset, pairs, npairs, e)
- *                    what bs-chunk reads of the repository, sent as F, M
- *                    and E frames: the config, the expiry record, the
+ *                    what bs-chunk reads of the repository, sent as F, G,
+ *                    M and E frames: the config, the expiry record, the
  *                    summaries of the earlier backups of host and subset,
  *                    their metadata unless the client has it (pairs: id
  *                    and SHA-256 of the copy the client holds, 2 * npairs
  *                    strings), and the chunks they refer to that are gone
+ *   bs_serve_delta(s, repo, id, base, hex, digests, e)
+ *                    for the mirror: backup id's metadata sent as a G frame,
+ *                    what differs from backup base's, which the client
+ *                    holds (hex: the SHA-256 of id's file here, for it to
+ *                    name its copy by); the chunks id refers to added to
+ *                    digests (serve_delta.c)
  *   bs_serve_save(s, host, subset, quiet, e)
  *                    bs-store | bs-index, fed from the client's frames
  *                    (F floor, D stream, H which chunks are here, T
@@ -93,6 +99,9 @@ void bs_serve_release(struct bs_serve *s);
 
 int bs_serve_mirror(struct bs_serve *s, const char *host, const char *subset, char *const *pairs, int npairs,
 		    struct bs_err *e);
+struct bs_repo;
+int bs_serve_delta(struct bs_serve *s, struct bs_repo *repo, const char *id, const char *base, const char *hex,
+		   struct bs_buf *digests, struct bs_err *e);
 int bs_serve_save(struct bs_serve *s, const char *host, const char *subset, int quiet, struct bs_err *e);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "parse.h"
 #include "rmirror.h"
 #include "wire.h"
 
@@ -28,7 +29,11 @@ int bs_rmirror_name_ok(const char *name)
 
 int bs_rmirror_write(int dfd, const char *name, const char *p, size_t n, struct bs_err *e)
 {
-	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int fd;
+
+	/* a new file: the old one may be a link to the cache's copy */
+	unlinkat(dfd, name, 0);
+	fd = openat(dfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
 	if (fd < 0 || bs_write_full(fd, p, n) < 0 || close(fd) < 0)
 		return bs_err_sys(e, "cannot write '%s' in the mirror", name);
@@ -132,7 +137,7 @@ int bs_rmirror_prepare(struct bs_rmirror *m, const char *dir, const struct bs_re
 		return -1;
 	for (int i = 0; i < m->cache.n; i++) {
 		args[(*nargs)++] = m->cache.ids[i];
-		args[(*nargs)++] = m->cache.hex[i];
+		args[(*nargs)++] = m->cache.named[i];
 	}
 	return 0;
 }
@@ -174,6 +179,78 @@ static int file_frame(struct bs_rmirror *m, uint64_t n, uint64_t count, struct b
 	return bs_rmirror_write(m->dfd, name, p + count, (size_t)(n - count), e);
 }
 
+/* The SHA-256 of a file of the mirror, in hex. */
+static int mirror_digest(int dfd, const char *name, char *hex, struct bs_err *e)
+{
+	struct bs_buf b = BS_BUF_INIT;
+	unsigned char digest[BS_DIGEST_LEN];
+	struct stat st;
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	ssize_t got = -1;
+
+	if (fd >= 0 && fstat(fd, &st) == 0) {
+		bs_buf_grow(&b, (size_t)st.st_size);
+		got = bs_read_full(fd, b.p, (size_t)st.st_size);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (got >= 0) {
+		bs_sha256(b.p, (size_t)got, digest);
+		bs_hex(hex, digest);
+	}
+	bs_buf_release(&b);
+	return got < 0 ? bs_err_sys(e, "cannot read '%s' in the mirror", name) : 0;
+}
+
+/*
+ * A G frame: a backup's metadata as what differs from that of a backup the
+ * cache held (rdelta.c): name (count bytes), base NUL, the SHA-256 of the
+ * server's file NUL, its directories' count NUL, the entries.
+ */
+static int delta_frame(struct bs_rmirror *m, uint64_t n, uint64_t count, struct bs_err *e)
+{
+	const char *p = m->payload.p, *end = p + n, *base, *hex, *num, *entries, *local;
+	char name[512], id[256], dir[300], from[300], made[BS_HEX_LEN + 1];
+	uint64_t dirs;
+	int linked;
+
+	if (count >= sizeof(name) || count > n)
+		return bs_err_set(e, BS_INPUT, "malformed G frame from the server");
+	memcpy(name, p, (size_t)count);
+	name[count] = '\0';
+	if (!bs_rmirror_name_ok(name) || strncmp(name, "backups/", 8) || strcmp(strrchr(name, '/'), "/metadata") ||
+	    (size_t)(strrchr(name, '/') - name - 8) >= sizeof(id))
+		return bs_err_set(e, BS_INPUT, "the server sent a file named '%s'", name);
+	snprintf(id, sizeof(id), "%.*s", (int)(strrchr(name, '/') - name - 8), name + 8);
+	base = p + count;
+	hex = memchr(base, '\0', (size_t)(end - base));
+	num = hex ? memchr(hex + 1, '\0', (size_t)(end - hex - 1)) : NULL;
+	entries = num ? memchr(num + 1, '\0', (size_t)(end - num - 1)) : NULL;
+	if (!entries || (size_t)(num - hex - 1) != BS_HEX_LEN || bs_parse_u64(num + 1, (size_t)(entries - num - 1), &dirs) < 0)
+		return bs_err_set(e, BS_INPUT, "malformed G frame from the server");
+	hex++;
+	entries++;
+	if (strchr(base, '/') || strlen(base) >= sizeof(id) || !(local = bs_rcache_local(m, base)))
+		return bs_err_set(e, BS_INPUT, "the server sent metadata made from a backup this end does not hold");
+	snprintf(dir, sizeof(dir), "backups/%s", id);
+	if (mkdirat(m->dfd, dir, 0700) < 0 && errno != EEXIST)
+		return bs_err_sys(e, "cannot create '%s'", dir);
+	snprintf(from, sizeof(from), "backups/%s/metadata", base);
+	linked = bs_rdelta_apply(m->dfd, from, name, entries, (size_t)(end - entries), dirs, e);
+	if (linked < 0)
+		return -1;
+	/* a link holds the bytes of the copy it was made from */
+	if (!linked) {
+		if (mirror_digest(m->dfd, name, made, e) < 0)
+			return -1;
+		local = made;
+	}
+	if (m->nmetas < BS_RCACHE_MAX)
+		snprintf(m->metas[m->nmetas++], sizeof(m->metas[0]), "%s", id);
+	bs_rcache_store_made(m, id, m->dfd, name, local, hex);
+	return 0;
+}
+
 int bs_rmirror_receive(struct bs_rmirror *m, struct bs_reader *r, struct bs_err *e)
 {
 	uint64_t n, count;
@@ -184,6 +261,9 @@ int bs_rmirror_receive(struct bs_rmirror *m, struct bs_reader *r, struct bs_err 
 			break;
 		if (type == 'F') {
 			if (file_frame(m, n, count, e) < 0)
+				return -1;
+		} else if (type == 'G') {
+			if (delta_frame(m, n, count, e) < 0)
 				return -1;
 		} else if (type == 'M') {
 			if (n % BS_DIGEST_LEN)

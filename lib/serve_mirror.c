@@ -73,35 +73,64 @@ static int send_file(struct bs_serve *s, struct bs_repo *repo, const char *rel, 
 	return rc;
 }
 
-/* The metadata of a backup, unless the client has it already: it named
- * the backup's id with the SHA-256 of its copy (a backup's metadata does
- * not change once written). */
-static int send_metadata(struct bs_serve *s, struct bs_repo *repo, const char *id, char *const *pairs, int npairs,
-			 struct bs_err *e)
+/* The SHA-256 of backup id's metadata file here, in hex; -1 when it cannot be read. */
+static int file_digest(struct bs_repo *repo, const char *id, char *hex)
 {
 	struct bs_buf b = BS_BUF_INIT;
+	unsigned char digest[BS_DIGEST_LEN];
 	char rel[300];
-	int rc = 0;
+	int rc;
 
 	snprintf(rel, sizeof(rel), "backups/%.255s/metadata", id);
-	if (read_file(repo->dirfd, rel, &b) < 0) {
-		bs_buf_release(&b);
-		return bs_err_sys(e, "cannot read '%s/%s'", repo->path, rel);
-	}
-	for (int i = 0; i < npairs; i++) {
-		unsigned char digest[BS_DIGEST_LEN];
-		char hex[BS_HEX_LEN + 1];
-		if (strcmp(pairs[2 * i], id))
-			continue;
+	rc = read_file(repo->dirfd, rel, &b);
+	if (rc == 0) {
 		bs_sha256(b.p, b.len, digest);
 		bs_hex(hex, digest);
-		if (!strcmp(pairs[2 * i + 1], hex))
-			goto out;
 	}
-	rc = send_bytes(s, rel, &b, e);
-out:
 	bs_buf_release(&b);
 	return rc;
+}
+
+/*
+ * What the client holds: it named each backup whose metadata it has with
+ * the SHA-256 of the file here that its copy stands for (a backup's
+ * metadata does not change once written).  held[i] says whether pair i
+ * is so: -1 not known yet, 0 no, 1 yes.
+ */
+struct held {
+	char *const *pairs;
+	int n;
+	signed char *ok;
+};
+
+static int holds_pair(struct bs_repo *repo, struct held *h, int i)
+{
+	char hex[BS_HEX_LEN + 1];
+
+	if (h->ok[i] < 0)
+		h->ok[i] = file_digest(repo, h->pairs[2 * i], hex) == 0 && !strcmp(h->pairs[2 * i + 1], hex);
+	return h->ok[i];
+}
+
+static int holds(struct bs_repo *repo, struct held *h, const char *id)
+{
+	for (int i = 0; i < h->n; i++)
+		if (!strcmp(h->pairs[2 * i], id) && holds_pair(repo, h, i))
+			return 1;
+	return 0;
+}
+
+/* The newest backup other than id that the client holds, to send id's metadata against; or NULL. */
+static const char *base_for(struct bs_repo *repo, struct held *h, const char *id)
+{
+	const char *best = NULL;
+
+	for (int i = 0; i < h->n; i++) {
+		const char *c = h->pairs[2 * i];
+		if (strcmp(c, id) && (!best || strcmp(c, best) > 0) && holds_pair(repo, h, i))
+			best = c;
+	}
+	return best;
 }
 
 /* The chunks backup id refers to, added to digests (the sealed listings' heads). */
@@ -151,8 +180,10 @@ static void find_missing(struct bs_repo *repo, struct bs_buf *digests, struct bs
  * What bs-chunk reads of a repository, for a copy on the client: the
  * config, the expiry record, the summaries and metadata of the earlier
  * backups it takes unchanged files from (the metadata only of those the
- * client does not have: the pairs name what it has), and which of the
- * chunks they refer to are not here any more.  Read under the shared lock.
+ * client does not have, the pairs naming what it has; and of those, when
+ * it has another backup, only what differs from that one's: a G frame),
+ * and which of the chunks they refer to are not here any more.  Read
+ * under the shared lock.
  */
 int bs_serve_mirror(struct bs_serve *s, const char *host, const char *subset, char *const *pairs, int npairs,
 		    struct bs_err *e)
@@ -162,20 +193,38 @@ int bs_serve_mirror(struct bs_serve *s, const char *host, const char *subset, ch
 	struct bs_buf digests = BS_BUF_INIT, missing = BS_BUF_INIT;
 	size_t n = 0;
 	char rel[sizeof(v[0].id) + 32];
+	struct held h = { pairs, npairs, NULL };
 	int rc = -1;
 
 	if (bs_serve_check_host(s, host, e) < 0)
 		return -1;
-	if (bs_repo_open(&repo, s->real, e) < 0)
+	h.ok = bs_xmalloc((size_t)npairs + 1);
+	memset(h.ok, -1, (size_t)npairs + 1);
+	if (bs_repo_open(&repo, s->real, e) < 0) {
+		free(h.ok);
 		return -1;
+	}
 	if (bs_repo_lock(&repo, BS_LOCK_SHARED | BS_LOCK_READER, e) < 0 || send_file(s, &repo, "config", 0, e) < 0 ||
 	    send_file(s, &repo, "expiry", 1, e) < 0 || bs_backup_priors(&repo, host, subset, v, &n, e) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
-		snprintf(rel, sizeof(rel), "backups/%.255s/summary", v[i].id);
-		if (send_file(s, &repo, rel, 0, e) < 0 || send_metadata(s, &repo, v[i].id, pairs, npairs, e) < 0 ||
-		    add_refs(&repo, v[i].id, &digests, e) < 0)
+		const char *id = v[i].id, *base;
+		char hex[BS_HEX_LEN + 1];
+		snprintf(rel, sizeof(rel), "backups/%.255s/summary", id);
+		if (send_file(s, &repo, rel, 0, e) < 0)
 			goto out;
+		snprintf(rel, sizeof(rel), "backups/%.255s/metadata", id);
+		if (holds(&repo, &h, id)) {
+			if (add_refs(&repo, id, &digests, e) < 0)
+				goto out;
+		} else if ((base = base_for(&repo, &h, id)) && file_digest(&repo, id, hex) == 0) {
+			/* what differs from a backup it has: for a tree that did
+			 * not change, nothing */
+			if (bs_serve_delta(s, &repo, id, base, hex, &digests, e) < 0)
+				goto out;
+		} else if (send_file(s, &repo, rel, 0, e) < 0 || add_refs(&repo, id, &digests, e) < 0) {
+			goto out;
+		}
 	}
 	find_missing(&repo, &digests, &missing);
 	/* the ones that are gone: usually none, where the list of those
@@ -184,6 +233,7 @@ int bs_serve_mirror(struct bs_serve *s, const char *host, const char *subset, ch
 		goto out;
 	rc = 0;
 out:
+	free(h.ok);
 	bs_buf_release(&digests);
 	bs_buf_release(&missing);
 	bs_repo_close(&repo);

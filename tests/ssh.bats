@@ -549,3 +549,54 @@ received_bytes() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"read $nchunks chunk"* ]]
 }
+
+# the bs-ls --records of each backup in mirror $1 are the server's
+same_records() {
+	local id n=0
+	for id in $(ls "$1/backups"); do
+		bs-ls -r "$1" --records "$id" >"$T/mirror.records"
+		bs-ls -r "$R" --records "$id" >"$T/server.records"
+		cmp "$T/mirror.records" "$T/server.records"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+}
+
+@test "ssh: the newest backup's metadata comes as what differs from a backup the cache holds: for a tree that did not change, next to nothing" {
+	mkdir -p "$T/src"
+	for i in $(seq 1 40); do mkdir "$T/src/d$i"; for j in $(seq 1 50); do echo "$i $j" >"$T/src/d$i/f$j"; done; done
+	tick
+	export BACKSHIFT_CACHE="$T/cache"
+	for i in 1 2 3; do
+		SSH_LOGLEVEL=VERBOSE backshift save -r "$U" -H client -s data "$T/src" >"$T/out$i" 2>"$T/err$i"
+	done
+	meta=$(stat -c %s "$R/backups/$(bs-ls -r "$R" | tail -n 1 | cut -d' ' -f1)/metadata")
+	third=$(received_bytes "$T/err3")
+	echo "# metadata $meta bytes; the third backup received $third" >&3
+	# (the second had the first's metadata cached: the third is the first
+	# to need the metadata of a backup it did not fetch, the second's)
+	[ $((third * 4)) -lt "$meta" ]
+	grep -q 'unchanged, not read: *2000 files' "$T/err3"
+	bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m1"
+	same_records "$T/m1"
+	# a tree that changed: a directory gone, one new, files changed
+	rm -r "$T/src/d2"
+	mkdir "$T/src/d41"
+	echo new >"$T/src/d41/f"
+	echo changed >>"$T/src/d1/f1"
+	tick
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m2"
+	same_records "$T/m2"
+	run backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ! "$output" =~ bytes\ read:\ +[1-9] ]]
+	# a copy made from a delta, damaged, is sent again
+	key=$(ls "$T/cache")
+	for f in "$T/cache/$key"/*; do printf 'junk' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null; done
+	bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m3"
+	for id in $(ls "$T/m3/backups"); do cmp "$T/m3/backups/$id/metadata" "$R/backups/$id/metadata"; done
+	run bs-check -r "$R"
+	[ "$status" -eq 0 ]
+}
