@@ -41,6 +41,9 @@
  *                    their metadata unless the client has it (pairs: id
  *                    and SHA-256 of the copy the client holds, 2 * npairs
  *                    strings), and the chunks they refer to that are gone
+ *   bs_serve_refs(repo, id, digests, e)
+ *                    the chunks backup id's sealed listings refer to, added
+ *                    to digests (serve_delta.c)
  *   bs_serve_delta(s, repo, id, base, hex, digests, e)
  *                    for the mirror: backup id's metadata sent as a G frame,
  *                    what differs from backup base's, which the client
@@ -100,6 +103,7 @@ void bs_serve_release(struct bs_serve *s);
 int bs_serve_mirror(struct bs_serve *s, const char *host, const char *subset, char *const *pairs, int npairs,
 		    struct bs_err *e);
 struct bs_repo;
+int bs_serve_refs(struct bs_repo *repo, const char *id, struct bs_buf *digests, struct bs_err *e);
 int bs_serve_delta(struct bs_serve *s, struct bs_repo *repo, const char *id, const char *base, const char *hex,
 		   struct bs_buf *digests, struct bs_err *e);
 int bs_serve_save(struct bs_serve *s, const char *host, const char *subset, int quiet, struct bs_err *e);

@@ -1,12 +1,40 @@
-/* serve_delta.c - a backup's metadata sent to a client's mirror as what differs from a backup it holds (serve.h). */
+/* serve_delta.c - a backup's metadata read for a client's mirror: the chunks it refers to, and what differs from a backup the client holds (serve.h). */
+#include <fcntl.h>
 #include <gdbm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "meta.h"
+#include <unistd.h>
+#include "repo.h"
 #include "record.h"
 #include "serve.h"
 #include "value.h"
+
+/*
+ * Backup id's metadata, read through here rather than metaread.c: mapped,
+ * as these passes read every value once (a reader of listings reads some,
+ * and maps nothing lest its memory grow with the file); not mapped, and
+ * unlocked, while a backup is still writing it.
+ */
+static GDBM_FILE open_meta(struct bs_repo *repo, const char *id, struct bs_err *e)
+{
+	char path[300];
+	int fd;
+	GDBM_FILE db;
+
+	snprintf(path, sizeof(path), "backups/%.255s/metadata", id);
+	fd = openat(repo->dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return bs_err_sys(e, "cannot open the metadata of '%s'", id), NULL;
+	db = gdbm_fd_open(fd, path, 0, GDBM_READER, NULL);
+	if (!db && gdbm_errno == GDBM_CANT_BE_READER)
+		db = gdbm_fd_open(fd, path, 0, GDBM_READER | GDBM_NOLOCK | GDBM_NOMMAP, NULL);
+	if (!db) {
+		close(fd);
+		bs_err_set(e, BS_INPUT, "cannot read the metadata of '%s': %s", id, gdbm_strerror(gdbm_errno));
+	}
+	return db;
+}
 
 /* The chunks a stored listing refers to, when it is as it was written. */
 static void add_refs(const char *p, size_t n, struct bs_buf *digests)
@@ -15,6 +43,25 @@ static void add_refs(const char *p, size_t n, struct bs_buf *digests)
 
 	if (bs_value_parse(p, n, &h) == 0 && bs_meta_sealed(&h))
 		bs_buf_add(digests, h.refs, h.nrefs * BS_DIGEST_LEN);
+}
+
+int bs_serve_refs(struct bs_repo *repo, const char *id, struct bs_buf *digests, struct bs_err *e)
+{
+	GDBM_FILE db = open_meta(repo, id, e);
+	datum key, next;
+
+	if (!db)
+		return -1;
+	for (key = gdbm_firstkey(db); key.dptr; key = next) {
+		datum v = gdbm_fetch(db, key);
+		if (v.dptr)
+			add_refs(v.dptr, (size_t)v.dsize, digests);
+		free(v.dptr);
+		next = gdbm_nextkey(db, key);
+		free(key.dptr);
+	}
+	gdbm_close(db);
+	return 0;
 }
 
 /* P's keys and values against C's: S for each set, D for each gone; *count: P's keys. */
@@ -68,19 +115,19 @@ static void diff(GDBM_FILE p, GDBM_FILE c, struct bs_buf *out, struct bs_buf *di
 int bs_serve_delta(struct bs_serve *s, struct bs_repo *repo, const char *id, const char *base, const char *hex,
 		   struct bs_buf *digests, struct bs_err *e)
 {
-	struct bs_meta_reader p, c;
+	GDBM_FILE p, c;
 	struct bs_buf out = BS_BUF_INIT, body = BS_BUF_INIT;
 	char name[300];
 	uint64_t count;
 	int rc = -1;
 
-	if (bs_meta_open(&p, repo, id, e) < 0)
+	if (!(p = open_meta(repo, id, e)))
 		return -1;
-	if (bs_meta_open(&c, repo, base, e) < 0) {
-		bs_meta_release(&p);
+	if (!(c = open_meta(repo, base, e))) {
+		gdbm_close(p);
 		return -1;
 	}
-	diff(p.db, c.db, &body, digests, &count);
+	diff(p, c, &body, digests, &count);
 	snprintf(name, sizeof(name), "backups/%.255s/metadata", id);
 	bs_buf_adds(&out, name);
 	bs_buf_add(&out, base, strlen(base) + 1);
@@ -96,7 +143,7 @@ int bs_serve_delta(struct bs_serve *s, struct bs_repo *repo, const char *id, con
 	else
 		rc = 0;
 	bs_buf_release(&out);
-	bs_meta_release(&p);
-	bs_meta_release(&c);
+	gdbm_close(p);
+	gdbm_close(c);
 	return rc;
 }

@@ -1,10 +1,10 @@
 /* serve_mirror.c - bs-serve's mirror: what bs-chunk reads of a repository, sent for a copy on the client (serve.h). */
 #include <errno.h>
 #include <fcntl.h>
-#include <gdbm.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "backup.h"
@@ -76,19 +76,28 @@ static int send_file(struct bs_serve *s, struct bs_repo *repo, const char *rel, 
 /* The SHA-256 of backup id's metadata file here, in hex; -1 when it cannot be read. */
 static int file_digest(struct bs_repo *repo, const char *id, char *hex)
 {
-	struct bs_buf b = BS_BUF_INIT;
 	unsigned char digest[BS_DIGEST_LEN];
 	char rel[300];
-	int rc;
+	struct stat st;
+	void *map;
+	int fd;
 
 	snprintf(rel, sizeof(rel), "backups/%.255s/metadata", id);
-	rc = read_file(repo->dirfd, rel, &b);
-	if (rc == 0) {
-		bs_sha256(b.p, b.len, digest);
-		bs_hex(hex, digest);
+	fd = openat(repo->dirfd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
 	}
-	bs_buf_release(&b);
-	return rc;
+	/* mapped, not copied: the files are those of whole backups */
+	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED)
+		return -1;
+	bs_sha256(map, (size_t)st.st_size, digest);
+	munmap(map, (size_t)st.st_size);
+	bs_hex(hex, digest);
+	return 0;
 }
 
 /*
@@ -131,28 +140,6 @@ static const char *base_for(struct bs_repo *repo, struct held *h, const char *id
 			best = c;
 	}
 	return best;
-}
-
-/* The chunks backup id refers to, added to digests (the sealed listings' heads). */
-static int add_refs(struct bs_repo *repo, const char *id, struct bs_buf *digests, struct bs_err *e)
-{
-	struct bs_meta_reader m;
-	GDBM_FILE db;
-	datum key, next;
-
-	if (bs_meta_open(&m, repo, id, e) < 0)
-		return -1;
-	db = m.db;
-	for (key = gdbm_firstkey(db); key.dptr; key = next) {
-		struct bs_meta_head h;
-		struct bs_err ignored;
-		if (bs_meta_peek(&m, key.dptr, (size_t)key.dsize, &h, &ignored) == 1 && bs_meta_sealed(&h))
-			bs_buf_add(digests, h.refs, h.nrefs * BS_DIGEST_LEN);
-		next = gdbm_nextkey(db, key);
-		free(key.dptr);
-	}
-	bs_meta_release(&m);
-	return 0;
 }
 
 static int cmp_digest(const void *a, const void *b)
@@ -215,14 +202,14 @@ int bs_serve_mirror(struct bs_serve *s, const char *host, const char *subset, ch
 			goto out;
 		snprintf(rel, sizeof(rel), "backups/%.255s/metadata", id);
 		if (holds(&repo, &h, id)) {
-			if (add_refs(&repo, id, &digests, e) < 0)
+			if (bs_serve_refs(&repo, id, &digests, e) < 0)
 				goto out;
 		} else if ((base = base_for(&repo, &h, id)) && file_digest(&repo, id, hex) == 0) {
 			/* what differs from a backup it has: for a tree that did
 			 * not change, nothing */
 			if (bs_serve_delta(s, &repo, id, base, hex, &digests, e) < 0)
 				goto out;
-		} else if (send_file(s, &repo, rel, 0, e) < 0 || add_refs(&repo, id, &digests, e) < 0) {
+		} else if (send_file(s, &repo, rel, 0, e) < 0 || bs_serve_refs(&repo, id, &digests, e) < 0) {
 			goto out;
 		}
 	}
