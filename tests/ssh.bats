@@ -600,3 +600,17 @@ same_records() {
 	run bs-check -r "$R"
 	[ "$status" -eq 0 ]
 }
+
+@test "ssh: bs-remote save reads its input ahead while ssh connects" {
+	make_tree "$T/src"
+	bs-walk "$T/src" >"$T/walk"
+	size=$(stat -c %s "$T/walk")
+	# a connection that takes a second: the walk is all read meanwhile
+	printf '#!/bin/sh\nsleep 1\nexec "%s" "$@"\n' "$SSHD_RSH" >"$T/slow"
+	chmod +x "$T/slow"
+	run timeout 60 env BACKSHIFT_RSH="$T/slow" BS_REMOTE_STATS=1 bs-remote save -r "$U" -H client -s data -q <"$T/walk"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mirror fetched after "*" s ($size bytes of input read ahead)"* ]]
+	[ "$(bs-ls -r "$R" | grep -vc unfinished)" -eq 1 ]
+}
