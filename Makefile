@@ -65,6 +65,21 @@ check-asan:
 		LDFLAGS='-fsanitize=address,undefined' all
 	cd build-asan && BS_TEST_CFLAGS='-fsanitize=address,undefined' ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1 bats --tap tests
+	$(MAKE) check-asan-ssh
+
+# tests/ssh.bats again, in the same tree, with leak detection on: bs-serve
+# and bs-remote (and the tools they run) free what they allocate
+# (tests/ssh/lsan.supp: the leaks left to other parts of the suite).  The
+# reports go to files, from both ends of the ssh connections, and any is a
+# failure: a server's end after its last answer is seen by no client.
+ASANLOGS = $(CURDIR)/build-asan/sanitizer-logs
+check-asan-ssh:
+	rm -rf $(ASANLOGS) && mkdir -p $(ASANLOGS)
+	cd build-asan && BS_TEST_CFLAGS='-fsanitize=address,undefined' \
+		ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:log_path=$(ASANLOGS)/asan \
+		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/ssh/lsan.supp:print_suppressions=0 \
+		UBSAN_OPTIONS=print_stacktrace=1:log_path=$(ASANLOGS)/ubsan bats --tap tests/ssh.bats
+	@if [ -n "$$(ls -A $(ASANLOGS))" ]; then cat $(ASANLOGS)/*; echo "check-asan-ssh: the sanitizers' reports above"; exit 1; fi
 
 # The threaded code once under ThreadSanitizer: a few bats files that run
 # bs-store with several threads, in a separate tree.
@@ -90,7 +105,7 @@ clean:
 	rm -f lib/*.o lib/*.a cmd/*.o cmd/common/*.o bin/bs-* bin/backshift
 	rm -rf build-asan build-tsan
 
-.PHONY: all test test-ceph check-asan check-tsan install clean
+.PHONY: all test test-ceph check-asan check-asan-ssh check-tsan install clean
 .SECONDARY: $(LIBOBJ) $(COMMON) $(patsubst %,cmd/%.o,$(TOOLS))
 
 # ---- torture and fuzzing (not part of `make test`) ----

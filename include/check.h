@@ -22,11 +22,14 @@
  *                              damaged summary included (a finding each)
  *   bs_check_data(c, percent, e)
  *                              read, decompress and verify every chunk of
- *                              the store (or about percent of them, chosen
- *                              at random), on up to c->threads worker
- *                              threads (set it after init; 1 by default)
- *                              in a window bounded in bytes (budget.h:
- *                              at most BS_CHUNK_BUDGET of chunks, threads
+ *                              the store after bs_check_all(), or only
+ *                              those the backups checked refer to when
+ *                              they were named (bs_check_backup() alone),
+ *                              or about percent of them, chosen at
+ *                              random, on up to c->threads worker threads
+ *                              (set it after init; 1 by default) in a
+ *                              window bounded in bytes (budget.h: at most
+ *                              BS_CHUNK_BUDGET of chunks, threads
  *                              included), and checks that each is as
  *                              long as the backups' references (pieces of
  *                              packed small files) need
@@ -67,6 +70,7 @@ struct bs_check {
 	uint64_t entries, bytes;
 	double percent;
 	int listing_only;
+	int every;			/* bs_check_all: --read-data reads every chunk file */
 	struct bs_buf data;
 	size_t threads;			/* --read-data: worker threads */
 	struct bs_readahead ra;

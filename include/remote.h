@@ -1,6 +1,7 @@
 /*
- * remote.h - repositories on another machine, reached over ssh, and the
- * protocol spoken with bs-serve(1) there.
+ * remote.h - repositories on another machine, reached over ssh: their
+ * names (remote_url.c), and a session with bs-serve(1) there (remote.c;
+ * what is said in it is wire.h's).
  *
  * Naming (bs-serve.1, REPOSITORY NAMES):
  *   ssh://[user@]host[:port]/path    path absolute on the server
@@ -20,10 +21,10 @@
  *                                   c->to (write) and c->from (read) are
  *                                   its stdin and stdout, c->pid its pid
  *                                   (zero *c first)
+ *                                   (-1 when it cannot be started)
  *   bs_remote_request(c, verb, path, argc, argv, e)
- *                                   send the request that opens a session:
- *                                   "bs-serve 1" NUL verb NUL path NUL
- *                                   argc NUL (arg NUL) x argc
+ *                                   send the request that opens a session
+ *                                   (bs_wire_request)
  *   bs_remote_finish(c, e)          close both ends and wait: the exit
  *                                   status of the ssh command (255 and a
  *                                   BS_SYS error when ssh itself failed or
@@ -39,12 +40,11 @@
  *                                   (bs_remote_run, the -r option left out)
  *                                   and return its status; -2 when -r is
  *                                   local (or absent), -1 on error
- *
- * Frames of a session after the request (both directions):
- *   TYPE SP number [SP number] LF, then as many bytes as the last number
- * where TYPE is one letter; see cmd/bs-serve.c and bs-serve(1).
- *   bs_frame_read(r, &type, n, &count, payload, e)  1, 0 at a clean end
- *                                   of input (before a frame), -1
+ *   bs_shell_split(s, out, &nwords, e)
+ *                                   split a command line into words as
+ *                                   sh(1) would, quotes and backslashes
+ *                                   included but no expansions; the words
+ *                                   are NUL-separated in out
  */
 #ifndef BS_REMOTE_H
 #define BS_REMOTE_H
@@ -54,8 +54,6 @@
 #include "buf.h"
 #include "err.h"
 #include "io.h"
-
-#define BS_SERVE_MAGIC "bs-serve 1"
 
 struct bs_remote_url {
 	char user[128];
@@ -78,14 +76,7 @@ int bs_remote_request(struct bs_remote_conn *c, const char *verb, const char *pa
 int bs_remote_finish(struct bs_remote_conn *c, struct bs_err *e);
 int bs_remote_run(const struct bs_remote_url *url, const char *verb, int argc, char *const *argv,
 		  struct bs_err *e);
-
-/* Split a command line into words as sh(1) would, quotes and backslashes
- * included but no expansions; the words are NUL-separated in out. */
 int bs_remote_divert(int argc, char **argv, const char *verb, struct bs_err *e);
-
 int bs_shell_split(const char *s, struct bs_buf *out, size_t *nwords, struct bs_err *e);
-
-int bs_frame_read(struct bs_reader *r, int *type, uint64_t *n, uint64_t *count, struct bs_buf *payload,
-		  struct bs_err *e);
 
 #endif

@@ -155,6 +155,7 @@ int bs_check_all(struct bs_check *c, struct bs_err *e)
 	struct bs_summary *v;
 	size_t n;
 
+	c->every = 1;
 	if (bs_backup_list(c->repo, &v, &n, e) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
@@ -211,6 +212,9 @@ static int read_chunk(void *arg, const struct bs_chunk_file *f, struct bs_err *e
 	int rc;
 
 	if (!f->is_chunk)
+		return 0;
+	/* backups named: the chunks they refer to, not the whole store */
+	if (!c->every && !bs_linkmap_get(&c->seen, half(f->digest, 0), half(f->digest, 1)))
 		return 0;
 	if (c->percent < 100 && (double)random() / RAND_MAX * 100.0 >= c->percent)
 		return 0;

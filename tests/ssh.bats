@@ -83,7 +83,9 @@ sent_bytes() {
 	[[ ! "$output" =~ bytes\ read:\ +[1-9] ]]
 	# and no open(2) of a file of the tree on the client
 	if command -v strace >/dev/null; then
-		strace -f -e trace=open,openat -o "$T/trace" backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+		# (LeakSanitizer cannot run under ptrace: make check-asan)
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+			strace -f -e trace=open,openat -o "$T/trace" backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
 		run grep -F "\"$T/src/sub/random.bin\"" "$T/trace"
 		echo "$output"
 		[ "$status" -eq 1 ]
@@ -258,7 +260,7 @@ save_session() { # HOST SUBSET
 	bs-walk "$T/src" | bs-chunk -r "$R" -H "$1" -s "$2" >"$T/stream"
 	n=$(head -n 2 "$T/stream" | grep -c '^[BF] ')
 	tail -n +$((n + 1)) "$T/stream" >"$T/body"
-	printf 'bs-serve 1\0save\0%s\0003\0%s\0%s\0-q\0' "$R" "$1" "$2"
+	printf 'bs-serve 2\0save\0%s\0003\0%s\0%s\0-q\0' "$R" "$1" "$2"
 	printf 'F 1\n-'
 	printf 'D %d\n' "$(stat -c %s "$T/body")"
 	cat "$T/body"
@@ -302,7 +304,7 @@ save_session() { # HOST SUBSET
 		[[ "$output" == bs-serve:* ]]
 	done
 	# the request written by hand, as the review's repro
-	printf 'bs-serve 1\0ls\0%s\0003\0--diff\0latest\0%s\0' "$R" "$T/secret" >"$T/req"
+	printf 'bs-serve 2\0ls\0%s\0003\0--diff\0latest\0%s\0' "$R" "$T/secret" >"$T/req"
 	run bs-serve --restrict-to-path "$R" <"$T/req"
 	echo "$output"
 	[ "$status" -eq 2 ]
@@ -475,4 +477,140 @@ received_bytes() {
 	[ "$(bs-ls -r "$R" | grep -vc unfinished)" -eq 2 ]
 	run bs-check -r "$R"
 	[ "$status" -eq 0 ]
+}
+
+@test "ssh: a client and a server of other protocol versions refuse each other, in one line" {
+	v=$(bs-ls --version | cut -d' ' -f3)
+	ours="protocol 2 (backshift $v): use the same version of backshift at both ends"
+	# a client of protocol 1 (its request began "bs-serve 1"), or of a later one
+	printf 'bs-serve 1\0ls\0%s\0000\0' "$R" >"$T/req1"
+	run bs-serve <"$T/req1"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[ "$output" = "bs-serve: the client speaks protocol 1 (an older backshift), this server $ours" ]
+	printf 'bs-serve 3 9.9.9\0mirror\0%s\0002\0h\0s\0' "$R" >"$T/req3"
+	run bs-serve <"$T/req3"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[ "$output" = "bs-serve: the client speaks protocol 3 (backshift 9.9.9), this server $ours" ]
+	printf 'hello\0' | { run bs-serve; [ "$status" -eq 3 ]; [[ "$output" == "bs-serve: not a backshift client"* ]]; }
+	# through ssh, as the client sees it
+	run bs-ls -r "$U"
+	[ "$status" -eq 0 ]
+	# a server of a later protocol: its first frame says so
+	make_tree "$T/src"
+	printf '#!/bin/sh\nprintf "V 7\\n3 9.9.9"\nexec cat >/dev/null\n' >"$T/serve3"
+	chmod +x "$T/serve3"
+	bs-walk "$T/src" | bs-chunk -r "$R" -H client -s data >"$T/stream"
+	for cmd in "backshift save -r $U -H client -s data $T/src" "bs-remote mirror -r $U -H client -s data $T/m" \
+		"bs-remote push -r $U -H client -s data"; do
+		# (a client that did not check would wait for the mirror for ever)
+		run timeout 60 env BACKSHIFT_SERVE="$T/serve3" $cmd <"$T/stream"
+		echo "$cmd: $output"
+		[ "$status" -eq 3 ]
+		[ "$output" = "bs-remote: the server speaks protocol 3 (backshift 9.9.9), this client $ours" ]
+	done
+	# a server of protocol 1 refuses this client, and that line is all
+	printf '#!/bin/sh\necho "bs-serve: not a backshift client, or another version (expected '"'"'bs-serve 1'"'"')" >&2\nexit 3\n' >"$T/serve1"
+	chmod +x "$T/serve1"
+	run env BACKSHIFT_SERVE="$T/serve1" backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 3 ]
+	[ "$output" = "bs-serve: not a backshift client, or another version (expected 'bs-serve 1')" ]
+	[ -z "$(bs-ls -r "$R")" ]
+}
+
+@test "ssh: a key pinned to a host checks with --read-data the chunks of its own backups, not the whole store" {
+	mkdir -p "$T/a" "$T/b"
+	head -c 300000 /dev/urandom >"$T/a/mine"
+	head -c 300000 /dev/urandom >"$T/b/theirs"
+	backshift save -r "$U" -H hostb -s data "$T/b" >/dev/null 2>&1
+	backshift save -r "$U" -H hosta -s data "$T/a" >/dev/null 2>&1
+	aid=$(bs-ls -r "$R" -H hosta | cut -d' ' -f1)
+	# hostb's chunk damaged: hosta's check has nothing to say of it
+	d=$(bs-ls -r "$R" --records "$(bs-ls -r "$R" -H hostb | cut -d' ' -f1)" | tr '\0' '\n' |
+		awk '$1 == "R" { print $2; exit }')
+	[ -n "$d" ]
+	printf 'X' | dd of="$R/chunks/${d:0:3}/$d" bs=1 seek=20 conv=notrunc 2>/dev/null
+	nchunks=$(bs-ls -r "$R" --records "$aid" | tr '\0' '\n' | awk '$1 == "R" || $1 == "P" { print $2 }' | sort -u | wc -l)
+	sshd_authorize "$SSHD_DIR" "bs-serve --restrict-to-path $R --append-only --host hosta" "$BS_ROOT/bin"
+	run bs-check -r "$U" --read-data
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "checked 1 backup, "*", read $nchunks chunk"*": 0 problems" ]]
+	[[ "$output" != *"$d"* ]]
+	# on the server, a check of all backups reads every chunk and finds it;
+	# one of hosta's backup, named, reads only its chunks
+	run bs-check -r "$R" --read-data
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"$d"* ]]
+	run bs-check -r "$R" --read-data "$aid"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"read $nchunks chunk"* ]]
+}
+
+# the bs-ls --records of each backup in mirror $1 are the server's
+same_records() {
+	local id n=0
+	for id in $(ls "$1/backups"); do
+		bs-ls -r "$1" --records "$id" >"$T/mirror.records"
+		bs-ls -r "$R" --records "$id" >"$T/server.records"
+		cmp "$T/mirror.records" "$T/server.records"
+		n=$((n + 1))
+	done
+	[ "$n" -gt 0 ]
+}
+
+@test "ssh: the newest backup's metadata comes as what differs from a backup the cache holds: for a tree that did not change, next to nothing" {
+	mkdir -p "$T/src"
+	for i in $(seq 1 40); do mkdir "$T/src/d$i"; for j in $(seq 1 50); do echo "$i $j" >"$T/src/d$i/f$j"; done; done
+	tick
+	export BACKSHIFT_CACHE="$T/cache"
+	for i in 1 2 3; do
+		SSH_LOGLEVEL=VERBOSE backshift save -r "$U" -H client -s data "$T/src" >"$T/out$i" 2>"$T/err$i"
+	done
+	meta=$(stat -c %s "$R/backups/$(bs-ls -r "$R" | tail -n 1 | cut -d' ' -f1)/metadata")
+	third=$(received_bytes "$T/err3")
+	echo "# metadata $meta bytes; the third backup received $third" >&3
+	# (the second had the first's metadata cached: the third is the first
+	# to need the metadata of a backup it did not fetch, the second's)
+	[ $((third * 4)) -lt "$meta" ]
+	grep -q 'unchanged, not read: *2000 files' "$T/err3"
+	bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m1"
+	same_records "$T/m1"
+	# a tree that changed: a directory gone, one new, files changed
+	rm -r "$T/src/d2"
+	mkdir "$T/src/d41"
+	echo new >"$T/src/d41/f"
+	echo changed >>"$T/src/d1/f1"
+	tick
+	backshift save -r "$U" -H client -s data "$T/src" >/dev/null 2>&1
+	bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m2"
+	same_records "$T/m2"
+	run backshift save -r "$U" -H client -s data "$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ ! "$output" =~ bytes\ read:\ +[1-9] ]]
+	# a copy made from a delta, damaged, is sent again
+	key=$(ls "$T/cache")
+	for f in "$T/cache/$key"/*; do printf 'junk' | dd of="$f" bs=1 seek=100 conv=notrunc 2>/dev/null; done
+	bs-remote mirror -r "$U" -H client -s data -c "$T/cache" "$T/m3"
+	for id in $(ls "$T/m3/backups"); do cmp "$T/m3/backups/$id/metadata" "$R/backups/$id/metadata"; done
+	run bs-check -r "$R"
+	[ "$status" -eq 0 ]
+}
+
+@test "ssh: bs-remote save reads its input ahead while ssh connects" {
+	make_tree "$T/src"
+	bs-walk "$T/src" >"$T/walk"
+	size=$(stat -c %s "$T/walk")
+	# a connection that takes a second: the walk is all read meanwhile
+	printf '#!/bin/sh\nsleep 1\nexec "%s" "$@"\n' "$SSHD_RSH" >"$T/slow"
+	chmod +x "$T/slow"
+	run timeout 60 env BACKSHIFT_RSH="$T/slow" BS_REMOTE_STATS=1 bs-remote save -r "$U" -H client -s data -q <"$T/walk"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"mirror fetched after "*" s ($size bytes of input read ahead)"* ]]
+	[ "$(bs-ls -r "$R" | grep -vc unfinished)" -eq 1 ]
 }
