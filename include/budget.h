@@ -4,7 +4,8 @@
  * The stages that hold chunks' bytes (bs-store's compression ring, the
  * read-ahead of bs-cat and bs-check, bs-cat's cache of pack chunks) size
  * their windows in bytes, not in chunk counts: BS_CHUNK_BUDGET bytes of
- * chunk buffers in all, threads included, each buffer as large as the
+ * chunk buffers in all, threads included (bs-cat: BS_RESTORE_BUDGET, its
+ * pack chunks kept included, restore.h), each buffer as large as the
  * repository's largest chunk (its chunk-max setting: 4 MiB by default).
  * A stage divides the budget into "units", one buffer each, and spends
  * them on what it needs (a worker's buffer, a slot of its window, an entry
