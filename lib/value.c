@@ -125,7 +125,7 @@ int bs_value_head(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out,
 	refs[1] = (unsigned char)(kept >> 16);
 	refs[2] = (unsigned char)(kept >> 8);
 	refs[3] = (unsigned char)kept;
-	bs_hash_init(&h);
+	/* bs_hash_final() left h ready for a new digest */
 	bs_hash_update(&h, out->p + 1 + BS_DIGEST_LEN, out->len - 1 - BS_DIGEST_LEN);
 	bs_hash_update(&h, text->p, text->len);
 	bs_hash_final(&h, digest);
