@@ -10,6 +10,8 @@
  * does not return, since nothing sensible can follow it.
  *
  *   bs_buf_grow(b, n)        make room for n more bytes
+ *   bs_buf_reserve(b, cap)   make the allocation at least cap bytes, exactly
+ *                            cap when it grows (the NUL included)
  *   bs_buf_add(b, p, n)      append n bytes
  *   bs_buf_adds(b, s)        append a C string
  *   bs_buf_addc(b, c)        append one byte
@@ -33,6 +35,7 @@ extern char bs_buf_empty[1];
 void bs_buf_init(struct bs_buf *b);
 void bs_buf_release(struct bs_buf *b);
 void bs_buf_grow(struct bs_buf *b, size_t n);
+void bs_buf_reserve(struct bs_buf *b, size_t cap);
 void bs_buf_add(struct bs_buf *b, const void *p, size_t n);
 void bs_buf_adds(struct bs_buf *b, const char *s);
 void bs_buf_addc(struct bs_buf *b, int c);

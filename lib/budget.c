@@ -20,15 +20,5 @@ size_t bs_budget_threads(size_t threads, size_t units, size_t reserved)
 
 void bs_budget_reserve(struct bs_buf *b, size_t chunk_max)
 {
-	size_t want = chunk_max + BS_BUDGET_SLACK + 1;
-
-	if (b->cap >= want)
-		return;
-	if (!b->cap) {
-		b->p = bs_xmalloc(want);
-		b->p[0] = '\0';
-	} else {
-		b->p = bs_xrealloc(b->p, want);
-	}
-	b->cap = want;
+	bs_buf_reserve(b, chunk_max + BS_BUDGET_SLACK + 1);
 }

@@ -68,13 +68,20 @@ void bs_buf_grow(struct bs_buf *b, size_t n)
 	want = b->cap ? b->cap : 64;
 	while (want < b->len + n + 1)
 		want *= 2;
+	bs_buf_reserve(b, want);
+}
+
+void bs_buf_reserve(struct bs_buf *b, size_t cap)
+{
+	if (cap <= b->cap)
+		return;
 	if (!b->cap) {
-		b->p = bs_xmalloc(want);
+		b->p = bs_xmalloc(cap);
 		b->p[0] = '\0';
 	} else {
-		b->p = bs_xrealloc(b->p, want);
+		b->p = bs_xrealloc(b->p, cap);
 	}
-	b->cap = want;
+	b->cap = cap;
 }
 
 void bs_buf_add(struct bs_buf *b, const void *p, size_t n)
