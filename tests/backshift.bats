@@ -108,6 +108,25 @@ subset_of_src() {
 	[ "$status" -eq 0 ]
 }
 
+@test "BACKSHIFT_TAR=gnu: GNU tar restores byte for byte, quiet about times in the future, in 1 MiB reads" {
+	make_tree "$T/src"
+	head -c 3000000 /dev/urandom >"$T/src/big"
+	backshift save -r "$R" -H testhost "$T/src" >/dev/null 2>&1
+	# a tar in PATH that notes its arguments, then runs GNU tar
+	mkdir "$T/shim"
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@" >"%s"\nexec %s "$@"\n' "$T/args" "$(command -v tar)" >"$T/shim/tar"
+	chmod +x "$T/shim/tar"
+	BACKSHIFT_TAR=gnu PATH="$T/shim:$PATH" capture backshift restore -r "$R" -C "$T/dest" latest
+	cat "$T/err"
+	[ "$status" -eq 0 ]
+	[ ! -s "$T/err" ]
+	grep -qx -- -B "$T/args"
+	grep -qx 2048 "$T/args"
+	run treecmp "$T/src" "$T/dest$T/src"
+	echo "$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "backshift restore -C dest latest PATH restores only PATH" {
 	make_tree "$T/src"
 	backshift save -r "$R" -H testhost "$T/src" >"$T/id" 2>/dev/null
