@@ -24,7 +24,10 @@
 # The corpus is copied with cp -a into the scratch directory, and only that
 # copy is changed.  It is read once before anything is timed, so that every
 # tool starts from the same warm page cache; caches are never dropped.  Each
-# step runs once (the machine is shared: the figures are noisy).
+# step runs once (the machine is shared: the figures are noisy).  Before
+# the first backups and before each restore, the script syncs and waits
+# (SETTLE_S, 65 s) for the file system to reuse the inodes of the trees it
+# has just removed (see settle below).
 #
 # Peak RSS: every command runs under GNU time (%M, the ru_maxrss that
 # wait4 returns: the peak of the largest single process of the tree, not a
@@ -121,6 +124,18 @@ corpus_b1=$(du -s -B1 "$corpus" | cut -f1)
 tar_bytes=$(stat -c %s "$work/corpus.tar")
 
 # ---- helpers ----
+# settle: after deleting a large tree, wait until the file system lets its
+# inodes be used again.  ext4 without a journal (this machine's root) will
+# not hand out an inode freed in the last minute (5 while its table block
+# is dirty), and scans past every such inode for each file it creates: a
+# restore just after an rm -rf of the one before took 40-60 s where it
+# took 20 s on a settled file system, and a tool writing many files is
+# slowed more than one writing a few large ones.
+settle() {
+	note "settling: sync and ${SETTLE_S:-65} s for the file system to forget deleted inodes"
+	sync
+	sleep "${SETTLE_S:-65}"
+}
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }		# KiB -> MiB
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }		# bytes -> MB
 rate() { awk -v b="$1" -v t="$2" 'BEGIN { if (t > 0) printf "%.1f", b / t / 1e6; else print "inf" }'; }
@@ -277,6 +292,7 @@ cputime "tar -C '$work/tarx' -xf '$work/corpus.tar'" >/dev/null
 t_tarx=$LAST_WALL
 rm -rf "$work/tarx"
 rm -f "$work/sample.tar"
+settle
 
 # ---- the runs: each step for every tool in turn, then the next step ----
 mkdir -p "$stages"
@@ -325,6 +341,7 @@ for t in $tools; do measure "$t" changed "$(cmd "$t" changed)"; done
 declare -A SAME
 for t in $tools; do
 	rm -rf "$restore"
+	settle
 	mkdir -p "$restore"
 	measure "$t" restore "$(cmd "$t" restore)"
 	if diff -r --no-dereference "$corpus" "$restore$corpus" >"$log/$t.diff" 2>&1; then SAME[$t]=identical
