@@ -179,6 +179,11 @@ static int write_temp(struct local *l, const unsigned char *digest, const void *
 		errno = saved;
 		return put_fail(l, tmp, path, e);
 	}
+	/* a staged chunk's bytes start for the disk now, not at the batch's
+	 * syncfs(2), which then waits the less: a hint whose failure that
+	 * syncfs(2) reports */
+	if (!sync)
+		(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
 	if (close(fd) < 0)
 		return put_fail(l, tmp, path, e);
 	return 0;
