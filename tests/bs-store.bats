@@ -411,3 +411,23 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	bs-index -q -r "$T/big" -H h -s big < "$T/manifest"
 	[ "$(find "$T/big/chunks" -type f | wc -l)" -eq 24 ]
 }
+
+@test "bs-store with xz (--archive): each chunk's dictionary fits the chunk, so -j 2 stays under 44 MiB" {
+	skip_unless_rss
+	# chunk-max stays 4 MiB; every file is one 1 MiB chunk
+	bs-init --archive "$T/xz" >/dev/null
+	sed -i 's/^chunk-min .*/chunk-min 1048576/' "$T/xz/config"
+	grep -qx 'chunk-max 4194304' "$T/xz/config"
+	mkdir "$T/xzsrc"
+	for i in 1 2 3 4 5 6; do
+		head -c 786432 /dev/urandom | base64 -w 0 | head -c 1048576 > "$T/xzsrc/f$i"
+	done
+	bs-walk "$T/xzsrc" | bs-chunk -r "$T/xz" -H h -s xz > "$T/chunks"
+	peak_kib "$T/rss" bs-store -j 2 -r "$T/xz" < "$T/chunks" > "$T/manifest"
+	# 38 MiB here; 51 when the dictionary was chunk-max's 4 MiB
+	echo "bs-store -j 2, xz 6: $(cat "$T/rss") KiB, bound 45056"
+	[ "$(cat "$T/rss")" -lt 45056 ]
+	bs-index -q -r "$T/xz" -H h -s xz < "$T/manifest"
+	[ "$(find "$T/xz/chunks" -type f | wc -l)" -eq 6 ]
+	bs-check -r "$T/xz" --read-data
+}
