@@ -531,7 +531,10 @@ received_bytes() {
 	d=$(bs-ls -r "$R" --records "$(bs-ls -r "$R" -H hostb | cut -d' ' -f1)" | tr '\0' '\n' |
 		awk '$1 == "R" { print $2; exit }')
 	[ -n "$d" ]
-	printf 'X' | dd of="$R/chunks/${d:0:3}/$d" bs=1 seek=20 conv=notrunc 2>/dev/null
+	# (a byte other than the one there: the chunk is random bytes)
+	c=X
+	[ "$(od -An -tx1 -j20 -N1 "$R/chunks/${d:0:3}/$d" | tr -d ' ')" = 58 ] && c=Y
+	printf '%s' "$c" | dd of="$R/chunks/${d:0:3}/$d" bs=1 seek=20 conv=notrunc 2>/dev/null
 	nchunks=$(bs-ls -r "$R" --records "$aid" | tr '\0' '\n' | awk '$1 == "R" || $1 == "P" { print $2 }' | sort -u | wc -l)
 	sshd_authorize "$SSHD_DIR" "bs-serve --restrict-to-path $R --append-only --host hosta" "$BS_ROOT/bin"
 	run bs-check -r "$U" --read-data
