@@ -116,6 +116,7 @@ done
 note "reading the copy once, and writing its tar (for the codec speeds and the tar -x floor)"
 tar -C "$work" -cf - corpus | cat >/dev/null
 tar -C "$work" -cf "$work/corpus.tar" corpus
+sync	# its 9 GB of writeback would otherwise land on the walks and tar -x below
 entries=$(find "$corpus" -mindepth 1 | wc -l)
 nfiles=$(find "$corpus" -type f | wc -l)
 file_bytes=$(find "$corpus" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f", s }')
@@ -286,12 +287,14 @@ codec_speed "zstd -3" "zstd -3" "zstd -d" zst
 esac
 
 note "the limit: find -printf '%s %p\\0' (a stat walk) and tar -x of the corpus tar"
+sync
 t_find=$(cputime "find '$corpus' -printf '%s %p\\0' > /dev/null" >/dev/null; echo "$LAST_WALL")
 mkdir -p "$work/tarx"
 cputime "tar -C '$work/tarx' -xf '$work/corpus.tar'" >/dev/null
 t_tarx=$LAST_WALL
+sync
 rm -rf "$work/tarx"
-rm -f "$work/sample.tar"
+rm -f "$work/sample.tar" "$work/corpus.tar"
 settle
 
 # ---- the runs: each step for every tool in turn, then the next step ----
