@@ -157,7 +157,7 @@ done
 declare -A WALL CPU RSS RC DETAIL
 # measure TOOL STEP CMD: run CMD with bash -c under /usr/bin/time once;
 # records WALL, CPU (user + sys, children included), RSS (KiB), RC and,
-# for backshift, DETAIL (each stage's peak) under "TOOL STEP".
+# for backshift, DETAIL (each stage's peak and CPU time) under "TOOL STEP".
 measure() {
 	local tool=$1 step=$2 cmd=$3 k="$1 $2" f rc=0 line
 	f=$log/$tool.$step.time
@@ -179,8 +179,8 @@ measure() {
 		# sum and max of the stages' peaks, and the list "tool MiB, ..."
 		local sum max list
 		read -r sum max < <(for g in "$stages"/*; do tail -1 "$g"; done | awk '{ s += $4; if ($4 > m) m = $4 } END { print s + 0, m + 0 }')
-		list=$(for g in "$stages"/*; do n=${g##*/}; printf '%s %s\n' "${n%.*}" "$(tail -1 "$g" | awk '{ printf "%.0f", $4 / 1024 }')"; done |
-			sort | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 } END { print "" }')
+		list=$(for g in "$stages"/*; do n=${g##*/}; printf '%s %s\n' "${n%.*}" "$(tail -1 "$g" | awk '{ printf "%.0f %.1f", $4 / 1024, $2 + $3 }')"; done |
+			sort | awk '{ printf "%s%s %s (cpu %s s)", (NR > 1 ? ", " : ""), $1, $2, $3 } END { print "" }')
 		RSS[$k]=$sum
 		DETAIL[$k]="$list (max $(mib "$max"))"
 	fi
@@ -495,7 +495,7 @@ report() {
 	printf '\n\n'
 
 	if [ "$has_bs" = 1 ]; then
-		printf 'backshift, peak RSS of each process in MiB (each under its own GNU time):\n\n'
+		printf 'backshift, peak RSS of each process in MiB, and its CPU time (each under its own GNU time):\n\n'
 		for s in $steps; do printf -- '- %s: %s\n' "${LABEL[$s]}" "${DETAIL[backshift $s]:--}"; done
 		printf '\n'
 	fi
