@@ -128,7 +128,9 @@ sent_bytes() {
 	kill -9 "$ssh_pid"
 	exec 5>&-
 	wait "$push" || true
-	for i in $(seq 50); do
+	# the server writes it once it sees the end of its input: up to 30 s
+	# on a loaded machine
+	for i in $(seq 300); do
 		bs-ls -r "$R" | grep -q unfinished && break
 		sleep 0.1
 	done
