@@ -1,11 +1,12 @@
 /*
  * xz.h - whole-buffer xz compression through liblzma; used by codec.c only.
  *
- * struct bs_xz holds reusable liblzma coders: one decoder and two encoders,
- * each kept with its settings (liblzma reuses an encoder's buffers across
- * streams only while the settings stay the same, and bs-store alternates
- * two: a quick probe, then the repository's preset).  It belongs to one
- * thread at a time; several threads each use their own.
+ * struct bs_xz holds reusable liblzma coders: one decoder and one encoder
+ * (liblzma reuses an encoder's buffers across streams while the settings
+ * stay the same, and allocates them again when they change, as between
+ * bs-store's quick probe and the repository's preset: one encoder, not
+ * one for each, keeps a thread's memory to one dictionary's worth).  It
+ * belongs to one thread at a time; several threads each use their own.
  *
  *   bs_xz_new()                 an empty set of coders (allocated lazily)
  *   bs_xz_free(x)               free them (NULL is fine)

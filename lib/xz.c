@@ -18,22 +18,16 @@ static const char *lzma_msg(lzma_ret r)
 }
 
 /*
- * A decoder and two encoders, set up again for each buffer: liblzma then
- * reuses their memory, where a fresh coder each time would allocate (and
- * fault in) its dictionary and hash tables for every small listing.  Each
- * encoder is kept with its settings; the least recently used one is
- * taken for new settings.
+ * A decoder and one encoder, set up again for each buffer: liblzma then
+ * reuses their memory where the settings allow, where a fresh coder each
+ * time would allocate (and fault in) its dictionary and hash tables for
+ * every buffer.  One encoder, not one for each setting: an encoder takes
+ * some 12 times its dictionary, and a thread holding two was most of
+ * bs-store's memory with xz.
  */
 struct bs_xz {
 	lzma_stream dec;
-	struct {
-		lzma_stream s;
-		int preset;
-		uint32_t dict;
-		int x86;
-		unsigned long used;
-	} enc[2];
-	unsigned long clock;
+	lzma_stream enc;
 };
 
 struct bs_xz *bs_xz_new(void)
@@ -42,10 +36,7 @@ struct bs_xz *bs_xz_new(void)
 	struct bs_xz *x = bs_xcalloc(1, sizeof(*x));
 
 	x->dec = init;
-	for (int i = 0; i < 2; i++) {
-		x->enc[i].s = init;
-		x->enc[i].preset = -1;
-	}
+	x->enc = init;
 	return x;
 }
 
@@ -54,23 +45,8 @@ void bs_xz_free(struct bs_xz *x)
 	if (!x)
 		return;
 	lzma_end(&x->dec);
-	lzma_end(&x->enc[0].s);
-	lzma_end(&x->enc[1].s);
+	lzma_end(&x->enc);
 	free(x);
-}
-
-static lzma_stream *encoder(struct bs_xz *x, int preset, uint32_t dict, int x86)
-{
-	int k = x->enc[0].used <= x->enc[1].used ? 0 : 1;
-
-	for (int i = 0; i < 2; i++)
-		if (x->enc[i].preset == preset && x->enc[i].dict == dict && x->enc[i].x86 == x86)
-			k = i;
-	x->enc[k].preset = preset;
-	x->enc[k].dict = dict;
-	x->enc[k].x86 = x86;
-	x->enc[k].used = ++x->clock;
-	return &x->enc[k].s;
 }
 
 int bs_xz_compress(struct bs_xz *x, const void *in, size_t n, int preset, uint32_t dict, int x86,
@@ -80,7 +56,7 @@ int bs_xz_compress(struct bs_xz *x, const void *in, size_t n, int preset, uint32
 	lzma_options_lzma opt;
 	lzma_filter filters[3];
 	int f = 0;
-	lzma_stream *enc;
+	lzma_stream *enc = &x->enc;
 	lzma_ret r;
 
 	bs_buf_grow(out, bound);
@@ -98,7 +74,6 @@ int bs_xz_compress(struct bs_xz *x, const void *in, size_t n, int preset, uint32
 	filters[f++].options = &opt;
 	filters[f].id = LZMA_VLI_UNKNOWN;
 	filters[f].options = NULL;
-	enc = encoder(x, preset, dict, x86);
 	r = lzma_stream_encoder(enc, filters, LZMA_CHECK_CRC32);
 	if (r != LZMA_OK)
 		return bs_err_set(e, BS_SYS, "cannot compress: %s", lzma_msg(r));

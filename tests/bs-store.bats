@@ -431,3 +431,23 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	[ "$(find "$T/xz/chunks" -type f | wc -l)" -eq 6 ]
 	bs-check -r "$T/xz" --read-data
 }
+
+@test "bs-store with xz (--archive): 4 MiB chunks take at most a 1 MiB dictionary and one encoder a thread, so -j 2 stays under 64 MiB" {
+	skip_unless_rss
+	bs-init --archive "$T/xz" >/dev/null
+	# every 4 MiB file is one chunk of chunk-max's size
+	sed -i -e 's/^chunk-min .*/chunk-min 4194304/' -e 's/^chunk-avg .*/chunk-avg 4194304/' "$T/xz/config"
+	grep -qx 'chunk-max 4194304' "$T/xz/config"
+	mkdir "$T/xzsrc"
+	for i in 1 2 3 4; do
+		head -c 3145728 /dev/urandom | base64 -w 0 | head -c 4194304 > "$T/xzsrc/f$i"
+	done
+	bs-walk "$T/xzsrc" | bs-chunk -r "$T/xz" -H h -s xz > "$T/chunks"
+	peak_kib "$T/rss" bs-store -j 2 -r "$T/xz" < "$T/chunks" > "$T/manifest"
+	# a 4 MiB dictionary and two encoders a thread took over 100 MiB
+	echo "bs-store -j 2, xz 6, 4 MiB chunks: $(cat "$T/rss") KiB, bound 65536"
+	[ "$(cat "$T/rss")" -lt 65536 ]
+	bs-index -q -r "$T/xz" -H h -s xz < "$T/manifest"
+	[ "$(find "$T/xz/chunks" -type f | wc -l)" -eq 4 ]
+	bs-check -r "$T/xz" --read-data
+}
