@@ -27,6 +27,13 @@
  *       How many of `threads` workers to start when each takes one unit
  *       and each needs at least one more to fill (a window slot), after
  *       `reserved` units spent elsewhere: at least 1.
+ *   bs_budget_coders(threads, mem)
+ *       How many of `threads` workers to start when each holds an encoder
+ *       of `mem` bytes (bs_codec_encoder_mem): at most BS_CODER_BUDGET /
+ *       mem, at least 1.  A stage with encoders also takes their memory,
+ *       in units, from its window (bs-store: xz preset 6 takes 12.6 MiB a
+ *       thread, and a codec that slow keeps its workers busy from a short
+ *       window); zstd's levels up to 9 take less than a unit.
  *   bs_budget_reserve(b, chunk_max)
  *       Give b room for a chunk of chunk_max bytes as stored or decoded
  *       (BS_BUDGET_SLACK more, and the NUL bs_buf keeps), allocated
@@ -41,11 +48,14 @@
 
 #define BS_CHUNK_BUDGET ((size_t)32 << 20)
 #define BS_BUDGET_MIN_UNITS 4
+/* the encoders of a stage's threads in all (bs_budget_coders) */
+#define BS_CODER_BUDGET ((size_t)32 << 20)
 /* a stored chunk's codec tag and frame headers beyond its bytes */
 #define BS_BUDGET_SLACK ((size_t)64 << 10)
 
 size_t bs_budget_units(size_t budget, size_t chunk_max);
 size_t bs_budget_threads(size_t threads, size_t units, size_t reserved);
+size_t bs_budget_coders(size_t threads, size_t mem);
 void bs_budget_reserve(struct bs_buf *b, size_t chunk_max);
 
 #endif

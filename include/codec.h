@@ -41,6 +41,11 @@
  *   bs_codec_encode_body(ctx, cfg, in, n, out, e)
  *       the same without the tag byte: returns the tag, or -1
  *   bs_codec_decode_body(ctx, tag, body, n, limit, out, e)
+ *   bs_codec_encoder_mem(cfg, n_max)
+ *       the bytes one context's encoder takes for cfg's codec and level on
+ *       inputs of at most n_max bytes (xz 6 on 1 MiB chunks: 12.6 MiB;
+ *       zstd 3: about 1 MiB); what a stage running encoders on threads
+ *       counts against its budget (budget.h)
  *   bs_codec_known(tag)              1 when a tag is one this build reads
  *   bs_codec_name(tag)               "zstd", "xz", "none" (raw), or NULL
  *   bs_codec_by_name(name)           the tag of a name ("raw" is "none"),
@@ -88,6 +93,7 @@ void bs_codec_ctx_release(struct bs_codec_ctx *ctx);
 void bs_codec_cfg_chunks(struct bs_codec_cfg *cfg, int tag, int level, size_t chunk_max);
 void bs_codec_cfg_listing(struct bs_codec_cfg *cfg);
 
+size_t bs_codec_encoder_mem(const struct bs_codec_cfg *cfg, size_t n_max);
 int bs_codec_known(int tag);
 const char *bs_codec_name(int tag);
 int bs_codec_by_name(const char *name);

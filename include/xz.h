@@ -17,6 +17,9 @@
  *       clears tables sized by it for every buffer.  x86: when not 0, the
  *       stream's filter chain starts with liblzma's x86 (BCJ) filter,
  *       which makes machine code smaller; the decoder needs no telling.
+ *   bs_xz_encoder_mem(preset, dict)
+ *       the bytes an encoder of that preset and dictionary cap takes (the
+ *       x86 filter included); 0 for a preset liblzma refuses
  *   bs_xz_decompress(x, in, n, limit, out, e)
  *       append the decompressed bytes to out; fails (BS_INPUT) on corrupt
  *       data, trailing garbage, or more than `limit` bytes of output
@@ -34,6 +37,7 @@ struct bs_xz;
 
 struct bs_xz *bs_xz_new(void);
 void bs_xz_free(struct bs_xz *x);
+size_t bs_xz_encoder_mem(int preset, uint32_t dict);
 int bs_xz_compress(struct bs_xz *x, const void *in, size_t n, int preset, uint32_t dict, int x86,
 		   struct bs_buf *out, struct bs_err *e);
 int bs_xz_decompress(struct bs_xz *x, const void *in, size_t n, size_t limit, struct bs_buf *out,

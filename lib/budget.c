@@ -18,6 +18,13 @@ size_t bs_budget_threads(size_t threads, size_t units, size_t reserved)
 	return threads ? threads : 1;
 }
 
+size_t bs_budget_coders(size_t threads, size_t mem)
+{
+	if (mem && threads > BS_CODER_BUDGET / mem)
+		threads = BS_CODER_BUDGET / mem;
+	return threads ? threads : 1;
+}
+
 void bs_budget_reserve(struct bs_buf *b, size_t chunk_max)
 {
 	bs_buf_reserve(b, chunk_max + BS_BUDGET_SLACK + 1);

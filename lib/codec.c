@@ -68,6 +68,11 @@ static int xz_enc(struct bs_codec_ctx *ctx, int level, uint32_t window, const vo
 	return bs_xz_compress(xz_of(ctx), in, n, level, xz_dict(window, n), looks_x86(in, n), out, e);
 }
 
+static size_t xz_mem(int level, uint32_t window, size_t n_max)
+{
+	return bs_xz_encoder_mem(level, xz_dict(window, n_max));
+}
+
 static int xz_dec(struct bs_codec_ctx *ctx, const void *in, size_t n, size_t limit, struct bs_buf *out,
 		  struct bs_err *e)
 {
@@ -87,6 +92,12 @@ static int zstd_enc(struct bs_codec_ctx *ctx, int level, uint32_t window, const 
 	return bs_zstd_compress(zstd_of(ctx), in, n, level, window, out, e);
 }
 
+static size_t zstd_mem(int level, uint32_t window, size_t n_max)
+{
+	(void)window;
+	return bs_zstd_encoder_mem(level, n_max);
+}
+
 static int zstd_dec(struct bs_codec_ctx *ctx, const void *in, size_t n, size_t limit, struct bs_buf *out,
 		    struct bs_err *e)
 {
@@ -102,10 +113,11 @@ static const struct codec {
 		   struct bs_buf *out, struct bs_err *e);
 	int (*dec)(struct bs_codec_ctx *ctx, const void *in, size_t n, size_t limit, struct bs_buf *out,
 		   struct bs_err *e);
+	size_t (*mem)(int level, uint32_t window, size_t n_max);	/* NULL: none */
 } codecs[] = {
-	{ BS_CODEC_RAW, "none", 0, 0, 0, raw_enc, raw_dec },
-	{ BS_CODEC_XZ, "xz", 0, 9, 0, xz_enc, xz_dec },
-	{ BS_CODEC_ZSTD, "zstd", BS_ZSTD_LEVEL_MIN, BS_ZSTD_LEVEL_MAX, 1, zstd_enc, zstd_dec },
+	{ BS_CODEC_RAW, "none", 0, 0, 0, raw_enc, raw_dec, NULL },
+	{ BS_CODEC_XZ, "xz", 0, 9, 0, xz_enc, xz_dec, xz_mem },
+	{ BS_CODEC_ZSTD, "zstd", BS_ZSTD_LEVEL_MIN, BS_ZSTD_LEVEL_MAX, 1, zstd_enc, zstd_dec, zstd_mem },
 };
 
 static const struct codec *find(int tag)
@@ -147,6 +159,13 @@ int bs_codec_levels(int tag, int *min, int *max)
 	*min = c->min;
 	*max = c->max;
 	return 0;
+}
+
+size_t bs_codec_encoder_mem(const struct bs_codec_cfg *cfg, size_t n_max)
+{
+	const struct codec *c = find(cfg->tag);
+
+	return c && c->mem ? c->mem(cfg->level, cfg->window, n_max) : 0;
 }
 
 void bs_codec_ctx_init(struct bs_codec_ctx *ctx)

@@ -49,6 +49,24 @@ void bs_xz_free(struct bs_xz *x)
 	free(x);
 }
 
+size_t bs_xz_encoder_mem(int preset, uint32_t dict)
+{
+	lzma_options_lzma opt;
+	lzma_filter filters[3] = {
+		{ LZMA_FILTER_X86, NULL },
+		{ LZMA_FILTER_LZMA2, &opt },
+		{ LZMA_VLI_UNKNOWN, NULL },
+	};
+	uint64_t m;
+
+	if (lzma_lzma_preset(&opt, (uint32_t)preset))
+		return 0;
+	if (dict && dict < opt.dict_size)
+		opt.dict_size = dict < LZMA_DICT_SIZE_MIN ? LZMA_DICT_SIZE_MIN : dict;
+	m = lzma_raw_encoder_memusage(filters);
+	return m == UINT64_MAX ? 0 : (size_t)m;
+}
+
 int bs_xz_compress(struct bs_xz *x, const void *in, size_t n, int preset, uint32_t dict, int x86,
 		   struct bs_buf *out, struct bs_err *e)
 {

@@ -1,5 +1,8 @@
 /* zstd.c - whole-buffer zstd compression and decompression with libzstd, caller-owned contexts. */
 #include <stdlib.h>
+/* for ZSTD_estimateCCtxSize_usingCParams and ZSTD_getCParams, which
+ * libzstd has exported since 1.3 */
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 #include "zstdc.h"
 
@@ -20,6 +23,13 @@ void bs_zstd_free(struct bs_zstd *z)
 	ZSTD_freeCCtx(z->c);
 	ZSTD_freeDCtx(z->d);
 	free(z);
+}
+
+size_t bs_zstd_encoder_mem(int level, size_t n_max)
+{
+	if (level < BS_ZSTD_LEVEL_MIN || level > BS_ZSTD_LEVEL_MAX)
+		return 0;
+	return ZSTD_estimateCCtxSize_usingCParams(ZSTD_getCParams(level, n_max, 0));
 }
 
 int bs_zstd_compress(struct bs_zstd *z, const void *in, size_t n, int level, uint32_t window, struct bs_buf *out,

@@ -412,34 +412,41 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	[ "$(find "$T/big/chunks" -type f | wc -l)" -eq 24 ]
 }
 
-# xz_store_peak SIZE COUNT BOUND-KIB: COUNT files of base64 text, each one
-# chunk of SIZE bytes (chunk-max stays 4 MiB), stored by bs-store -j 2 with
-# --archive under BOUND-KIB of peak RSS, then indexed and checked
-xz_store_peak() {
-	bs-init --archive "$T/xz" >/dev/null
-	sed -i -e "s/^chunk-min .*/chunk-min $1/" -e "s/^chunk-avg .*/chunk-avg $1/" "$T/xz/config"
+# store_peak "BS-INIT ARGS" SIZE COUNT BOUND-KIB: COUNT files of base64
+# text, each one chunk of SIZE bytes (chunk-max stays 4 MiB), stored by
+# bs-store -j 2 under BOUND-KIB of peak RSS, then indexed and checked
+store_peak() {
+	bs-init $1 "$T/xz" >/dev/null
+	sed -i -e "s/^chunk-min .*/chunk-min $2/" -e "s/^chunk-avg .*/chunk-avg $2/" "$T/xz/config"
 	grep -qx 'chunk-max 4194304' "$T/xz/config"
 	mkdir "$T/xzsrc"
-	for i in $(seq "$2"); do
-		head -c $(($1 * 3 / 4)) /dev/urandom | base64 -w 0 | head -c "$1" > "$T/xzsrc/f$i"
+	for i in $(seq "$3"); do
+		head -c $(($2 * 3 / 4)) /dev/urandom | base64 -w 0 | head -c "$2" > "$T/xzsrc/f$i"
 	done
 	bs-walk "$T/xzsrc" | bs-chunk -r "$T/xz" -H h -s xz > "$T/chunks"
 	peak_kib "$T/rss" bs-store -j 2 -r "$T/xz" < "$T/chunks" > "$T/manifest"
-	echo "bs-store -j 2, xz 6, $2 chunks of $1 bytes: $(cat "$T/rss") KiB, bound $3"
-	[ "$(cat "$T/rss")" -lt "$3" ]
+	echo "bs-store -j 2, bs-init $1, $3 chunks of $2 bytes: $(cat "$T/rss") KiB, bound $4"
+	[ "$(cat "$T/rss")" -lt "$4" ]
 	bs-index -q -r "$T/xz" -H h -s xz < "$T/manifest"
-	[ "$(find "$T/xz/chunks" -type f | wc -l)" -eq "$2" ]
+	[ "$(find "$T/xz/chunks" -type f | wc -l)" -eq "$3" ]
 	bs-check -r "$T/xz" --read-data
 }
 
 @test "bs-store with xz (--archive): each chunk's dictionary fits the chunk, so -j 2 stays under 44 MiB" {
 	skip_unless_rss
 	# 38 MiB; 51 when the dictionary was chunk-max's 4 MiB
-	xz_store_peak 1048576 6 45056
+	store_peak --archive 1048576 6 45056
 }
 
-@test "bs-store with xz (--archive): 4 MiB chunks take at most a 1 MiB dictionary and one encoder a thread, so -j 2 stays under 64 MiB" {
+@test "bs-store with xz (--archive): 4 MiB chunks take a 1 MiB dictionary, one encoder a thread, and the encoders' share of the queue, so -j 2 stays under 60 MiB" {
 	skip_unless_rss
-	# 54 MiB; 121 with a 4 MiB dictionary and two encoders a thread
-	xz_store_peak 4194304 4 65536
+	# 58 MiB; 62 with a queue of 5 beside the encoders, 121 with a 4 MiB
+	# dictionary and two encoders a thread
+	store_peak --archive 4194304 12 61440
+}
+
+@test "bs-store with zstd 19: the encoders' budget runs one thread where two would take 98 MiB" {
+	skip_unless_rss
+	# 74 MiB; 126 with two encoders of 49 MiB
+	store_peak '--codec zstd --level 19' 4194304 4 90000
 }
