@@ -121,6 +121,14 @@ sent_bytes() {
 	push=$!
 	exec 5>"$T/fifo"
 	head -c 3500000 "$T/stream" >&5
+	# the server has begun the backup (its bs-index runs): a link dropped
+	# before that leaves nothing to record (under ASan beside other work,
+	# a second was not always enough)
+	for i in $(seq 300); do
+		pgrep -fx 'bs-index -r .* -H client -s data -q' >/dev/null && break
+		sleep 0.1
+	done
+	pgrep -fx 'bs-index -r .* -H client -s data -q' >/dev/null
 	sleep 1
 	# the ssh client under bs-remote: gone, as a network would drop it
 	ssh_pid=$(pgrep -P "$push" | head -n 1)
