@@ -33,7 +33,7 @@
  *       mem, at least 1.  A stage with encoders also takes their memory,
  *       in units, from its window (bs-store: xz preset 6 takes 12.6 MiB a
  *       thread, and a codec that slow keeps its workers busy from a short
- *       window); zstd's levels up to 9 take less than a unit.
+ *       window); zstd 3, the default, takes less than one unit in all.
  *   bs_budget_reserve(b, chunk_max)
  *       Give b room for a chunk of chunk_max bytes as stored or decoded
  *       (BS_BUDGET_SLACK more, and the NUL bs_buf keeps), allocated
