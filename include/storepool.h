@@ -21,8 +21,12 @@
  *
  * Memory is bounded in bytes, not by the number of files: the chunk
  * buffers are units of the budget (budget.h: one for the chunk being
- * read, one each worker's output, the rest the ring), and the manifest
- * and events held are bounded as above.
+ * read, one each worker's output and its encoder's share, the rest a pool
+ * for the chunks submitted, at least one a worker).  A
+ * chunk's buffer goes back to the pool as soon as it is staged, so the
+ * ring of BS_STOREPOOL_RING jobs holds no chunk bytes: a slow chunk at its
+ * head holds only its own buffer.  The manifest and events held are
+ * bounded as above.
  *
  *   bs_storepool_new(s, e)     the pool of s (s->jobs workers at most,
  *                              fewer when the budget says so); check
@@ -45,9 +49,10 @@
  *   p->failed, p->fail_err     a job or a commit failed: the earliest
  *                              error in the stream's order
  *
- * Locking: one mutex guards the ring's counters and the jobs' states; a
- * job's other fields belong to the main thread while it is free or done,
- * and to the worker that took it while it runs.  Events, the held
+ * Locking: one mutex guards the ring's counters, the jobs' states and
+ * the pool of free buffers; a job's other fields belong to the main
+ * thread while it is free or done, and to the worker that took it while
+ * it runs.  Events, the held
  * manifest, the batch and the counters belong to the main thread.
  */
 #ifndef BS_STOREPOOL_H
@@ -63,6 +68,8 @@
 #define BS_STOREPOOL_BATCH_BYTES ((uint64_t)256 << 20)
 #define BS_STOREPOOL_HELD_MAX ((size_t)2 << 20)
 #define BS_STOREPOOL_EVENTS_MAX 16384
+/* jobs in flight at most (their chunks' bytes are in the pool's buffers) */
+#define BS_STOREPOOL_RING 64
 
 enum { BS_EV_CHUNK, BS_EV_RECORD, BS_EV_ABANDON, BS_EV_PACKED, BS_EV_PIECE };
 
@@ -83,6 +90,8 @@ struct bs_storepool {
 	pthread_cond_t work, done;
 	struct bs_storepool_job *jobs;
 	size_t q;			/* the ring's slots */
+	struct bs_buf *free;		/* the pool: chunk buffers not in use */
+	size_t nfree, nbufs;
 	uint64_t next, take, retired;	/* jobs submitted, taken, retired */
 	int stop;
 	pthread_t *threads;
