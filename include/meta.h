@@ -162,13 +162,10 @@ void bs_meta_release(struct bs_meta_reader *m);
 #define BS_META_GDBM_CACHE 64
 
 /* used by metawrite.c, metaframe.c and metaread.c: a gdbm failure as an
- * error; a stored value's text, checked against its head's digest (into
- * text; its head into h); the entry of a listing's text at *off, decoded
- * into l alone and *off moved past it (1, 0 at the end, -1 malformed) */
+ * error; the entry of a listing's text at *off, decoded into l alone and
+ * *off moved past it (1, 0 at the end, -1 malformed) */
 int bs_meta_fail(struct bs_err *e, const char *what, const char *id);
 void bs_meta_gdbm_cache(void *db);
-int bs_meta_value_text(struct bs_codec_ctx *ctx, const char *p, size_t n, struct bs_buf *text,
-		       struct bs_meta_head *h, struct bs_err *e);
 int bs_meta_next_entry(struct bs_listing *l, const struct bs_buf *text, size_t *off, struct bs_err *e);
 
 #endif

@@ -8,8 +8,7 @@
  * entries costs about its listing's text, not that many decoded records.
  * When the directory is left, the entries are sorted by name (the last
  * one of a name winning, an implicit one only when there is no other),
- * and the listing's text and head are made from the index, as
- * bs_value_head() makes them from a decoded listing.
+ * and the listing's text and head are made from the index (value.h).
  *
  *   bs_meta_frame_init(f)  bs_meta_frame_release(f)
  *   bs_meta_frame_clear(f)        no entries (the allocations are kept)
@@ -20,7 +19,7 @@
  *                                 that was (kind 'i')
  *   bs_meta_frame_add_text(f, text, before, &entries, &bytes, e)
  *                                 the entries of a listing's text (checked,
- *                                 as bs_meta_value_text() gives it), one at
+ *                                 as bs_value_text() gives it), one at
  *                                 a time; with `before`, placed before those
  *                                 added so far (which then win).  entries
  *                                 and bytes (may be NULL): what they hold,

@@ -172,11 +172,6 @@ static long normalise(struct bs_meta_frame *f, const char *dir, size_t dirlen, s
 	return clash ? -1 : (long)out;
 }
 
-static int by_digest(const void *a, const void *b)
-{
-	return memcmp(a, b, BS_DIGEST_LEN);
-}
-
 /* The chunk digests of an entry's R and P lines, text[from, to), appended
  * to refs; how many. */
 static size_t refs_of(const char *text, size_t from, size_t to, struct bs_buf *refs)
@@ -237,15 +232,8 @@ int bs_meta_frame_encode(struct bs_meta_frame *f, const char *key, size_t keylen
 		bs_hash_release(&h);
 		return bs_err_set(e, BS_INPUT, "directory '%.200s' has too many entries for one listing", key);
 	}
-	if (nrefs) {
-		unsigned char *refs = (unsigned char *)head->p + refs_at;
-		qsort(refs, nrefs, BS_DIGEST_LEN, by_digest);
-		kept = 1;
-		for (size_t i = 1; i < nrefs; i++)
-			if (memcmp(refs + i * BS_DIGEST_LEN, refs + (kept - 1) * BS_DIGEST_LEN, BS_DIGEST_LEN))
-				memmove(refs + kept++ * BS_DIGEST_LEN, refs + i * BS_DIGEST_LEN, BS_DIGEST_LEN);
-		bs_buf_setlen(head, refs_at + kept * BS_DIGEST_LEN);
-	}
+	kept = bs_digests_unique((unsigned char *)head->p + refs_at, nrefs);
+	bs_buf_setlen(head, refs_at + kept * BS_DIGEST_LEN);
 	memcpy(head->p + 1 + BS_DIGEST_LEN, stat, BS_DIGEST_LEN);
 	count = (unsigned char *)head->p + refs_at - 4;
 	count[0] = (unsigned char)(kept >> 24);

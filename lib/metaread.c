@@ -66,16 +66,10 @@ int bs_meta_open(struct bs_meta_reader *m, struct bs_repo *repo, const char *id,
 	return 0;
 }
 
-static int by_digest(const void *a, const void *b)
-{
-	return memcmp(a, b, BS_DIGEST_LEN);
-}
-
 /*
  * m->strict (bs-check): does the head say what the text says, the digest
- * of its records and the chunks it refers to (sorted, each once)?  As
- * bs_value_unpack() checks it, but an entry at a time.  The digest covers
- * both, so this catches a writer's mistake, not damage.
+ * of its records and the chunks it refers to?  As bs_value_unpack()
+ * checks it, but an entry at a time.
  */
 static int check_head(struct bs_meta_reader *m, const struct bs_meta_head *h, const struct bs_buf *text,
 		      struct bs_err *e)
@@ -83,8 +77,8 @@ static int check_head(struct bs_meta_reader *m, const struct bs_meta_head *h, co
 	unsigned char stat[BS_DIGEST_LEN];
 	struct bs_buf refs = BS_BUF_INIT, scratch = BS_BUF_INIT;
 	struct bs_hash ctx;
-	size_t off = 0, n, kept = 0;
-	int rc, ok;
+	size_t off = 0;
+	int rc;
 
 	bs_hash_init(&ctx);
 	while ((rc = bs_meta_next_entry(&m->found, text, &off, e)) > 0) {
@@ -95,51 +89,11 @@ static int check_head(struct bs_meta_reader *m, const struct bs_meta_head *h, co
 	}
 	bs_hash_final(&ctx, stat);
 	bs_hash_release(&ctx);
-	n = refs.len / BS_DIGEST_LEN;
-	if (n) {
-		qsort(refs.p, n, BS_DIGEST_LEN, by_digest);
-		kept = 1;
-		for (size_t i = 1; i < n; i++)
-			if (memcmp(refs.p + i * BS_DIGEST_LEN, refs.p + (kept - 1) * BS_DIGEST_LEN, BS_DIGEST_LEN))
-				memmove(refs.p + kept++ * BS_DIGEST_LEN, refs.p + i * BS_DIGEST_LEN, BS_DIGEST_LEN);
-	}
-	ok = rc == 0 && !memcmp(stat, h->stat, BS_DIGEST_LEN) && kept == h->nrefs &&
-	     (kept == 0 || !memcmp(refs.p, h->refs, kept * BS_DIGEST_LEN));
+	if (rc == 0)
+		rc = bs_value_agrees(h, stat, (unsigned char *)refs.p, refs.len / BS_DIGEST_LEN, e);
 	bs_buf_release(&refs);
 	bs_buf_release(&scratch);
-	if (rc < 0)
-		return -1;
-	return ok ? 0 : bs_err_set(e, BS_INPUT, "directory listing disagrees with its head");
-}
-
-/*
- * A stored value's text, checked against the digest in its head: what
- * bs_value_unpack() does, but for decoding the entries, which are decoded
- * one at a time as they are wanted (a directory of many thousand entries
- * is held as its text, not as that many records).
- */
-int bs_meta_value_text(struct bs_codec_ctx *ctx, const char *p, size_t n, struct bs_buf *text,
-		       struct bs_meta_head *h, struct bs_err *e)
-{
-	unsigned char digest[BS_DIGEST_LEN];
-	struct bs_hash hh;
-	size_t headlen;
-
-	if (bs_value_parse(p, n, h) < 0 || !bs_meta_sealed(h))
-		return bs_err_set(e, BS_INPUT, "malformed or damaged directory listing");
-	headlen = BS_VALUE_HEAD_FIXED + h->nrefs * BS_DIGEST_LEN;
-	n -= BS_DIGEST_LEN;	/* the seal */
-	bs_buf_reset(text);
-	if (bs_codec_decode_body(ctx, (unsigned char)p[0], p + headlen, n - headlen, BS_VALUE_MAX, text, e) < 0)
-		return -1;
-	bs_hash_init(&hh);
-	bs_hash_update(&hh, p + 1 + BS_DIGEST_LEN, headlen - 1 - BS_DIGEST_LEN);
-	bs_hash_update(&hh, text->p, text->len);
-	bs_hash_final(&hh, digest);
-	bs_hash_release(&hh);
-	if (memcmp(digest, h->digest, BS_DIGEST_LEN))
-		return bs_err_set(e, BS_INPUT, "directory listing does not match its digest");
-	return 0;
+	return rc;
 }
 
 /* With m->strict, the head is checked against the text too. */
@@ -147,7 +101,7 @@ static int value_text(struct bs_meta_reader *m, const char *p, size_t n, struct 
 {
 	struct bs_meta_head h;
 
-	if (bs_meta_value_text(&m->codec, p, n, text, &h, e) < 0)
+	if (bs_value_text(&m->codec, p, n, text, &h, e) < 0)
 		return -1;
 	return m->strict ? check_head(m, &h, text, e) : 0;
 }

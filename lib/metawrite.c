@@ -62,7 +62,7 @@ static int materialise(struct bs_meta_writer *w, struct bs_meta_frame *f, struct
 	struct bs_meta_head h;
 	int rc;
 
-	rc = bs_meta_value_text(&w->codec, f->base.p, f->base.len, &w->text, &h, e);
+	rc = bs_value_text(&w->codec, f->base.p, f->base.len, &w->text, &h, e);
 	if (rc == 0)
 		rc = bs_meta_frame_add_text(f, &w->text, 1, NULL, NULL, e);
 	if (rc < 0) {
@@ -129,7 +129,7 @@ static int flush_frame(struct bs_meta_writer *w, struct bs_meta_frame *f, struct
 		/* the walk came back to a directory it had left: merge, the
 		 * entries that came later winning */
 		struct bs_meta_head h;
-		int rc = bs_meta_value_text(&w->codec, old.dptr, (size_t)old.dsize, &w->text, &h, e);
+		int rc = bs_value_text(&w->codec, old.dptr, (size_t)old.dsize, &w->text, &h, e);
 		free(old.dptr);
 		if (rc < 0 || bs_meta_frame_add_text(f, &w->text, 1, &old_entries, &old_bytes, e) < 0)
 			return -1;
@@ -231,7 +231,7 @@ int bs_meta_add_listing(struct bs_meta_writer *w, const char *dir, size_t dirlen
 		/* entries of this directory came before: the listing's come
 		 * after them, and win */
 		struct bs_meta_head hh;
-		if (bs_meta_value_text(&w->codec, h->value, h->len, &w->text, &hh, e) < 0)
+		if (bs_value_text(&w->codec, h->value, h->len, &w->text, &hh, e) < 0)
 			return -1;
 		return bs_meta_frame_add_text(top, &w->text, 0, NULL, NULL, e);
 	}

@@ -28,24 +28,17 @@ static int by_digest(const void *a, const void *b)
 	return memcmp(a, b, BS_DIGEST_LEN);
 }
 
-/* Append the chunks l refers to, sorted, each once; returns how many. */
-static size_t refs_table(const struct bs_listing *l, struct bs_buf *out)
+size_t bs_digests_unique(unsigned char *d, size_t n)
 {
-	size_t start = out->len, n = 0, kept = 0;
-	unsigned char *refs;
+	size_t kept = 0;
 
-	for (size_t i = 0; i < l->n; i++)
-		for (size_t j = 0; j < l->v[i].nrefs; j++, n++)
-			bs_buf_add(out, l->v[i].refs[j].digest, BS_DIGEST_LEN);
-	refs = (unsigned char *)out->p + start;
-	if (n) {
-		qsort(refs, n, BS_DIGEST_LEN, by_digest);
-		kept = 1;
-		for (size_t i = 1; i < n; i++)
-			if (memcmp(refs + i * BS_DIGEST_LEN, refs + (kept - 1) * BS_DIGEST_LEN, BS_DIGEST_LEN))
-				memmove(refs + kept++ * BS_DIGEST_LEN, refs + i * BS_DIGEST_LEN, BS_DIGEST_LEN);
-	}
-	bs_buf_setlen(out, start + kept * BS_DIGEST_LEN);
+	if (!n)
+		return 0;
+	qsort(d, n, BS_DIGEST_LEN, by_digest);
+	kept = 1;
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(d + i * BS_DIGEST_LEN, d + (kept - 1) * BS_DIGEST_LEN, BS_DIGEST_LEN))
+			memmove(d + kept++ * BS_DIGEST_LEN, d + i * BS_DIGEST_LEN, BS_DIGEST_LEN);
 	return kept;
 }
 
@@ -88,52 +81,6 @@ void bs_stat_digest_add(struct bs_hash *h, const struct bs_rec *rec, const char 
 	bs_hash_update(h, scratch->p, scratch->len);
 }
 
-int bs_value_head(struct bs_listing *l, struct bs_buf *text, struct bs_buf *out, const char *key,
-		  struct bs_err *e)
-{
-	unsigned char digest[BS_DIGEST_LEN], stat[BS_DIGEST_LEN], *refs;
-	struct bs_hash h;
-	size_t nrefs = 0, kept = 0;
-
-	bs_buf_reset(text);
-	bs_hash_init(&h);
-	for (size_t i = 0; i < l->n; i++) {
-		struct bs_entry *ent = &l->v[i];
-		size_t off;
-		for (size_t j = 0; j < ent->nrefs; j++)
-			bs_ref_text(text, &ent->refs[j]);
-		nrefs += ent->nrefs;
-		off = text->len;
-		bs_rec_format(text, &ent->rec);
-		bs_hash_update(&h, text->p + off, text->len - off);
-	}
-	bs_hash_final(&h, stat);
-	if (text->len > BS_VALUE_MAX - BS_VALUE_HEAD_FIXED - BS_DIGEST_LEN ||
-	    nrefs > (BS_VALUE_MAX - BS_VALUE_HEAD_FIXED - BS_DIGEST_LEN - text->len) / BS_DIGEST_LEN) {
-		bs_hash_release(&h);
-		return bs_err_set(e, BS_INPUT, "directory '%.200s' has too many entries for one listing", key);
-	}
-	/* the head, its tag and first digest left for last */
-	bs_buf_reset(out);
-	bs_buf_addc(out, 0);
-	bs_buf_add(out, stat, BS_DIGEST_LEN);	/* a placeholder for the digest */
-	bs_buf_add(out, stat, BS_DIGEST_LEN);
-	bs_buf_add(out, "\0\0\0\0", 4);
-	kept = refs_table(l, out);
-	refs = (unsigned char *)out->p + BS_VALUE_HEAD_FIXED - 4;
-	refs[0] = (unsigned char)(kept >> 24);
-	refs[1] = (unsigned char)(kept >> 16);
-	refs[2] = (unsigned char)(kept >> 8);
-	refs[3] = (unsigned char)kept;
-	/* bs_hash_final() left h ready for a new digest */
-	bs_hash_update(&h, out->p + 1 + BS_DIGEST_LEN, out->len - 1 - BS_DIGEST_LEN);
-	bs_hash_update(&h, text->p, text->len);
-	bs_hash_final(&h, digest);
-	bs_hash_release(&h);
-	memcpy(out->p + 1, digest, BS_DIGEST_LEN);
-	return 0;
-}
-
 int bs_value_seal(struct bs_codec_ctx *ctx, const struct bs_buf *text, struct bs_buf *out, struct bs_err *e)
 {
 	struct bs_codec_cfg cfg;
@@ -150,53 +97,70 @@ int bs_value_seal(struct bs_codec_ctx *ctx, const struct bs_buf *text, struct bs
 	return 0;
 }
 
-/* The head says what the text says: the same records digest and chunks.
- * (The digest covers both, so this catches a writer's mistake, not damage.) */
+int bs_value_agrees(const struct bs_meta_head *h, const unsigned char *stat, unsigned char *refs, size_t n,
+		    struct bs_err *e)
+{
+	size_t kept = bs_digests_unique(refs, n);
+
+	if (memcmp(stat, h->stat, BS_DIGEST_LEN) || kept != h->nrefs ||
+	    (kept && memcmp(refs, h->refs, kept * BS_DIGEST_LEN)))
+		return bs_err_set(e, BS_INPUT, "directory listing disagrees with its head");
+	return 0;
+}
+
+int bs_value_text(struct bs_codec_ctx *ctx, const char *p, size_t n, struct bs_buf *text, struct bs_meta_head *h,
+		  struct bs_err *e)
+{
+	unsigned char digest[BS_DIGEST_LEN];
+	struct bs_hash hh;
+	size_t headlen;
+
+	if (bs_value_parse(p, n, h) < 0 || !bs_meta_sealed(h))
+		return bs_err_set(e, BS_INPUT, "malformed or damaged directory listing");
+	headlen = BS_VALUE_HEAD_FIXED + h->nrefs * BS_DIGEST_LEN;
+	n -= BS_DIGEST_LEN;	/* the seal */
+	bs_buf_reset(text);
+	if (bs_codec_decode_body(ctx, (unsigned char)p[0], p + headlen, n - headlen, BS_VALUE_MAX, text, e) < 0)
+		return -1;
+	bs_hash_init(&hh);
+	bs_hash_update(&hh, p + 1 + BS_DIGEST_LEN, headlen - 1 - BS_DIGEST_LEN);
+	bs_hash_update(&hh, text->p, text->len);
+	bs_hash_final(&hh, digest);
+	bs_hash_release(&hh);
+	if (memcmp(digest, h->digest, BS_DIGEST_LEN))
+		return bs_err_set(e, BS_INPUT, "directory listing does not match its digest");
+	return 0;
+}
+
+/* The head says what the decoded listing says.  (The digest covers both,
+ * so this catches a writer's mistake, not damage.) */
 static int check_head(const struct bs_meta_head *h, const struct bs_listing *l, struct bs_buf *scratch,
 		      struct bs_err *e)
 {
 	unsigned char stat[BS_DIGEST_LEN];
+	struct bs_buf refs = BS_BUF_INIT;
 	struct bs_hash ctx;
-	size_t kept;
-	int ok;
+	int rc;
 
 	bs_hash_init(&ctx);
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
 		bs_stat_digest_add(&ctx, &l->v[i].rec, l->v[i].rec.path.p, l->v[i].rec.path.len, scratch);
+		for (size_t j = 0; j < l->v[i].nrefs; j++)
+			bs_buf_add(&refs, l->v[i].refs[j].digest, BS_DIGEST_LEN);
+	}
 	bs_hash_final(&ctx, stat);
 	bs_hash_release(&ctx);
-	bs_buf_reset(scratch);
-	kept = refs_table(l, scratch);
-	ok = !memcmp(stat, h->stat, BS_DIGEST_LEN) && kept == h->nrefs &&
-	     (kept == 0 || !memcmp(scratch->p, h->refs, kept * BS_DIGEST_LEN));
-	return ok ? 0 : bs_err_set(e, BS_INPUT, "directory listing disagrees with its head");
+	rc = bs_value_agrees(h, stat, (unsigned char *)refs.p, refs.len / BS_DIGEST_LEN, e);
+	bs_buf_release(&refs);
+	return rc;
 }
 
-/* Decompress and check a stored value into l; with `strict`, check
- * its head against its text too (bs-check). */
 int bs_value_unpack(struct bs_codec_ctx *ctx, const char *p, size_t n, struct bs_buf *raw, struct bs_listing *l,
 		    int strict, struct bs_err *e)
 {
-	unsigned char digest[BS_DIGEST_LEN];
 	struct bs_meta_head h;
-	struct bs_hash hh;
-	size_t headlen;
 
-	if (bs_value_parse(p, n, &h) < 0 || !bs_meta_sealed(&h))
-		return bs_err_set(e, BS_INPUT, "malformed or damaged directory listing");
-	headlen = BS_VALUE_HEAD_FIXED + h.nrefs * BS_DIGEST_LEN;
-	n -= BS_DIGEST_LEN;	/* the seal */
-	bs_buf_reset(raw);
-	if (bs_codec_decode_body(ctx, (unsigned char)p[0], p + headlen, n - headlen, BS_VALUE_MAX, raw, e) < 0)
-		return -1;
-	bs_hash_init(&hh);
-	bs_hash_update(&hh, p + 1 + BS_DIGEST_LEN, headlen - 1 - BS_DIGEST_LEN);
-	bs_hash_update(&hh, raw->p, raw->len);
-	bs_hash_final(&hh, digest);
-	bs_hash_release(&hh);
-	if (memcmp(digest, h.digest, BS_DIGEST_LEN))
-		return bs_err_set(e, BS_INPUT, "directory listing does not match its digest");
-	if (bs_listing_decode(l, raw->p, raw->len, e) < 0)
+	if (bs_value_text(ctx, p, n, raw, &h, e) < 0 || bs_listing_decode(l, raw->p, raw->len, e) < 0)
 		return -1;
 	return strict ? check_head(&h, l, raw, e) : 0;
 }
