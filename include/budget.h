@@ -1,7 +1,7 @@
 /*
  * budget.h - how many chunks a stage may hold in memory at once.
  *
- * The stages that hold chunks' bytes (bs-store's pool of chunks to compress, the
+ * The stages that hold chunks' bytes (bs-store's chunks to compress, the
  * read-ahead of bs-cat and bs-check, bs-cat's cache of pack chunks) size
  * their windows in bytes, not in chunk counts: BS_CHUNK_BUDGET bytes of
  * chunk buffers in all, threads included (bs-cat: BS_RESTORE_BUDGET, its
