@@ -22,11 +22,11 @@
  * Memory is bounded in bytes, not by the number of files: the chunk
  * buffers are units of the budget (budget.h: one for the chunk being
  * read, one each worker's output and its encoder's share, the rest a pool
- * for the chunks submitted, at least one a worker).  A
- * chunk's buffer goes back to the pool as soon as it is staged, so the
- * ring of BS_STOREPOOL_RING jobs holds no chunk bytes: a slow chunk at its
- * head holds only its own buffer.  The manifest and events held are
- * bounded as above.
+ * for the chunks submitted, at least one a worker).  A chunk's buffer
+ * goes back to the pool as soon as it is staged, so the ring of
+ * BS_STOREPOOL_RING jobs holds no chunk bytes: a slow chunk at its head
+ * holds only its own buffer.  The manifest and events held are bounded
+ * as above.
  *
  *   bs_storepool_new(s, e)     the pool of s (s->jobs workers at most,
  *                              fewer when the budget says so); check
@@ -52,8 +52,8 @@
  * Locking: one mutex guards the ring's counters, the jobs' states and
  * the pool of free buffers; a job's other fields belong to the main
  * thread while it is free or done, and to the worker that took it while
- * it runs.  Events, the held
- * manifest, the batch and the counters belong to the main thread.
+ * it runs.  Events, the held manifest, the batch and the counters belong
+ * to the main thread.
  */
 #ifndef BS_STOREPOOL_H
 #define BS_STOREPOOL_H
