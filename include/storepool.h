@@ -23,10 +23,10 @@
  * buffers are units of the budget (budget.h: one for the chunk being
  * read, one each worker's output and its encoder's share, the rest a pool
  * for the chunks submitted, at least one a worker).  A chunk's buffer
- * goes back to the pool as soon as it is staged, so the ring of
- * BS_STOREPOOL_RING jobs holds no chunk bytes: a slow chunk at its head
- * holds only its own buffer.  The manifest and events held are bounded
- * as above.
+ * goes back to the pool as soon as it is staged, not when its job is
+ * retired in order: a slow chunk at the head of the ring of jobs (twice
+ * the pool, at least BS_STOREPOOL_RING) holds only its own buffer.  The
+ * manifest and events held are bounded as above.
  *
  *   bs_storepool_new(s, e)     the pool of s (s->jobs workers at most,
  *                              fewer when the budget says so); check
@@ -68,7 +68,8 @@
 #define BS_STOREPOOL_BATCH_BYTES ((uint64_t)256 << 20)
 #define BS_STOREPOOL_HELD_MAX ((size_t)2 << 20)
 #define BS_STOREPOOL_EVENTS_MAX 16384
-/* jobs in flight at most (their chunks' bytes are in the pool's buffers) */
+/* the ring of jobs at least (a job's chunk is in a buffer of the pool
+ * only until it is staged) */
 #define BS_STOREPOOL_RING 64
 
 enum { BS_EV_CHUNK, BS_EV_RECORD, BS_EV_ABANDON, BS_EV_PACKED, BS_EV_PIECE };

@@ -69,7 +69,10 @@ struct bs_storepool *bs_storepool_new(struct bs_storer *s, struct bs_err *e)
 	 * a worker, a worker done waits only while the main thread swaps the
 	 * buffer it gave back for the chunk already read (xz on every 8th
 	 * file of /usr: cores 1.99 busy, against 1.93 with buffers kept in a
-	 * queue of four slots until retired in order, and 4 MiB less) */
+	 * queue of four slots until retired in order, and two buffers fewer).
+	 * The ring holds twice the pool's buffers, and at least
+	 * BS_STOREPOOL_RING jobs: room for every buffer to be in flight and as
+	 * many jobs done behind a slow one at the head. */
 	n = bs_budget_threads(s->jobs < 1 ? 1 : (size_t)s->jobs, units, 1);
 	n = bs_budget_coders(n, mem);
 	spent = 1 + n + n * mem / chunk_max;
@@ -79,7 +82,7 @@ struct bs_storepool *bs_storepool_new(struct bs_storer *s, struct bs_err *e)
 	p->free = bs_xcalloc(p->nbufs, sizeof(*p->free));
 	for (; p->nfree < p->nbufs; p->nfree++)
 		bs_buf_init(&p->free[p->nfree]);
-	p->q = BS_STOREPOOL_RING;
+	p->q = 2 * p->nbufs > BS_STOREPOOL_RING ? 2 * p->nbufs : BS_STOREPOOL_RING;
 	p->jobs = bs_xcalloc(p->q, sizeof(*p->jobs));
 	for (size_t i = 0; i < p->q; i++)
 		bs_buf_init(&p->jobs[i].data);
