@@ -18,12 +18,18 @@ int main(int argc, char **argv)
 	if (argc != 2 || !(db = gdbm_open(argv[1], 0, GDBM_WRITER, 0, NULL)))
 		return fprintf(stderr, "usage: forge-head METADATA (writable)\n"), 3;
 	bs_codec_ctx_init(&ctx);
-	for (k = gdbm_firstkey(db); k.dptr; k = gdbm_nextkey(db, k)) {
+	for (k = gdbm_firstkey(db); k.dptr; ) {
 		unsigned char *p;
 		size_t headlen;
+		datum next;
 		v = gdbm_fetch(db, k);
-		if (!v.dptr || bs_value_text(&ctx, v.dptr, (size_t)v.dsize, &text, &h, &e) < 0)
+		if (!v.dptr || bs_value_text(&ctx, v.dptr, (size_t)v.dsize, &text, &h, &e) < 0) {
+			free(v.dptr);
+			next = gdbm_nextkey(db, k);
+			free(k.dptr);
+			k = next;
 			continue;
+		}
 		p = (unsigned char *)v.dptr;
 		headlen = BS_VALUE_HEAD_FIXED + h.nrefs * BS_DIGEST_LEN;
 		p[1 + BS_DIGEST_LEN] ^= 1;	/* the records digest */
@@ -36,6 +42,10 @@ int main(int argc, char **argv)
 		if (gdbm_store(db, k, v, GDBM_REPLACE))
 			return fprintf(stderr, "forge-head: cannot store\n"), 3;
 		printf("%.*s\n", k.dsize, k.dptr);
+		free(v.dptr);
+		free(k.dptr);
+		bs_buf_release(&text);
+		bs_codec_ctx_release(&ctx);
 		gdbm_close(db);
 		return 0;
 	}
