@@ -9,7 +9,7 @@
 #include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-cat -r repo [-H host] [-s subset] [-d] [--format=pax|gnu] [--fflags] [-j threads] backup [path ...] > archive.tar\n"
+	"usage: bs-cat -r repo [-H host] [-s subset] [-d] [--format=pax|gnu] [--fflags] [-j threads] [-m memory] backup [path ...] > archive.tar\n"
 	"       bs-cat -r repo --chunk digest > bytes\n";
 
 static const struct option longopts[] = {
@@ -40,11 +40,12 @@ int main(int argc, char **argv)
 
 	tool_init("bs-cat");
 	tool_divert(argc, argv, "cat");	/* a repository over ssh (bs-serve.1) */
-	while ((opt = tool_options(argc, argv, "dhr:H:s:j:", longopts, usage)) != -1) {
+	while ((opt = tool_options(argc, argv, "dhr:H:s:j:m:", longopts, usage)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
 		case 'd': r.opts |= BS_RESTORE_DIRONLY; break;
 		case 'j': r.threads = tool_threads(optarg); break;
+		case 'm': r.memory = tool_memory(optarg); break;
 		case 'f': r.opts |= BS_TAR_FFLAGS; break;
 		case 'F': r.opts = format(r.opts, optarg); break;
 		case 'C': chunk = optarg; break;

@@ -8,7 +8,7 @@
 #include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-check -r repo [--read-data[=percent]] [--json] [-j threads] [backup ...]\n";
+	"usage: bs-check -r repo [--read-data[=percent]] [--json] [-j threads] [-m memory] [backup ...]\n";
 
 static const struct option longopts[] = {
 	{ "read-data", optional_argument, NULL, 'D' },
@@ -49,17 +49,18 @@ int main(int argc, char **argv)
 	struct bs_err e;
 	const char *path = NULL;
 	double percent = 100;
-	size_t threads = bs_ncpus();
+	size_t threads = bs_ncpus(), memory = 0;
 	int opt, read_data = 0;
 
 	tool_init("bs-check");
 	tool_divert(argc, argv, "check");	/* a repository over ssh (bs-serve.1) */
-	while ((opt = tool_options(argc, argv, "hj:r:", longopts, usage)) != -1) {
+	while ((opt = tool_options(argc, argv, "hj:m:r:", longopts, usage)) != -1) {
 		switch (opt) {
 		case 'r': path = optarg; break;
 		case 'D': read_data = 1; percent = optarg ? percent_arg(optarg) : 100; break;
 		case 'J': json = 1; break;
 		case 'j': threads = tool_threads(optarg); break;
+		case 'm': memory = tool_memory(optarg); break;
 		default: tool_usage(usage, 2);
 		}
 	}
@@ -71,6 +72,7 @@ int main(int argc, char **argv)
 		tool_die(&e);
 	bs_check_init(&c, &repo, report, NULL);
 	c.threads = threads;
+	c.memory = memory;
 	if (bs_check_run(&c, argv + optind, argc - optind, read_data, percent, &e) < 0)
 		tool_die(&e);
 	bs_check_fmt_totals(&b, &c, read_data, json);

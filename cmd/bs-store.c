@@ -2,13 +2,14 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include "readahead.h"
 #include "repo.h"
 #include "storer.h"
 #include "tool.h"
 #include "everyday.h"
 
 static const char usage[] =
-	"usage: bs-store [-j threads] -r repo < chunks > manifest\n";
+	"usage: bs-store [-j threads] [-m memory] -r repo < chunks > manifest\n";
 
 int main(int argc, char **argv)
 {
@@ -18,19 +19,15 @@ int main(int argc, char **argv)
 	struct bs_storer s;
 	struct bs_err e;
 	const char *path = NULL;
-	long jobs = sysconf(_SC_NPROCESSORS_ONLN);
-	char *end;
+	size_t jobs = bs_ncpus(), memory = 0;
 	int c;
 
 	tool_init("bs-store");
-	while ((c = tool_options(argc, argv, "hj:r:", NULL, usage)) != -1) {
+	while ((c = tool_options(argc, argv, "hj:m:r:", NULL, usage)) != -1) {
 		switch (c) {
 		case 'r': path = optarg; break;
-		case 'j':
-			jobs = strtol(optarg, &end, 10);
-			if (*end || end == optarg || jobs < 1 || jobs > 256)
-				tool_fail(BS_USAGE, "-j: the number of threads is from 1 to 256");
-			break;
+		case 'j': jobs = tool_threads(optarg); break;
+		case 'm': memory = tool_memory(optarg); break;
 		default: tool_usage(usage, 2);
 		}
 	}
@@ -42,7 +39,8 @@ int main(int argc, char **argv)
 	bs_reader_init(&in, 0, "standard input");
 	bs_writer_init(&out, 1, "standard output");
 	bs_storer_init(&s, &repo, &out);
-	s.jobs = jobs < 1 ? 1 : (int)jobs;
+	s.jobs = (int)jobs;
+	s.memory = memory;
 	s.warn = tool_warn_msg;
 	if (bs_storer_run(&s, &in, &e) < 0 || bs_writer_close(&out, &e) < 0)
 		tool_die(&e);

@@ -30,9 +30,10 @@
  *                              (set it after init; 1 by default) in a
  *                              window bounded in bytes (budget.h: at most
  *                              BS_CHUNK_BUDGET of chunks, threads
- *                              included), and checks that each is as
- *                              long as the backups' references (pieces of
- *                              packed small files) need
+ *                              included, or c->memory when set), and
+ *                              checks that each is as long as the
+ *                              backups' references (pieces of packed
+ *                              small files) need
  *   bs_check_release(c)
  *
  * Counters: c->backups (checked), c->refs (chunk references followed),
@@ -73,6 +74,7 @@ struct bs_check {
 	int every;			/* bs_check_all: --read-data reads every chunk file */
 	struct bs_buf data;
 	size_t threads;			/* --read-data: worker threads */
+	size_t memory;			/* their chunks; 0: BS_CHUNK_BUDGET */
 	struct bs_readahead ra;
 	int ahead;
 };

@@ -22,8 +22,8 @@
  * same account of what the restore holds (not with BS_RESTORE_DIRONLY).
  * Memory for chunks is bounded in bytes (budget.h): the pack chunks kept,
  * the read-ahead window (the whole chunk being written among it) and its
- * workers' buffers are BS_RESTORE_BUDGET at most.  A bs_restore itself
- * belongs to one thread.
+ * workers' buffers are BS_RESTORE_BUDGET at most, or r->memory when set.
+ * A bs_restore itself belongs to one thread.
  *
  * r->opts, set after bs_restore_init(): BS_TAR_PAX (the default: pax
  * extended headers for nanoseconds, xattrs, ACLs, sparse files; 0 for
@@ -92,6 +92,7 @@ struct bs_restore {
 	char **done;		/* ancestors (and -d paths) written */
 	size_t ndone;
 	size_t threads;			/* > 1: read ahead on that many */
+	size_t memory;			/* for chunks; 0: BS_RESTORE_BUDGET */
 	struct bs_restore_held held;	/* the chunks in data[] */
 	struct bs_buf data[BS_RESTORE_HELD];
 	struct bs_err bad[BS_RESTORE_HELD];	/* code set: could not be had, why */

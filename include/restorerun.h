@@ -14,7 +14,8 @@
  *   - at the end, when any listing or chunk was damaged, "backup 'ID' is
  *     damaged: N chunks or listings could not be restored; see above".
  *
- *   struct bs_restore_run r = { .host = ..., .opts = ..., .threads = ... };
+ *   struct bs_restore_run r = { .host = ..., .opts = ..., .threads = ...,
+ *                               .memory = ... };
  *   bs_restore_run(&r, repo, name, paths, n, out, e)
  *       repo: open and locked shared (BS_LOCK_SHARED | BS_LOCK_READER);
  *       paths[0..n): as bs_restore_tar() takes them; out: the archive's
@@ -39,6 +40,7 @@ struct bs_restore_run {
 	const char *host, *subset;	/* the scope of the name; NULL: any */
 	int opts;			/* restore.h: BS_TAR_PAX, ... */
 	size_t threads;			/* read ahead on that many (> 1) */
+	size_t memory;			/* for chunks; 0: BS_RESTORE_BUDGET */
 	void (*warn)(void *arg, const char *msg);
 	void *arg;
 	/* results */

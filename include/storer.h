@@ -25,7 +25,9 @@
  *       repo: open and locked shared; out: where the manifest goes.
  *       s->now is the backup's start (bs_now()), which every chunk is
  *       stamped with and the T line carries.  s->jobs is 1: set it
- *       before the run for more threads.
+ *       before the run for more threads; s->memory is 0, the budget of
+ *       budget.h (BS_CHUNK_BUDGET of chunk buffers, BS_CODER_BUDGET of
+ *       encoders: 64 MiB): set it for half of it to each.
  *   bs_storer_run(s, in, e)
  *       Read the chunk (or manifest) stream from in to its end and write
  *       the manifest stream, trailer included (the caller closes out).
@@ -61,6 +63,7 @@ struct bs_storer {
 	struct bs_buf scratch;
 	struct bs_storer_counts n;
 	int jobs;			/* compressing threads */
+	size_t memory;			/* chunk buffers and encoders; 0: budget.h's */
 	/* P items: the chunks of this stream's packs and those checked,
 	 * by digest (bs_storer_pack), and the C and R items since the last
 	 * record, which a P item after them makes pack chunks */

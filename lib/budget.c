@@ -18,10 +18,10 @@ size_t bs_budget_threads(size_t threads, size_t units, size_t reserved)
 	return threads ? threads : 1;
 }
 
-size_t bs_budget_coders(size_t threads, size_t mem)
+size_t bs_budget_coders(size_t threads, size_t mem, size_t budget)
 {
-	if (mem && threads > BS_CODER_BUDGET / mem)
-		threads = BS_CODER_BUDGET / mem;
+	if (mem && threads > budget / mem)
+		threads = budget / mem;
 	return threads ? threads : 1;
 }
 

@@ -240,7 +240,7 @@ static int read_chunk(void *arg, const struct bs_chunk_file *f, struct bs_err *e
 int bs_check_data(struct bs_check *c, double percent, struct bs_err *e)
 {
 	/* the window and the workers within the budget (budget.h) */
-	size_t units = bs_budget_units(BS_CHUNK_BUDGET, c->repo->cfg.chunk_max);
+	size_t units = bs_budget_units(c->memory ? c->memory : BS_CHUNK_BUDGET, c->repo->cfg.chunk_max);
 	int rc;
 
 	c->percent = percent;

@@ -395,7 +395,7 @@ static void ahead_start(struct bs_restore *r, char **roots, int nroots)
 		return;
 	/* the pack chunks held are units of the budget too; the whole chunk
 	 * being written is held in its slot of the window */
-	units = bs_budget_units(BS_RESTORE_BUDGET, r->repo->cfg.chunk_max);
+	units = bs_budget_units(r->memory ? r->memory : BS_RESTORE_BUDGET, r->repo->cfg.chunk_max);
 	units = units > BS_RESTORE_PACKS + BS_BUDGET_MIN_UNITS / 2 ? units - BS_RESTORE_PACKS : BS_BUDGET_MIN_UNITS / 2;
 	if (bs_readahead_start(&r->ahead.ra, r->repo, r->threads, units) < 0) {
 		bs_meta_release(&r->ahead.meta);

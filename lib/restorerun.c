@@ -57,6 +57,7 @@ int bs_restore_run(struct bs_restore_run *r, struct bs_repo *repo, const char *n
 	meta.damage_arg = r;
 	bs_restore_init(&x, repo, &meta, out);
 	x.threads = r->threads;
+	x.memory = r->memory;
 	x.opts = r->opts;
 	x.warn = chunk_damaged;
 	x.arg = r;

@@ -57,8 +57,10 @@ static void *worker(void *arg)
 struct bs_storepool *bs_storepool_new(struct bs_storer *s, struct bs_err *e)
 {
 	struct bs_storepool *p = bs_xcalloc(1, sizeof(*p));
-	size_t chunk_max = s->repo->cfg.chunk_max, units = bs_budget_units(BS_CHUNK_BUDGET, chunk_max);
-	size_t mem = bs_codec_encoder_mem(&s->repo->chunk_cfg, chunk_max), n, spent;
+	size_t chunk_max = s->repo->cfg.chunk_max, mem = bs_codec_encoder_mem(&s->repo->chunk_cfg, chunk_max);
+	/* -m: half for chunk buffers, half for encoders */
+	size_t buffers = s->memory ? s->memory / 2 : BS_CHUNK_BUDGET, coders = s->memory ? s->memory / 2 : BS_CODER_BUDGET;
+	size_t units = bs_budget_units(buffers, chunk_max), n, spent;
 
 	/* units of the budget: the chunk being read, each worker's output
 	 * and its encoder, and the pool of buffers for chunks submitted, at
@@ -74,7 +76,7 @@ struct bs_storepool *bs_storepool_new(struct bs_storer *s, struct bs_err *e)
 	 * BS_STOREPOOL_RING jobs: room for every buffer to be in flight and as
 	 * many jobs done behind a slow one at the head. */
 	n = bs_budget_threads(s->jobs < 1 ? 1 : (size_t)s->jobs, units, 1);
-	n = bs_budget_coders(n, mem);
+	n = bs_budget_coders(n, mem, coders);
 	spent = 1 + n + n * mem / chunk_max;
 	p->s = s;
 	p->chunk_max = chunk_max;

@@ -891,6 +891,30 @@ PY
 	[ "$status" -eq 0 ]
 }
 
+@test "bs-cat -m: more memory reads ahead on more of -j's threads (4 MiB chunks: 3 of 8 by default, all 8 with -m 128M), and the archive is the same" {
+	big_chunk_repo "$T/big"
+	bs-walk "$T/bigsrc" | bs-chunk -r "$T/big" -H h -s big | bs-store -r "$T/big" | bs-index -q -r "$T/big" -H h -s big
+	# the workers, and the thread that names the chunks ahead
+	threads_started "$T/n" bs-cat -j 8 -r "$T/big" latest > "$T/default.tar"
+	echo "default: $(cat "$T/n") threads"
+	[ "$(cat "$T/n")" -eq 4 ]
+	threads_started "$T/n" bs-cat -j 8 -m 128M -r "$T/big" latest > "$T/more.tar"
+	echo "-m 128M: $(cat "$T/n") threads"
+	[ "$(cat "$T/n")" -eq 9 ]
+	cmp "$T/default.tar" "$T/more.tar"
+	mkdir "$T/x"
+	tar -xf "$T/more.tar" -C "$T/x"
+	for i in 1 2 3 4 5 6 7 8; do
+		cmp "$T/bigsrc/f$i" "$T/x/${T#/}/bigsrc/f$i"
+	done
+	for a in "-m 0" "-m 100K" "-m 2T" "-m lots"; do
+		capture bs-cat -r "$T/big" $a latest
+		[ "$status" -eq 2 ]
+		one_line bs-cat
+		[ ! -s "$T/out" ]
+	done
+}
+
 @test "bs-cat holds its chunks within the memory budget, with 2 threads or 8: 4 MiB chunks, peak RSS under 48 MiB" {
 	skip_unless_rss
 	big_chunk_repo "$T/big"

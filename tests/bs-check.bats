@@ -5,6 +5,7 @@
 # changed; bad input.
 bats_require_minimum_version 1.5.0
 load helper
+load lib/budget
 
 setup() { setup_repo; }
 teardown() { teardown_repo; }
@@ -334,6 +335,38 @@ chunks_read() { sed -n 's/.*, read \([0-9]*\) chunks:.*/\1/p' <<< "$1"; }
 		[ "${#stderr_lines[@]}" -eq 1 ]
 		[[ "${stderr_lines[0]}" == bs-check:* ]]
 	done
+}
+
+@test "bad input: an unusable -j or -m" {
+	for a in "-j 0" "-j x" "-m 0" "-m 100K" "-m 2T" "-m lots"; do
+		run --separate-stderr bs-check -r "$R" --read-data $a
+		echo "'$a': $status $stderr"
+		[ "$status" -eq 2 ]
+		[ -z "$output" ]
+		[ "${#stderr_lines[@]}" -eq 1 ]
+		[[ "${stderr_lines[0]}" == bs-check:* ]]
+	done
+}
+
+@test "bs-check --read-data -m: more memory runs more of -j's threads (4 MiB chunks: 4 of 8 by default, all 8 with -m 128M), and finds the same" {
+	big_chunk_repo "$T/big"
+	bs-walk "$T/bigsrc" | bs-chunk -r "$T/big" -H h -s big | bs-store -r "$T/big" | bs-index -q -r "$T/big" -H h -s big
+	threads_started "$T/n" bs-check -j 8 --read-data -r "$T/big" > "$T/default"
+	echo "default: $(cat "$T/n") threads"
+	[ "$(cat "$T/n")" -eq 4 ]
+	threads_started "$T/n" bs-check -j 8 -m 128M --read-data -r "$T/big" > "$T/more"
+	echo "-m 128M: $(cat "$T/n") threads"
+	[ "$(cat "$T/n")" -eq 8 ]
+	cat "$T/more"
+	grep -q "24 chunks" "$T/more"
+	cmp "$T/default" "$T/more"
+	# a damaged chunk is found all the same
+	f=$(find "$T/big/chunks" -type f | head -n 1)
+	chmod u+w "$f"
+	printf 'x' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
+	run bs-check -j 8 -m 128M --read-data -r "$T/big"
+	echo "$output"
+	[ "$status" -eq 1 ]
 }
 
 @test "bs-check: a damaged summary is reported (exit 1); bs-ls shows the backup as damaged; its full id still restores" {

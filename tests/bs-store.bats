@@ -388,7 +388,7 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	printf 'x' > "$T/src/x"
 	bs-walk "$T/src/x" | bs-chunk > "$T/chunks"
 	snapshot "$R" > "$T/before"
-	for args in "" "-r" "-r $R extra" "-Z -r $R"; do
+	for args in "" "-r" "-r $R extra" "-Z -r $R" "-j 0 -r $R" "-m 0 -r $R" "-m 512K -r $R" "-m 2T -r $R" "-m lots -r $R"; do
 		run_out "$T/out" bs-store $args < "$T/chunks"
 		echo "bs-store $args: status $status"
 		[ "$status" -eq 2 ]
@@ -410,6 +410,46 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	[ "$(cat "$T/rss")" -lt "$RSS_BOUND_KIB" ]
 	bs-index -q -r "$T/big" -H h -s big < "$T/manifest"
 	[ "$(find "$T/big/chunks" -type f | wc -l)" -eq 24 ]
+}
+
+@test "bs-store -m: more memory runs more of -j's threads (4 MiB chunks: 3 of 8 with the default 64M, 7 with -m 128M, all 8 with -m 256M), and stores the same" {
+	big_chunk_repo "$T/big"
+	bs-walk "$T/bigsrc" | bs-chunk -r "$T/big" -H h -s big > "$T/chunks"
+	cp -a "$T/big" "$T/big128"
+	cp -a "$T/big" "$T/big256"
+	threads_started "$T/n" bs-store -j 8 -r "$T/big" < "$T/chunks" > /dev/null
+	echo "default: $(cat "$T/n") threads"
+	[ "$(cat "$T/n")" -eq 3 ]
+	threads_started "$T/n" bs-store -j 8 -m 64M -r "$T/big" < "$T/chunks" > /dev/null
+	[ "$(cat "$T/n")" -eq 3 ]
+	threads_started "$T/n" bs-store -j 8 -m 128M -r "$T/big128" < "$T/chunks" > /dev/null
+	echo "-m 128M: $(cat "$T/n") threads"
+	[ "$(cat "$T/n")" -eq 7 ]
+	threads_started "$T/n" bs-store -j 8 -m 256M -r "$T/big256" < "$T/chunks" > /dev/null
+	echo "-m 256M: $(cat "$T/n") threads"
+	[ "$(cat "$T/n")" -eq 8 ]
+	for r in big big128 big256; do
+		(cd "$T/$r/chunks" && find . -type f | sort | xargs sha256sum) > "$T/$r.sums"
+	done
+	[ "$(wc -l < "$T/big.sums")" -eq 24 ]
+	cmp "$T/big.sums" "$T/big128.sums"
+	cmp "$T/big.sums" "$T/big256.sums"
+}
+
+@test "bs-store -m with xz (--archive): two encoders of 12.6 MiB in the default 64M, as many as -j 4 asks with -m 128M" {
+	bs-init --archive "$T/xz" > /dev/null
+	mkdir "$T/xzsrc"
+	seq 100000 > "$T/xzsrc/numbers"
+	bs-walk "$T/xzsrc" | bs-chunk -r "$T/xz" -H h -s xz > "$T/chunks"
+	threads_started "$T/n" bs-store -j 4 -r "$T/xz" < "$T/chunks" > /dev/null
+	echo "default: $(cat "$T/n") threads"
+	[ "$(cat "$T/n")" -eq 2 ]
+	threads_started "$T/n" bs-store -j 4 -m 128M -r "$T/xz" < "$T/chunks" > "$T/manifest"
+	echo "-m 128M: $(cat "$T/n") threads"
+	[ "$(cat "$T/n")" -eq 4 ]
+	bs-index -q -r "$T/xz" -H h -s xz < "$T/manifest"
+	bs-cat -r "$T/xz" latest | tar -xOf - > "$T/back"
+	cmp "$T/xzsrc/numbers" "$T/back"
 }
 
 # store_peak "BS-INIT ARGS" SIZE COUNT BOUND-KIB: COUNT files of base64

@@ -1,9 +1,11 @@
 /* everyday.c - -h and --version, the repository from the environment or over ssh, JSON lines. */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "everyday.h"
+#include "parse.h"
 #include "remote.h"
 #include "tool.h"
 
@@ -69,6 +71,15 @@ size_t tool_threads(const char *arg)
 
 	if (*end || end == arg || n < 1 || n > 1024)
 		tool_fail(BS_USAGE, "-j: a number of threads from 1 to 1024, not '%s'", arg);
+	return n;
+}
+
+size_t tool_memory(const char *arg)
+{
+	uint64_t n;
+
+	if (bs_parse_size(arg, &n) < 0 || n < (1 << 20) || n > ((uint64_t)1 << 40) || (size_t)n != n)
+		tool_fail(BS_USAGE, "-m: a size from 1M to 1T, such as 256M, not '%s'", arg);
 	return n;
 }
 

@@ -19,6 +19,8 @@
  *                         with its status; return when it is local
  *   tool_threads(arg)     -j's argument: a number of threads from 1 to
  *                         1024, or a usage error naming it
+ *   tool_memory(arg)      -m's argument: a size (bs_parse_size: 256M, 1G)
+ *                         from 1 MiB to 1 TiB, or a usage error naming it
  *   tool_json_line(b)     write b and a newline to stdout: one JSON object
  *                         a line (JSON Lines), then empty b
  */
@@ -36,6 +38,7 @@ __attribute__((noreturn)) void tool_version(void);
 const char *tool_repo(const char *given);
 void tool_divert(int argc, char **argv, const char *verb);
 size_t tool_threads(const char *arg);
+size_t tool_memory(const char *arg);
 void tool_json_line(struct bs_buf *b);
 
 #endif

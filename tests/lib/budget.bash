@@ -11,6 +11,10 @@
 #                        $T/bigsrc 8 incompressible files of 12 MiB: 24
 #                        chunks, each as large as a chunk may be
 #   peak_kib FILE CMD... run CMD under GNU time; its peak RSS (KiB) into FILE
+#   threads_started FILE CMD...
+#                        run CMD under strace; the number of threads it
+#                        started into FILE (skips without strace, and under
+#                        ThreadSanitizer, whose runtime starts its own)
 #   RSS_BOUND_KIB        48 MiB: BS_CHUNK_BUDGET (32 MiB of chunk buffers,
 #                        threads included: bs-store's) and 16 MiB for the
 #                        rest of the process; bs-cat's read-ahead takes 24
@@ -43,4 +47,13 @@ peak_kib() {
 	local out=$1
 	shift
 	/usr/bin/time -f %M -o "$out.time" "$@" && tail -n 1 "$out.time" > "$out"
+}
+
+threads_started() {
+	local out=$1
+	shift
+	command -v strace >/dev/null || skip "strace is not installed"
+	[ -z "${TSAN_OPTIONS:-}" ] || skip "ThreadSanitizer starts threads of its own"
+	strace -f -qq -e trace=clone,clone3 -o "$out.trace" "$@" || return
+	{ grep CLONE_THREAD "$out.trace" | grep -vc resumed || true; } > "$out"
 }
