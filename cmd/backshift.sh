@@ -5,10 +5,10 @@ set -o pipefail
 
 version="@VERSION@"
 usage="usage: backshift [-v] init [bs-init options] [repo]
-       backshift [-v] save [-r repo] [-s subset] [-H host] [-P] [-q] [-x] [--exclude pattern]
+       backshift [-v] save [-r repo] [-s subset] [-H host] [-P] [-q] [-x] [-m memory] [--exclude pattern]
                  [--exclude-from file] [--exclude-caches] [--exclude-if-present name] path ...
        backshift [-v] list [-r repo] [-H host] [-s subset] [-l] [--json] [backup [path ...]]
-       backshift [-v] restore [-r repo] [-H host] [-s subset] [-C dir] backup [path ...]
+       backshift [-v] restore [-r repo] [-H host] [-s subset] [-C dir] [-m memory] backup [path ...]
        backshift [-v] diff [-r repo] [-H host] [-s subset] [-0] [--json] backup backup|dir [path ...]
        backshift [-v] find [-r repo] [-H host] [-s subset] [-0] [--json] pattern
        backshift [-v] expire [-r repo] [bs-expire options]
@@ -32,6 +32,13 @@ check_repo() {
 	local err st=0
 	err="$(bs-ls -r "$1" 2>&1 >/dev/null)" || st=$?
 	[ "$st" -eq 0 ] || fail "$st" "${err#bs-ls: }"
+}
+
+# check_memory TOOL SIZE: -m SIZE as TOOL reads it, or its one line and
+# exit 2, before any stage starts
+check_memory() {
+	local err
+	err="$("$1" -m "$2" -h 2>&1 >/dev/null)" || bad_usage "${err#"$1": }"
 }
 
 # Quote a command for -v as a shell would read it.
@@ -123,10 +130,11 @@ need_repo() {
 }
 
 cmd_save() {
-	local subset="" host=() progress=() walk=() quiet=() paths=()
+	local subset="" host=() progress=() walk=() quiet=() paths=() memory=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		-r) [ $# -ge 2 ] || needs_arg "$1"; repo="$2"; shift 2 ;;
+		-m) [ $# -ge 2 ] || needs_arg "$1"; check_memory bs-store "$2"; memory=(-m "$2"); shift 2 ;;
 		-s) [ $# -ge 2 ] || needs_arg "$1"; subset="$2"; shift 2 ;;
 		-H) [ $# -ge 2 ] || needs_arg "$1"; host=(-H "$2"); shift 2 ;;
 		-P) progress=(-P); shift ;;
@@ -156,13 +164,14 @@ cmd_save() {
 	# a person at a terminal sees progress without asking for it
 	[ -t 2 ] && [ ${#quiet[@]} -eq 0 ] && progress=(-P)
 	if is_remote "$repo"; then
+		[ ${#memory[@]} -eq 0 ] || bad_usage "save: -m is for a local repository; a server's bs-store keeps its own"
 		save_remote "$repo" "$subset" "${paths[@]}"
 		return
 	fi
 	[ "$verbose" = 1 ] && show bs-walk "${walk[@]}" -- "${paths[@]}" '|' bs-chunk "${progress[@]}" -r "$repo" "${host[@]}" -s "$subset" \
-		'|' bs-store -r "$repo" '|' bs-index "${quiet[@]}" -r "$repo" "${host[@]}" -s "$subset"
+		'|' bs-store "${memory[@]}" -r "$repo" '|' bs-index "${quiet[@]}" -r "$repo" "${host[@]}" -s "$subset"
 	bs-walk "${walk[@]}" -- "${paths[@]}" | bs-chunk "${progress[@]}" -r "$repo" "${host[@]}" -s "$subset" |
-		bs-store -r "$repo" | bs-index "${quiet[@]}" -r "$repo" "${host[@]}" -s "$subset"
+		bs-store "${memory[@]}" -r "$repo" | bs-index "${quiet[@]}" -r "$repo" "${host[@]}" -s "$subset"
 	worst "${PIPESTATUS[@]}"
 }
 
@@ -222,16 +231,20 @@ restore_problems() {
 }
 
 cmd_restore() {
-	local dir="." args=() tool errs st
+	local dir="." args=() tool errs st memory=()
 	while [ $# -gt 0 ]; do
 		case "$1" in
 		-C) [ $# -ge 2 ] || needs_arg "$1"; dir="$2"; shift 2 ;;
+		-m) [ $# -ge 2 ] || needs_arg "$1"; check_memory bs-cat "$2"; memory=(-m "$2"); shift 2 ;;
 		--) args+=("$@"); break ;;
 		*) args+=("$1"); shift ;;
 		esac
 	done
 	parse_scoped "" "${args[@]}"
 	[ ${#rest[@]} -ge 1 ] || bad_usage "restore: which backup? (see backshift list)"
+	if is_remote "$repo" && [ ${#memory[@]} -gt 0 ]; then
+		bad_usage "restore: -m is for a local repository; a server's bs-cat keeps its own"
+	fi
 	# the backup is found before anything is created: a mistyped id is one
 	# line, and no empty directory
 	local err
@@ -249,7 +262,7 @@ cmd_restore() {
 	# writes each file in large pieces; a restore of /usr's first 4 GB
 	# took 26.0 s with bsdtar's 10 KiB and 19.7 s with this (GNU tar:
 	# 23.9 and 21.5), the kernel zeroing less of each new page it fills
-	local cat=(bs-cat -r "$repo" "${scope[@]}") x
+	local cat=(bs-cat -r "$repo" "${scope[@]}" "${memory[@]}") x
 	case "$tool" in
 	bsdtar) cat+=(--fflags); x=(bsdtar -x -b 2048 -p -f - --xattrs --acls --fflags -C "$dir") ;;
 	gnu) x=(tar -x -B -b 2048 -p -f - --xattrs "--xattrs-include=*" --acls --warning=no-timestamp -C "$dir") ;;

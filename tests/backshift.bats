@@ -200,6 +200,39 @@ subset_of_src() {
 	[ "$(wc -l <"$T/out")" -eq 1 ]
 }
 
+@test "backshift save and restore -m: bs-store's and bs-cat's memory; a bad size or a repository over ssh is one line, exit 2, and nothing done" {
+	make_tree "$T/src"
+	capture backshift -v save -m 256M -r "$R" -H testhost "$T/src"
+	[ "$status" -eq 0 ]
+	grep '^+ ' "$T/err" | tee "$T/plus"
+	grep -q '| bs-store -m 256M -r' "$T/plus"
+	capture backshift -v restore -m 128M -r "$R" -C "$T/dest" latest
+	[ "$status" -eq 0 ]
+	grep '^+ ' "$T/err" | tee "$T/plus"
+	grep -q '^+ bs-cat .*-m 128M' "$T/plus"
+	treecmp "$T/src" "$T/dest$T/src"
+	for m in 0 lots 2T; do
+		capture backshift save -m "$m" -r "$R" "$T/src"
+		cat "$T/err"
+		[ "$status" -eq 2 ]
+		[ "$(wc -l <"$T/err")" -eq 1 ]
+		grep -q "^backshift: -m: a size from 1M to 1T" "$T/err"
+		capture backshift restore -m "$m" -r "$R" -C "$T/dest2" latest
+		[ "$status" -eq 2 ]
+		[ "$(wc -l <"$T/err")" -eq 1 ]
+		[ ! -e "$T/dest2" ]
+	done
+	[ "$(bs-ls -r "$R" | wc -l)" -eq 1 ]
+	capture backshift save -m 256M -r "nosuchhost.invalid:$R" "$T/src"
+	cat "$T/err"
+	[ "$status" -eq 2 ]
+	grep -q "^backshift: save: -m is for a local repository" "$T/err"
+	capture backshift restore -m 256M -r "nosuchhost.invalid:$R" -C "$T/dest2" latest
+	[ "$status" -eq 2 ]
+	grep -q "^backshift: restore: -m is for a local repository" "$T/err"
+	[ ! -e "$T/dest2" ]
+}
+
 @test "an unknown verb exits 2 with one line" {
 	capture backshift frobnicate -r "$R"
 	[ "$status" -eq 2 ]
