@@ -6,7 +6,7 @@
  *   bs_time_parse(&t, p, n)    "sec.nsec" (sec may be negative); 0 or -1
  *   bs_time_text(buf, t)       "sec.nsec", nine digits of nsec; buf holds
  *                              BS_TIME_TEXT bytes
- *   bs_parse_size(s, &v)       "1048576", "64K", "1M", "1GiB"; 0 or -1
+ *   bs_parse_size(s, &v)       "1048576", "64K", "1M", "1GiB", "1T"; 0 or -1
  *   bs_parse_age(s, &v)        seconds from a whole number and a unit: s
  *                              seconds, h hours, d days, w weeks, m months (30 days),
  *                              y years (365 days): "12h", "90d", "6m", "2y";

@@ -71,6 +71,10 @@
 /* the ring of jobs at least (a job's chunk is in a buffer of the pool
  * only until it is staged) */
 #define BS_STOREPOOL_RING 64
+/* the pool's buffers at most, beyond two a worker: a large -m with small
+ * chunks would otherwise make a ring, and a pool, of millions of jobs
+ * that only wait */
+#define BS_STOREPOOL_BUFS 64
 
 enum { BS_EV_CHUNK, BS_EV_RECORD, BS_EV_ABANDON, BS_EV_PACKED, BS_EV_PIECE };
 

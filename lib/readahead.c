@@ -63,8 +63,11 @@ int bs_readahead_start(struct bs_readahead *ra, struct bs_repo *repo, size_t thr
 	memset(ra, 0, sizeof(*ra));
 	ra->repo = repo;
 	ra->chunk_max = repo->cfg.chunk_max;
-	/* a worker's buffer and at least one slot to fill each */
+	/* a worker's buffer and at least one slot to fill each; no more
+	 * workers than the window's slots */
 	threads = bs_budget_threads(threads, units, 0);
+	if (threads > BS_READAHEAD_WINDOW_MAX)
+		threads = BS_READAHEAD_WINDOW_MAX;
 	ra->window = units > threads ? units - threads : 1;
 	if (ra->window < threads)
 		ra->window = threads;

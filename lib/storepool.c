@@ -74,13 +74,17 @@ struct bs_storepool *bs_storepool_new(struct bs_storer *s, struct bs_err *e)
 	 * queue of four slots until retired in order, and two buffers fewer).
 	 * The ring holds twice the pool's buffers, and at least
 	 * BS_STOREPOOL_RING jobs: room for every buffer to be in flight and as
-	 * many jobs done behind a slow one at the head. */
+	 * many jobs done behind a slow one at the head.  A pool larger than
+	 * BS_STOREPOOL_BUFS and two buffers a worker (-m large, chunks small)
+	 * would only hold chunks that wait. */
 	n = bs_budget_threads(s->jobs < 1 ? 1 : (size_t)s->jobs, units, 1);
 	n = bs_budget_coders(n, mem, coders);
 	spent = 1 + n + n * mem / chunk_max;
 	p->s = s;
 	p->chunk_max = chunk_max;
 	p->nbufs = units > spent + n ? units - spent : n;
+	if (p->nbufs > 2 * n && p->nbufs > BS_STOREPOOL_BUFS)
+		p->nbufs = 2 * n > BS_STOREPOOL_BUFS ? 2 * n : BS_STOREPOOL_BUFS;
 	p->free = bs_xcalloc(p->nbufs, sizeof(*p->free));
 	for (; p->nfree < p->nbufs; p->nfree++)
 		bs_buf_init(&p->free[p->nfree]);

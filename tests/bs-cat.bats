@@ -907,6 +907,10 @@ PY
 	for i in 1 2 3 4 5 6 7 8; do
 		cmp "$T/bigsrc/f$i" "$T/x/${T#/}/bigsrc/f$i"
 	done
+	# no more workers than the window of 64 chunks can use
+	threads_started "$T/n" bs-cat -j 100 -m 1T -r "$T/big" latest > "$T/most.tar"
+	[ "$(cat "$T/n")" -eq 65 ]
+	cmp "$T/default.tar" "$T/most.tar"
 	for a in "-m 0" "-m 100K" "-m 2T" "-m lots"; do
 		capture bs-cat -r "$T/big" $a latest
 		[ "$status" -eq 2 ]

@@ -363,7 +363,7 @@ chunks_read() { sed -n 's/.*, read \([0-9]*\) chunks:.*/\1/p' <<< "$1"; }
 	# a damaged chunk is found all the same
 	f=$(find "$T/big/chunks" -type f | head -n 1)
 	chmod u+w "$f"
-	printf 'x' | dd of="$f" bs=1 seek=100 conv=notrunc status=none
+	flip_middle_byte "$f"
 	run bs-check -j 8 -m 128M --read-data -r "$T/big"
 	echo "$output"
 	[ "$status" -eq 1 ]

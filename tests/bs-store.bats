@@ -428,6 +428,10 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	threads_started "$T/n" bs-store -j 8 -m 256M -r "$T/big256" < "$T/chunks" > /dev/null
 	echo "-m 256M: $(cat "$T/n") threads"
 	[ "$(cat "$T/n")" -eq 8 ]
+	# however large the memory, no more threads than -j, nor buffers
+	# than they can use
+	threads_started "$T/n" bs-store -j 8 -m 1T -r "$T/big256" < "$T/chunks" > /dev/null
+	[ "$(cat "$T/n")" -eq 8 ]
 	for r in big big128 big256; do
 		(cd "$T/$r/chunks" && find . -type f | sort | xargs sha256sum) > "$T/$r.sums"
 	done
@@ -450,6 +454,22 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	bs-index -q -r "$T/xz" -H h -s xz < "$T/manifest"
 	bs-cat -r "$T/xz" latest | tar -xOf - > "$T/back"
 	cmp "$T/xzsrc/numbers" "$T/back"
+}
+
+@test "bs-store -m 1T with the smallest chunks (4 KiB at most) keeps only the buffers its threads can use: peak RSS under 48 MiB" {
+	skip_unless_rss
+	bs-init -c 1K "$T/small" > /dev/null
+	grep -qx 'chunk-max 4096' "$T/small/config"
+	mkdir "$T/smallsrc"
+	head -c 300000 /dev/urandom > "$T/smallsrc/f"
+	bs-walk "$T/smallsrc" | bs-chunk -r "$T/small" -H h -s small > "$T/chunks"
+	# a pool of every unit would be 2^27 buffers of 4 KiB: gigabytes of
+	# bookkeeping before the first chunk
+	peak_kib "$T/rss" bs-store -j 2 -m 1T -r "$T/small" < "$T/chunks" > "$T/manifest"
+	echo "bs-store -m 1T: $(cat "$T/rss") KiB"
+	[ "$(cat "$T/rss")" -lt $((48 * 1024)) ]
+	bs-index -q -r "$T/small" -H h -s small < "$T/manifest"
+	bs-cat -j 2 -m 1T -r "$T/small" latest | tar -xOf - | cmp - "$T/smallsrc/f"
 }
 
 # store_peak "BS-INIT ARGS" SIZE COUNT BOUND-KIB: COUNT files of base64

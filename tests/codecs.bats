@@ -110,7 +110,7 @@ tag_of() {
 	mkdir -p "$T/src"
 	printf 'x' > "$T/src/x"
 	bs-walk "$T/src/x" | bs-chunk > "$T/chunks"
-	for j in 0 -1 x 1000; do
+	for j in 0 -1 x 1025; do
 		run_out "$T/out" bs-store -j "$j" -r "$R" < "$T/chunks"
 		[ "$status" -eq 2 ]
 		one_error bs-store

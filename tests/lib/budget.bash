@@ -53,6 +53,7 @@ threads_started() {
 	local out=$1
 	shift
 	command -v strace >/dev/null || skip "strace is not installed"
+	strace -qq -o /dev/null true 2>/dev/null || skip "strace cannot trace here"
 	[ -z "${TSAN_OPTIONS:-}" ] || skip "ThreadSanitizer starts threads of its own"
 	strace -f -qq -e trace=clone,clone3 -o "$out.trace" "$@" || return
 	{ grep CLONE_THREAD "$out.trace" | grep -vc resumed || true; } > "$out"
