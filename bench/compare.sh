@@ -63,6 +63,8 @@ done
 for t in $tools; do
 	case $t in backshift | borg | borg-lzma | restic) ;; *) die "unknown tool '$t'" ;; esac
 done
+has_bs=0
+case " $tools " in *" backshift "*) has_bs=1 ;; esac
 read -r -a init_args <<<"$bs_init_args"
 
 need_tools
@@ -376,12 +378,66 @@ for t in $tools; do
 	CACHE[$t]=$([ -n "$c" ] && [ -d "$c" ] && du -s -B1 "$c" | cut -f1 || echo 0)
 done
 
+# ---- decoding the repository's own chunks ----
+# The issue's limit for reads: the codec's decoder on the same stored
+# data, times the cores.  Every chunk file's body (bs-formats.5: a codec
+# byte, then an xz stream, a zstd frame or the bytes raw) goes, by codec,
+# to xz -d or zstd -d on one thread, whose CPU time is what decoding the
+# repository costs; raw chunks cost nothing but their hash.  The rate is
+# the bytes decoded (raw included) per second of that CPU, so it applies
+# to every byte a restore writes.  The repository holds the chunks of
+# all three backups: the changed files' new chunks (about 2%) are decoded
+# too.
+r_stored=
+if [ "$has_bs" = 1 ]; then
+	note "the limit: the backshift repository's chunks, decoded by xz -d and zstd -d"
+	bodies() { # bodies TAG: the bodies of the chunk files with that codec byte, to stdout
+		find "$bsrepo/chunks" -type f ! -name '.tmp-*' -print0 | python3 -c '
+import sys
+tag = sys.argv[1].encode()
+out = sys.stdout.buffer
+for name in sys.stdin.buffer.read().split(b"\0"):
+    if name:
+        with open(name, "rb") as f:
+            if f.read(1) == tag:
+                while True:
+                    b = f.read(1 << 20)
+                    if not b:
+                        break
+                    out.write(b)
+' "$1"
+	}
+	dec_cpu=0 dec_bytes=0
+	for c in "x xz" "z zstd"; do
+		set -- $c
+		bodies "$1" >"$work/bodies"
+		[ -s "$work/bodies" ] || continue
+		cat "$work/bodies" >/dev/null
+		# decoded to /dev/null: a pipe would add its own cost; the bytes
+		# from xz's index, or from zstd again
+		/usr/bin/time -f '%U %S' -o "$log/limit.stored.$2" "$2" -d -T1 -c "$work/bodies" >/dev/null
+		case $2 in
+		xz) n=$(xz --robot -l "$work/bodies" | awk '$1 == "totals" { print $5 }') ;;
+		zstd) n=$(zstd -d -c "$work/bodies" | wc -c) ;;
+		esac
+		t=$(tail -1 "$log/limit.stored.$2" | awk '{ printf "%.2f", $1 + $2 }')
+		dec_cpu=$(awk -v a="$dec_cpu" -v t="$t" 'BEGIN { printf "%.2f", a + t }')
+		dec_bytes=$((dec_bytes + n))
+		note "  $2: $(mb "$(stat -c %s "$work/bodies")") MB stored, $(mb "$n") MB decoded in $t s of CPU"
+	done
+	rm -f "$work/bodies"
+	raw_bytes=$(bodies r | wc -c)
+	dec_bytes=$((dec_bytes + raw_bytes))
+	r_stored=$(rate "$dec_bytes" "$(awk -v t="$dec_cpu" 'BEGIN { print (t < 0.01) ? 0.01 : t }')")
+	note "  raw: $(mb "$raw_bytes") MB; $r_stored MB/s of one core over all $(mb "$dec_bytes") MB"
+fi
+
 # ---- the limit of each step, in seconds ----
 # per-byte CPU cost (s/B): chunk + hash (bs-chunk), the hash bs-store
 # recomputes, the codec; reads decompress and hash.  Wall = the CPU work
 # spread over every core, but never less than chunking on one core.
 lim() { # lim BYTES WHAT: WHAT = write | read
-	awk -v b="$1" -v w="$2" -v ch="$r_chunk" -v sh="$r_sha" -v c="${RC_[$codec]}" -v d="${RD_[$codec]}" -v n="$ncores" 'BEGIN {
+	awk -v b="$1" -v w="$2" -v ch="$r_chunk" -v sh="$r_sha" -v c="${RC_[$codec]}" -v d="${r_stored:-${RD_[$codec]}}" -v n="$ncores" 'BEGIN {
 		if (w == "write") { t = b / 1e6 * (1 / ch + 1 / sh + 1 / c) / n; s = b / 1e6 / ch; if (s > t) t = s }
 		else t = b / 1e6 * (1 / d + 1 / sh) / n
 		printf "%.2f", t }'
@@ -400,8 +456,6 @@ declare -A LABEL=([first]="first backup" [unchanged]="unchanged re-backup" [chan
 	[restore]="full restore to a directory" [tar]="whole backup as a tar stream (to wc -c)" [check]="check, reading all data")
 declare -A NAME=([backshift]="backshift" [borg]="borg lz4" [borg-lzma]="borg lzma,6" [restic]="restic")
 peers=$(for t in $tools; do [ "$t" != backshift ] && printf '%s ' "$t"; done)
-has_bs=0
-case " $tools " in *" backshift "*) has_bs=1 ;; esac
 
 cell() { # cell TOOL STEP
 	local k="$1 $2"
@@ -509,8 +563,10 @@ report() {
 			"$c" "${RC_[$c]}" "$ncores" "$(awk -v r="${RC_[$c]}" -v n="$ncores" 'BEGIN { printf "%.1f", r * n }')" "${CR_[$c]}" \
 			"${RD_[$c]}" "$ncores" "$(awk -v r="${RD_[$c]}" -v n="$ncores" 'BEGIN { printf "%.1f", r * n }')"
 	done
+	[ -n "$r_stored" ] && printf -- '- decoding the backshift repository'"'"'s own chunks (xz -d and zstd -d -T1 on their bodies, raw chunks free): %s MB/s of one core over %s MB (x%s = %s MB/s): the decoding rate of the limit below\n' \
+		"$r_stored" "$(mb "$dec_bytes")" "$ncores" "$(awk -v r="$r_stored" -v n="$ncores" 'BEGIN { printf "%.1f", r * n }')"
 	printf -- '- find -printf %s: %s s; tar -x of the corpus tar: %s s\n' "'%s %p\\0'" "$t_find" "$t_tarx"
-	printf -- '- limit of each step, with the repository'"'"'s codec (%s): backups: bytes x (1/chunk+hash + 1/SHA-256 (bs-store'"'"'s check) + 1/compress) / cores, at least bytes / chunk+hash (one stream), plus the find walk for re-backups (the changed one: the bytes of the changed files); restore, tar and check: file bytes x (1/decompress + 1/SHA-256) / cores (restore: at least the tar -x time)\n\n' "$codec"
+	printf -- '- limit of each step, with the repository'"'"'s codec (%s): backups: bytes x (1/chunk+hash + 1/SHA-256 (bs-store'"'"'s check) + 1/compress) / cores, at least bytes / chunk+hash (one stream), plus the find walk for re-backups (the changed one: the bytes of the changed files); restore, tar and check: file bytes x (1/decompress + 1/SHA-256) / cores, decompress as measured on the repository'"'"'s own chunks when backshift ran, else on the tar (restore: at least the tar -x time)\n\n' "$codec"
 }
 report >"$log/report.md"
 if [ "$results" != - ]; then
