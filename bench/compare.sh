@@ -455,7 +455,7 @@ steps="first unchanged changed restore tar check"
 declare -A LABEL=([first]="first backup" [unchanged]="unchanged re-backup" [changed]="re-backup, ~2% changed"
 	[restore]="full restore to a directory" [tar]="whole backup as a tar stream (to wc -c)" [check]="check, reading all data")
 declare -A NAME=([backshift]="backshift" [borg]="borg lz4" [borg-lzma]="borg lzma,6" [restic]="restic")
-peers=$(for t in $tools; do [ "$t" != backshift ] && printf '%s ' "$t"; done)
+peers=$(for t in $tools; do if [ "$t" != backshift ]; then printf '%s ' "$t"; fi; done)
 
 cell() { # cell TOOL STEP
 	local k="$1 $2"
