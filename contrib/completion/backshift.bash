@@ -31,16 +31,16 @@ _backshift_opts()
 	case "$1" in
 	bs-walk) echo "-x --one-file-system --exclude --exclude-from --exclude-caches --exclude-if-present -h --help --version" ;;
 	bs-chunk) echo "-P -r -H -s -p -h --version" ;;
-	bs-store) echo "-r -h --version" ;;
+	bs-store) echo "-r -j -m -h --version" ;;
 	bs-index) echo "-r -s -H -q --json -h --version" ;;
-	bs-cat) echo "-r -H -s -C -h --help --version" ;;
+	bs-cat) echo "-r -H -s -C -j -m -h --help --version" ;;
 	bs-ls) echo "-r -H -s -l -0 --json --records --summary --diff --find --priors -h --help --version" ;;
 	bs-expire) echo "-r -n -v -H -s --json --max-age --metadata-max-age --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly --check-hashes --no-wait -h --help --version" ;;
 	bs-init) echo "-c -z --set --max-age --metadata-max-age --refresh --keep-last --keep-hourly --keep-daily --keep-weekly --keep-monthly --keep-yearly -h --help --version" ;;
-	bs-check) echo "-r --json --read-data -h --help --version" ;;
-	save) echo "-r -s -H -P -q -x --one-file-system --exclude --exclude-from --exclude-caches --exclude-if-present" ;;
+	bs-check) echo "-r --json --read-data -j -m -h --help --version" ;;
+	save) echo "-r -s -H -P -q -x -m --one-file-system --exclude --exclude-from --exclude-caches --exclude-if-present" ;;
 	list) echo "-r -H -s -l --json" ;;
-	restore) echo "-r -H -s -C" ;;
+	restore) echo "-r -H -s -C -m" ;;
 	diff|find) echo "-r -H -s -0 --json" ;;
 	expire) _backshift_opts bs-expire ;;
 	check) _backshift_opts bs-check ;;
