@@ -896,11 +896,9 @@ PY
 	bs-walk "$T/bigsrc" | bs-chunk -r "$T/big" -H h -s big | bs-store -r "$T/big" | bs-index -q -r "$T/big" -H h -s big
 	# the workers, and the thread that names the chunks ahead
 	threads_started "$T/n" bs-cat -j 8 -r "$T/big" latest > "$T/default.tar"
-	echo "default: $(cat "$T/n") threads"
-	[ "$(cat "$T/n")" -eq 4 ]
+	threads_were 4 "$T/n"
 	threads_started "$T/n" bs-cat -j 8 -m 128M -r "$T/big" latest > "$T/more.tar"
-	echo "-m 128M: $(cat "$T/n") threads"
-	[ "$(cat "$T/n")" -eq 9 ]
+	threads_were 9 "$T/n"
 	cmp "$T/default.tar" "$T/more.tar"
 	mkdir "$T/x"
 	tar -xf "$T/more.tar" -C "$T/x"
@@ -909,7 +907,7 @@ PY
 	done
 	# no more workers than the window of 64 chunks can use
 	threads_started "$T/n" bs-cat -j 100 -m 1T -r "$T/big" latest > "$T/most.tar"
-	[ "$(cat "$T/n")" -eq 65 ]
+	threads_were 65 "$T/n"
 	cmp "$T/default.tar" "$T/most.tar"
 	for a in "-m 0" "-m 100K" "-m 2T" "-m lots"; do
 		capture bs-cat -r "$T/big" $a latest

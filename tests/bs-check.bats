@@ -352,11 +352,9 @@ chunks_read() { sed -n 's/.*, read \([0-9]*\) chunks:.*/\1/p' <<< "$1"; }
 	big_chunk_repo "$T/big"
 	bs-walk "$T/bigsrc" | bs-chunk -r "$T/big" -H h -s big | bs-store -r "$T/big" | bs-index -q -r "$T/big" -H h -s big
 	threads_started "$T/n" bs-check -j 8 --read-data -r "$T/big" > "$T/default"
-	echo "default: $(cat "$T/n") threads"
-	[ "$(cat "$T/n")" -eq 4 ]
+	threads_were 4 "$T/n"
 	threads_started "$T/n" bs-check -j 8 -m 128M --read-data -r "$T/big" > "$T/more"
-	echo "-m 128M: $(cat "$T/n") threads"
-	[ "$(cat "$T/n")" -eq 8 ]
+	threads_were 8 "$T/n"
 	cat "$T/more"
 	grep -q "24 chunks" "$T/more"
 	cmp "$T/default" "$T/more"

@@ -418,20 +418,17 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	cp -a "$T/big" "$T/big128"
 	cp -a "$T/big" "$T/big256"
 	threads_started "$T/n" bs-store -j 8 -r "$T/big" < "$T/chunks" > /dev/null
-	echo "default: $(cat "$T/n") threads"
-	[ "$(cat "$T/n")" -eq 3 ]
+	threads_were 3 "$T/n"
 	threads_started "$T/n" bs-store -j 8 -m 64M -r "$T/big" < "$T/chunks" > /dev/null
-	[ "$(cat "$T/n")" -eq 3 ]
+	threads_were 3 "$T/n"
 	threads_started "$T/n" bs-store -j 8 -m 128M -r "$T/big128" < "$T/chunks" > /dev/null
-	echo "-m 128M: $(cat "$T/n") threads"
-	[ "$(cat "$T/n")" -eq 7 ]
+	threads_were 7 "$T/n"
 	threads_started "$T/n" bs-store -j 8 -m 256M -r "$T/big256" < "$T/chunks" > /dev/null
-	echo "-m 256M: $(cat "$T/n") threads"
-	[ "$(cat "$T/n")" -eq 8 ]
+	threads_were 8 "$T/n"
 	# however large the memory, no more threads than -j, nor buffers
 	# than they can use
 	threads_started "$T/n" bs-store -j 8 -m 1T -r "$T/big256" < "$T/chunks" > /dev/null
-	[ "$(cat "$T/n")" -eq 8 ]
+	threads_were 8 "$T/n"
 	for r in big big128 big256; do
 		(cd "$T/$r/chunks" && find . -type f | sort | xargs sha256sum) > "$T/$r.sums"
 	done
@@ -446,11 +443,9 @@ import sys; d = sys.stdin.buffer.read(); sys.stdout.buffer.write(d[:d.index(b"\0
 	seq 100000 > "$T/xzsrc/numbers"
 	bs-walk "$T/xzsrc" | bs-chunk -r "$T/xz" -H h -s xz > "$T/chunks"
 	threads_started "$T/n" bs-store -j 4 -r "$T/xz" < "$T/chunks" > /dev/null
-	echo "default: $(cat "$T/n") threads"
-	[ "$(cat "$T/n")" -eq 2 ]
+	threads_were 2 "$T/n"
 	threads_started "$T/n" bs-store -j 4 -m 128M -r "$T/xz" < "$T/chunks" > "$T/manifest"
-	echo "-m 128M: $(cat "$T/n") threads"
-	[ "$(cat "$T/n")" -eq 4 ]
+	threads_were 4 "$T/n"
 	bs-index -q -r "$T/xz" -H h -s xz < "$T/manifest"
 	bs-cat -r "$T/xz" latest | tar -xOf - > "$T/back"
 	cmp "$T/xzsrc/numbers" "$T/back"
