@@ -1,7 +1,5 @@
 /* bs-store - write a chunk stream's chunks into the repository; pass on the manifest. */
 #include <getopt.h>
-#include <stdlib.h>
-#include <unistd.h>
 #include "readahead.h"
 #include "repo.h"
 #include "storer.h"
