@@ -61,10 +61,12 @@
  *                                       the value is as it was written:
  *                                       ask before trusting it
  *   bs_meta_walk(m, path, len, fn, arg, e)
- *       visit path and everything below it, a directory before its entries
- *       and entries in byte order: fn(arg, ent, fullpath, e) for each, the
- *       implicit directories included (kind 'i'); fn returns 0 to go on or
- *       -1 to stop.  Returns 1, 0 when the backup does not hold path, or -1.
+ *       visit path and everything below it, a directory before its entries;
+ *       of its entries, in byte order, those that are not directories,
+ *       then each directory followed by everything below it (files in
+ *       bs-walk's order): fn(arg, ent, fullpath, e) for each, the implicit
+ *       directories included (kind 'i'); fn returns 0 to go on or -1 to
+ *       stop.  Returns 1, 0 when the backup does not hold path, or -1.
  *       With m->on_damage set, a directory below path whose listing is
  *       damaged is told to it and skipped rather than ending the walk.
  *       Each level of the walk holds its directory's text and decodes an

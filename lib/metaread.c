@@ -331,35 +331,50 @@ int bs_meta_lookup(struct bs_meta_reader *m, const char *path, size_t len, struc
 /*
  * The entries of the directory in path, and below, each decoded as it is
  * visited: a level of the walk holds its directory's text, not its
- * entries.  A listing found damaged (its value, or an entry in its text)
- * ends the walk, or with m->on_damage is told to it and the rest of that
- * directory skipped.
+ * entries.  The directory's entries other than directories come first,
+ * then each subdirectory and what is below it: the files in the order
+ * bs-walk writes them (walk.c), so that a restore meets small files in the
+ * order they were packed into chunks and decodes each pack chunk once,
+ * and each directory still followed at once by what is in it, as tar
+ * expects (GNU tar sets a directory's times when a member outside it
+ * comes).  A listing found damaged (its
+ * value, or an entry in its text) ends the walk, or with m->on_damage is
+ * told to it and the rest of that directory skipped.
  */
 static int walk_below(struct bs_meta_reader *m, struct bs_buf *path, bs_meta_visit *fn, void *arg,
 		      struct bs_err *e)
 {
 	struct bs_buf text = BS_BUF_INIT, prev = BS_BUF_INIT;
-	size_t base = path->len, off = 0;
-	int rc, k;
+	size_t base = path->len, off;
+	int rc, k, subdirs = 0;
 
 	rc = fetch_text(m, path->p, path->len, &text, e);
-	while (rc > 0 && (k = bs_meta_next_entry(&m->walked, &text, &off, e)) != 0) {
-		const struct bs_entry *ent = &m->walked.v[0];
-		int kind = ent->rec.kind;
-		if (k < 0 || !in_order(&prev, &ent->rec.path)) {
-			bs_buf_setlen(path, base);
-			rc = damaged(m, path->p, base, e);
-			break;
-		}
+	/* pass 0: what is not a directory; pass 1: the directories, each
+	 * with what is below it */
+	for (int pass = 0; pass < 2 && rc > 0 && (pass == 0 || subdirs); pass++) {
+		off = 0;
 		bs_buf_reset(&prev);
-		bs_buf_add(&prev, ent->rec.path.p, ent->rec.path.len);
-		bs_buf_setlen(path, base);
-		if (base > 1)
-			bs_buf_addc(path, '/');
-		bs_buf_add(path, ent->rec.path.p, ent->rec.path.len);
-		if (fn(arg, ent, path, e) < 0 || ((kind == 'd' || kind == 'i') && walk_below(m, path, fn, arg, e) < 0)) {
-			rc = -2;	/* not damage: the walk ends */
-			break;
+		while ((k = bs_meta_next_entry(&m->walked, &text, &off, e)) != 0) {
+			const struct bs_entry *ent = &m->walked.v[0];
+			int dir = ent->rec.kind == 'd' || ent->rec.kind == 'i';
+			if (k < 0 || !in_order(&prev, &ent->rec.path)) {
+				bs_buf_setlen(path, base);
+				rc = damaged(m, path->p, base, e);
+				break;
+			}
+			bs_buf_reset(&prev);
+			bs_buf_add(&prev, ent->rec.path.p, ent->rec.path.len);
+			subdirs |= dir;
+			if (dir != pass)
+				continue;
+			bs_buf_setlen(path, base);
+			if (base > 1)
+				bs_buf_addc(path, '/');
+			bs_buf_add(path, ent->rec.path.p, ent->rec.path.len);
+			if (fn(arg, ent, path, e) < 0 || (dir && walk_below(m, path, fn, arg, e) < 0)) {
+				rc = -2;	/* not damage: the walk ends */
+				break;
+			}
 		}
 	}
 	if (rc == -1 && e && e->code == BS_INPUT && m->on_damage) {

@@ -35,6 +35,31 @@ save() { # save DIR [HOST]: a backup; its closing report in $T/report
 		bs-index -r "$R" -H "$host" -s test 2>"$T/report"
 }
 
+@test "packing: a restore reads each pack chunk once where a directory's files and subdirectories interleave by name" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	# bs-walk packs /src/a and /src/z first (a directory's entries before
+	# what is below its subdirectories), then the files of /src/m: some 25
+	# pack chunks; a restore in plain name order (a, m/..., z) would read
+	# the first pack chunk again for z, long after it left the cache
+	mkdir -p "$T/src/m"
+	head -c 3000 /dev/urandom > "$T/src/a"
+	head -c 3000 /dev/urandom > "$T/src/z"
+	for i in $(seq 300); do head -c 8000 /dev/urandom > "$T/src/m/f$i"; done
+	id=$(save "$T/src")
+	for j in 1 2; do
+		strace -f -qq -e trace=openat -o "$T/trace" bs-cat -j "$j" -r "$R" "$id" > "$T/out.tar"
+		grep -o 'chunks/[0-9a-f]*/[0-9a-f]*' "$T/trace" | sort > "$T/read"
+		echo "-j $j: $(wc -l < "$T/read") chunk reads, $(sort -u "$T/read" | wc -l) chunks"
+		[ "$(sort -u "$T/read" | wc -l)" -gt 20 ]
+		sort -u "$T/read" | cmp - "$T/read"
+	done
+	# and GNU tar, which sets a directory's times when it meets a member
+	# outside it, restores every directory as it was
+	mkdir "$T/dest"
+	tar -xpf "$T/out.tar" -C "$T/dest"
+	treecmp "$T/src" "$T/dest$T/src"
+}
+
 @test "packing: small files share chunks, and restore exactly, whole, alone and by subtree" {
 	small_tree "$T/src" 300
 	make_tree "$T/src/awkward"
