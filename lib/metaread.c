@@ -337,9 +337,10 @@ int bs_meta_lookup(struct bs_meta_reader *m, const char *path, size_t len, struc
  * order they were packed into chunks and decodes each pack chunk once,
  * and each directory still followed at once by what is in it, as tar
  * expects (GNU tar sets a directory's times when a member outside it
- * comes).  A listing found damaged (its
- * value, or an entry in its text) ends the walk, or with m->on_damage is
- * told to it and the rest of that directory skipped.
+ * comes).  A listing found damaged (its value, or an entry in its text)
+ * ends the walk, or with m->on_damage is told to it and the rest of that
+ * directory skipped: its subdirectories too, which come after the whole
+ * listing has been read once.
  */
 static int walk_below(struct bs_meta_reader *m, struct bs_buf *path, bs_meta_visit *fn, void *arg,
 		      struct bs_err *e)
